@@ -1,0 +1,27 @@
+"""Storage: keys, bytes and revisions with etcd's semantics; backends implement `Storage`."""
+
+from kcp.storage.interface import (
+    Compacted,
+    Entry,
+    Event,
+    KeyExists,
+    KeyNotFound,
+    Page,
+    RevisionConflict,
+    Storage,
+    StorageError,
+    Watch,
+)
+
+__all__ = [
+    "Compacted",
+    "Entry",
+    "Event",
+    "KeyExists",
+    "KeyNotFound",
+    "Page",
+    "RevisionConflict",
+    "Storage",
+    "StorageError",
+    "Watch",
+]
