@@ -163,8 +163,15 @@ class Invalid(StatusError):
     @classmethod
     def object(cls, kind: str, group: str, name: str, causes: list[Cause]) -> Self:
         detail = ", ".join(f"{c.field}: {c.message}" if c.field else c.message for c in causes)
-        return cls(f'{kind}.{group} "{name}" is invalid: {detail}' if group else
-                   f'{kind} "{name}" is invalid: {detail}', name=name, group=group, kind=kind, causes=causes)
+        return cls(
+            f'{kind}.{group} "{name}" is invalid: {detail}'
+            if group
+            else f'{kind} "{name}" is invalid: {detail}',
+            name=name,
+            group=group,
+            kind=kind,
+            causes=causes,
+        )
 
 
 class TooManyRequests(StatusError):

@@ -1,0 +1,163 @@
+"""Object metadata: names, uids, timestamps, and the validation kube applies to every object."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from kcp.apimachinery.errors import Cause
+
+DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube's: no vowels, no look-alikes
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def generate_name(base: str) -> str:
+    """`generateName` + 5 random characters, base truncated so the result stays within 63."""
+    base = base[: 63 - 5]
+    return base + "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
+
+
+def dns1123_subdomain_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not DNS1123_SUBDOMAIN.fullmatch(value):
+        errs.append(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.',"
+            " and must start and end with an alphanumeric character (e.g. 'example.com', regex used for"
+            " validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+        )
+    return errs
+
+
+def dns1123_label_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not DNS1123_LABEL.fullmatch(value):
+        errs.append(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and"
+            " must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex"
+            " used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+        )
+    return errs
+
+
+def path_segment_errors(value: str) -> list[str]:
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{c}'" for c in ("/", "%") if c in value]
+
+
+def qualified_name_errors(value: str) -> list[str]:
+    """Label and annotation keys: `[prefix/]name`."""
+    prefix, sep, name = value.rpartition("/")
+    errs = []
+    if sep:
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            errs += [f"prefix part {e}" for e in dns1123_subdomain_errors(prefix)]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > 63:
+        errs.append("name part must be no more than 63 characters")
+    elif not _QUALIFIED_NAME.fullmatch(name):
+        errs.append(
+            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end"
+            " with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for"
+            " validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+        )
+    return errs
+
+
+def label_value_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL_VALUE.fullmatch(value):
+        errs.append(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.',"
+            " and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or"
+            " '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+        )
+    return errs
+
+
+def _invalid(field: str, value: object, detail: str) -> Cause:
+    shown = f'"{value}"' if isinstance(value, str) else str(value)
+    return Cause("FieldValueInvalid", f"Invalid value: {shown}: {detail}", field)
+
+
+def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: str = "subdomain") -> list[Cause]:
+    """What kube's ValidateObjectMeta checks on every write; field paths start at `metadata`."""
+    if not isinstance(meta, dict):
+        return [Cause("FieldValueRequired", "Required value", "metadata")]
+    causes: list[Cause] = []
+    name = meta.get("name", "")
+    if not isinstance(name, str) or not name:
+        causes.append(
+            Cause("FieldValueRequired", "Required value: name or generateName is required", "metadata.name")
+        )
+    else:
+        checker = {
+            "subdomain": dns1123_subdomain_errors,
+            "label": dns1123_label_errors,
+            "path": path_segment_errors,
+        }[name_rule]
+        causes += [_invalid("metadata.name", name, e) for e in checker(name)]
+        if name_rule != "path":
+            causes += [_invalid("metadata.name", name, e) for e in path_segment_errors(name) if not causes]
+    for field in ("labels", "annotations"):
+        values = meta.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+            causes.append(_invalid(f"metadata.{field}", "", "must be a map of strings"))
+            continue
+        for key, value in values.items():
+            causes += [_invalid(f"metadata.{field}", key, e) for e in qualified_name_errors(key)]
+            if field == "labels":
+                causes += [_invalid("metadata.labels", value, e) for e in label_value_errors(value)]
+    finalizers = meta.get("finalizers")
+    if finalizers is not None and (
+        not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers)
+    ):
+        causes.append(_invalid("metadata.finalizers", "", "must be a list of strings"))
+    owners = meta.get("ownerReferences")
+    if owners is not None:
+        if not isinstance(owners, list):
+            causes.append(_invalid("metadata.ownerReferences", "", "must be a list"))
+        else:
+            for i, ref in enumerate(owners):
+                for req in ("apiVersion", "kind", "name", "uid"):
+                    if not isinstance(ref, dict) or not ref.get(req):
+                        causes.append(
+                            Cause(
+                                "FieldValueRequired", "Required value", f"metadata.ownerReferences[{i}].{req}"
+                            )
+                        )
+    return causes
+
+
+def random_string(n: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(n))

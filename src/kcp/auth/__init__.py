@@ -1,0 +1,1 @@
+"""Authentication and authorization: RBAC evaluation, bootstrap policy, tokens, impersonation."""

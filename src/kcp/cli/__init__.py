@@ -1,0 +1,1 @@
+"""Command lines: `kcp start` and the kubectl plugins. The only place that parses arguments."""

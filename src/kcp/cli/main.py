@@ -1,0 +1,111 @@
+"""`kcp`: the command. `kcp start` runs a shard on its embedded SQLite store by default."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kcp.server.config import ServerConfig, StorageURLError, parse_storage_url
+
+_START_DESCRIPTION = """\
+Start a kcp server: a Kubernetes-like API server whose unit of tenancy is the logical cluster
+(workspace). On first start it creates a CA, a serving certificate, admin credentials and
+<root-directory>/admin.kubeconfig; later starts reuse them and the stored data.
+
+  export KUBECONFIG=.kcp/admin.kubeconfig
+  kubectl get namespaces
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kcp", description="kcp for Python: workspaces as a service.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    start = sub.add_parser(
+        "start",
+        help="run a kcp server",
+        description=_START_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    start.add_argument(
+        "--root-directory",
+        default=".kcp",
+        type=Path,
+        help="directory for data, certificates and admin.kubeconfig (default: .kcp)",
+    )
+    start.add_argument(
+        "--bind-address", default="0.0.0.0", help="IP address to listen on (default: 0.0.0.0, all interfaces)"
+    )
+    start.add_argument(
+        "--secure-port",
+        default=6443,
+        type=int,
+        help="HTTPS port to serve on (default: 6443; 0 picks a free port)",
+    )
+    start.add_argument(
+        "--storage",
+        default="sqlite",
+        help="storage backend: 'sqlite' (default, <root-directory>/kcp.db), "
+        "'sqlite:///path/to/file.db', or 'etcd://host:port[,host:port]' once supported",
+    )
+    start.add_argument(
+        "--external-hostname",
+        default="",
+        help="host name clients use to reach the server; written into admin.kubeconfig "
+        "and the serving certificate (default: 127.0.0.1 when binding all interfaces)",
+    )
+    start.add_argument(
+        "--max-requests-inflight",
+        default=400,
+        type=int,
+        help="maximum non-mutating requests in flight before 429 (default: 400)",
+    )
+    start.add_argument(
+        "--max-mutating-requests-inflight",
+        default=200,
+        type=int,
+        help="maximum mutating requests in flight before 429 (default: 200)",
+    )
+    start.add_argument(
+        "--batteries-included",
+        default="",
+        help="comma-separated extras: 'user' also writes a non-admin 'user' identity into admin.kubeconfig",
+    )
+    start.add_argument(
+        "-v",
+        "--v",
+        dest="verbosity",
+        default=0,
+        type=int,
+        help="log verbosity: 0 info, 4 and above debug with one line per request",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbosity >= 4 else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        storage = parse_storage_url(args.storage, args.root_directory)
+    except StorageURLError as e:
+        print(f"kcp: --storage: {e}", file=sys.stderr)
+        return 2
+    config = ServerConfig(
+        root_directory=args.root_directory,
+        bind_address=args.bind_address,
+        secure_port=args.secure_port,
+        storage=storage,
+        external_hostname=args.external_hostname,
+        max_requests_inflight=args.max_requests_inflight,
+        max_mutating_requests_inflight=args.max_mutating_requests_inflight,
+        batteries=tuple(b.strip() for b in args.batteries_included.split(",") if b.strip()),
+    )
+    from kcp.server.run import run
+
+    return run(config)

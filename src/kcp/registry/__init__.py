@@ -1,0 +1,1 @@
+"""Registry: one generic Store; kinds differ only by strategy and schema."""

@@ -1,0 +1,1 @@
+"""Built-in kinds: their descriptors and strategies."""

@@ -1,0 +1,244 @@
+"""apiextensions.k8s.io/v1 CustomResourceDefinition: validated, then served at once in its cluster."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors, now_rfc3339
+from kcp.apimachinery.resources import APIResource
+from kcp.registry.strategy import Object, Strategy
+from kcp.schema import crd_schema_causes
+
+G = "apiextensions.k8s.io"
+CRDS = APIResource(
+    G,
+    "v1",
+    "customresourcedefinitions",
+    "CustomResourceDefinition",
+    False,
+    "customresourcedefinition",
+    ("crd", "crds"),
+    ("api-extensions",),
+    subresources=("status",),
+)
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_VERSION = re.compile(r"v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?|[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+
+
+def _names_causes(names: Any) -> list[Cause]:
+    if not isinstance(names, dict):
+        return [Cause("FieldValueRequired", "Required value", "spec.names")]
+    causes: list[Cause] = []
+    for field in ("plural", "singular", "kind", "listKind"):
+        value = names.get(field)
+        if field in ("plural", "kind") and not value:
+            causes.append(Cause("FieldValueRequired", "Required value", f"spec.names.{field}"))
+        elif value and field in ("plural", "singular"):
+            causes += [
+                Cause("FieldValueInvalid", f'Invalid value: "{value}": {e}', f"spec.names.{field}")
+                for e in dns1123_label_errors(value)
+            ]
+        elif value and not _KIND.fullmatch(value):
+            causes.append(
+                Cause(
+                    "FieldValueInvalid",
+                    f'Invalid value: "{value}": may have mixed case, '
+                    "but should otherwise match: [a-z]([-a-z0-9]*[a-z0-9])?",
+                    f"spec.names.{field}",
+                )
+            )
+    for i, short in enumerate(names.get("shortNames") or []):
+        causes += [
+            Cause("FieldValueInvalid", f'Invalid value: "{short}": {e}', f"spec.names.shortNames[{i}]")
+            for e in dns1123_label_errors(str(short))
+        ]
+    return causes
+
+
+def version_schema(crd: Object, version: str) -> dict[str, Any] | None:
+    for v in crd["spec"].get("versions") or []:
+        if v.get("name") == version:
+            schema = (v.get("schema") or {}).get("openAPIV3Schema")
+            return schema if isinstance(schema, dict) else None
+    return None
+
+
+class CRDStrategy(Strategy):
+    has_status_subresource = True
+    tracks_generation = True
+
+    def prepare_for_create(self, obj: Object) -> None:
+        self._default(obj)
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            return
+        names = dict(spec.get("names") or {})
+        now = now_rfc3339()
+        obj["status"] = {
+            "conditions": [
+                {
+                    "type": "NamesAccepted",
+                    "status": "True",
+                    "reason": "NoConflicts",
+                    "message": "no conflicts found",
+                    "lastTransitionTime": now,
+                },
+                {
+                    "type": "Established",
+                    "status": "True",
+                    "reason": "InitialNamesAccepted",
+                    "message": "the initial names have been accepted",
+                    "lastTransitionTime": now,
+                },
+            ],
+            "acceptedNames": names,
+            "storedVersions": [
+                v["name"] for v in spec.get("versions") or [] if isinstance(v, dict) and v.get("storage")
+            ],
+        }
+
+    def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
+        self._default(new)
+        spec = new.get("spec")
+        if isinstance(spec, dict) and isinstance(new.get("status"), dict):
+            status = new["status"]
+            status["acceptedNames"] = dict(spec.get("names") or {})
+            stored = list(status.get("storedVersions") or [])
+            for v in spec.get("versions") or []:
+                if isinstance(v, dict) and v.get("storage") and v.get("name") not in stored:
+                    stored.append(v["name"])
+            status["storedVersions"] = stored
+
+    @staticmethod
+    def _default(obj: Object) -> None:
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            return
+        names = spec.get("names")
+        if isinstance(names, dict) and names.get("kind"):
+            names.setdefault("singular", str(names["kind"]).lower())
+            names.setdefault("listKind", f"{names['kind']}List")
+        spec.setdefault("conversion", {"strategy": "None"})
+        for v in spec.get("versions") or []:
+            if isinstance(v, dict):
+                v.setdefault("served", True)
+                v.setdefault("storage", False)
+
+    def validate(self, obj: Object) -> list[Cause]:
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            return [Cause("FieldValueRequired", "Required value", "spec")]
+        causes: list[Cause] = []
+        group = spec.get("group") or ""
+        if not group:
+            causes.append(Cause("FieldValueRequired", "Required value", "spec.group"))
+        else:
+            causes += [
+                Cause("FieldValueInvalid", f'Invalid value: "{group}": {e}', "spec.group")
+                for e in dns1123_subdomain_errors(group)
+            ]
+            if "." not in group:
+                causes.append(
+                    Cause(
+                        "FieldValueInvalid",
+                        f'Invalid value: "{group}": should be a domain with at least one dot',
+                        "spec.group",
+                    )
+                )
+        causes += _names_causes(spec.get("names"))
+        names: dict[str, Any] = spec["names"] if isinstance(spec.get("names"), dict) else {}
+        expected = f"{names.get('plural', '')}.{group}"
+        name = obj["metadata"].get("name", "")
+        if name != expected:
+            causes.append(
+                Cause(
+                    "FieldValueInvalid",
+                    f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group',
+                    "metadata.name",
+                )
+            )
+        if spec.get("scope") not in ("Namespaced", "Cluster"):
+            causes.append(
+                Cause(
+                    "FieldValueNotSupported",
+                    f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", "Namespaced"',
+                    "spec.scope",
+                )
+            )
+        versions = spec.get("versions")
+        if not isinstance(versions, list) or not versions:
+            causes.append(
+                Cause(
+                    "FieldValueRequired",
+                    "Required value: must have exactly one version marked as storage version",
+                    "spec.versions",
+                )
+            )
+            return causes
+        seen: set[str] = set()
+        for i, v in enumerate(versions):
+            if not isinstance(v, dict):
+                causes.append(
+                    Cause("FieldValueInvalid", "Invalid value: must be an object", f"spec.versions[{i}]")
+                )
+                continue
+            vname = str(v.get("name", ""))
+            if not _VERSION.fullmatch(vname):
+                causes.append(
+                    Cause(
+                        "FieldValueInvalid",
+                        f'Invalid value: "{vname}": a DNS-1035 label',
+                        f"spec.versions[{i}].name",
+                    )
+                )
+            if vname in seen:
+                causes.append(
+                    Cause(
+                        "FieldValueInvalid",
+                        f'Invalid value: "{vname}": must be unique',
+                        f"spec.versions[{i}].name",
+                    )
+                )
+            seen.add(vname)
+            schema = (
+                (v.get("schema") or {}).get("openAPIV3Schema") if isinstance(v.get("schema"), dict) else None
+            )
+            if schema is None:
+                causes.append(
+                    Cause(
+                        "FieldValueRequired",
+                        "Required value: schemas are required",
+                        f"spec.versions[{i}].schema.openAPIV3Schema",
+                    )
+                )
+            else:
+                causes += crd_schema_causes(schema, f"spec.versions[{i}].schema.openAPIV3Schema")
+        storage = [v for v in versions if isinstance(v, dict) and v.get("storage")]
+        if len(storage) != 1:
+            causes.append(
+                Cause(
+                    "FieldValueInvalid",
+                    "Invalid value: must have exactly one version marked as storage version",
+                    "spec.versions",
+                )
+            )
+        if not any(isinstance(v, dict) and v.get("served") for v in versions):
+            causes.append(
+                Cause(
+                    "FieldValueInvalid",
+                    "Invalid value: must have at least one version served",
+                    "spec.versions",
+                )
+            )
+        return causes
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        causes = self.validate(new)
+        for field in ("group", "scope"):
+            if new.get("spec", {}).get(field) != old.get("spec", {}).get(field):
+                causes.append(
+                    Cause("FieldValueInvalid", "Invalid value: field is immutable", f"spec.{field}")
+                )
+        return causes

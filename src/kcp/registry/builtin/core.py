@@ -1,0 +1,158 @@
+"""core/v1 kinds: namespaces, configmaps, secrets, serviceaccounts, events."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.resources import APIResource
+from kcp.registry.strategy import Object, Strategy
+
+_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+NAMESPACE_FINALIZER = "kubernetes"
+
+NAMESPACES = APIResource(
+    "",
+    "v1",
+    "namespaces",
+    "Namespace",
+    False,
+    "namespace",
+    ("ns",),
+    subresources=("status", "finalize"),
+    verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
+)
+CONFIGMAPS = APIResource("", "v1", "configmaps", "ConfigMap", True, "configmap", ("cm",))
+SECRETS = APIResource("", "v1", "secrets", "Secret", True, "secret")
+SERVICEACCOUNTS = APIResource(
+    "", "v1", "serviceaccounts", "ServiceAccount", True, "serviceaccount", ("sa",), subresources=("token",)
+)
+EVENTS = APIResource("", "v1", "events", "Event", True, "event", ("ev",))
+
+
+class NamespaceStrategy(Strategy):
+    name_rule = "label"
+    has_status_subresource = True
+
+    def prepare_for_create(self, obj: Object) -> None:
+        spec = obj.setdefault("spec", {})
+        if isinstance(spec, dict):
+            finalizers = list(spec.get("finalizers") or [])
+            if NAMESPACE_FINALIZER not in finalizers:
+                finalizers.append(NAMESPACE_FINALIZER)
+            spec["finalizers"] = finalizers
+        obj["status"] = {"phase": "Active"}
+        self.default(obj)
+
+    def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
+        """Only the finalize subresource may change spec.finalizers."""
+        if subresource != "finalize" and "spec" in old:
+            new["spec"] = old["spec"]
+        self.default(new)
+
+    def prepare_for_delete(self, obj: Object) -> None:
+        obj.setdefault("status", {})["phase"] = "Terminating"
+
+    def default(self, obj: Object) -> None:
+        meta = obj["metadata"]
+        if meta.get("name"):
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+
+
+class ConfigMapStrategy(Strategy):
+    def validate(self, obj: Object) -> list[Cause]:
+        causes: list[Cause] = []
+        seen: set[str] = set()
+        for field in ("data", "binaryData"):
+            values = obj.get(field)
+            if values is None:
+                continue
+            if not isinstance(values, dict):
+                causes.append(Cause("FieldValueInvalid", "Invalid value: must be a map", field))
+                continue
+            for key, value in values.items():
+                if not _CONFIG_KEY.fullmatch(key) or len(key) > 253:
+                    causes.append(
+                        Cause(
+                            "FieldValueInvalid",
+                            f'Invalid value: "{key}": a valid config '
+                            "key must consist of alphanumeric characters, '-', '_' or '.' "
+                            "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used "
+                            "for validation is '[-._a-zA-Z0-9]+')",
+                            f"{field}[{key}]",
+                        )
+                    )
+                if key in seen:
+                    causes.append(
+                        Cause(
+                            "FieldValueInvalid",
+                            f'Invalid value: "{key}": duplicate of key present in data',
+                            f"binaryData[{key}]",
+                        )
+                    )
+                seen.add(key)
+                if not isinstance(value, str):
+                    causes.append(
+                        Cause("FieldValueInvalid", "Invalid value: must be a string", f"{field}[{key}]")
+                    )
+        return causes
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        causes = self.validate(new)
+        if old.get("immutable"):
+            for field in ("data", "binaryData", "immutable"):
+                if new.get(field) != old.get(field):
+                    causes.append(
+                        Cause(
+                            "FieldValueForbidden",
+                            "Forbidden: field is immutable when `immutable` is set",
+                            field,
+                        )
+                    )
+        return causes
+
+
+class SecretStrategy(ConfigMapStrategy):
+    def _fold(self, obj: Object) -> None:
+        """`stringData` is write-only: folded into base64 `data`, winning over `data`."""
+        string_data = obj.pop("stringData", None)
+        if isinstance(string_data, dict):
+            data = obj.setdefault("data", {})
+            for key, value in string_data.items():
+                if isinstance(value, str) and isinstance(data, dict):
+                    data[key] = base64.b64encode(value.encode()).decode()
+        obj.setdefault("type", "Opaque")
+
+    def prepare_for_create(self, obj: Object) -> None:
+        self._fold(obj)
+
+    def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
+        self._fold(new)
+
+    def validate(self, obj: Object) -> list[Cause]:
+        causes = [c for c in super().validate(obj) if not c.field.startswith("binaryData")]
+        data = obj.get("data")
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, str):
+                    try:
+                        base64.b64decode(value, validate=True)
+                    except (binascii.Error, ValueError):
+                        causes.append(
+                            Cause(
+                                "FieldValueInvalid",
+                                f'Invalid value: "{key}": illegal base64 data',
+                                f"data[{key}]",
+                            )
+                        )
+        return causes
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        causes = super().validate_update(new, old)
+        if new.get("type") != old.get("type"):
+            causes.append(
+                Cause("FieldValueInvalid", f'Invalid value: "{new.get("type")}": field is immutable', "type")
+            )
+        return causes

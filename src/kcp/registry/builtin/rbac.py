@@ -1,0 +1,126 @@
+"""rbac.authorization.k8s.io/v1: roles and bindings, with kube's escalation protections."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.resources import APIResource
+from kcp.registry.strategy import Object, Strategy
+
+if TYPE_CHECKING:
+    from kcp.registry.options import RequestScope
+    from kcp.registry.store import Store
+
+G = "rbac.authorization.k8s.io"
+ROLES = APIResource(G, "v1", "roles", "Role", True, "role")
+CLUSTERROLES = APIResource(G, "v1", "clusterroles", "ClusterRole", False, "clusterrole")
+ROLEBINDINGS = APIResource(G, "v1", "rolebindings", "RoleBinding", True, "rolebinding")
+CLUSTERROLEBINDINGS = APIResource(
+    G, "v1", "clusterrolebindings", "ClusterRoleBinding", False, "clusterrolebinding"
+)
+
+
+def _rule_causes(obj: Object) -> list[Cause]:
+    causes: list[Cause] = []
+    rules = obj.get("rules")
+    if rules is None:
+        return causes
+    if not isinstance(rules, list):
+        return [Cause("FieldValueInvalid", "Invalid value: must be a list", "rules")]
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            causes.append(Cause("FieldValueInvalid", "Invalid value: must be an object", f"rules[{i}]"))
+            continue
+        if not rule.get("verbs"):
+            causes.append(
+                Cause(
+                    "FieldValueRequired",
+                    "Required value: verbs must contain at least one value",
+                    f"rules[{i}].verbs",
+                )
+            )
+        if rule.get("nonResourceURLs") and (rule.get("resources") or rule.get("apiGroups")):
+            causes.append(
+                Cause(
+                    "FieldValueInvalid",
+                    "Invalid value: rules cannot apply to both regular resources and non-resource URLs",
+                    f"rules[{i}].nonResourceURLs",
+                )
+            )
+        elif not rule.get("nonResourceURLs") and not rule.get("resources"):
+            causes.append(
+                Cause(
+                    "FieldValueRequired",
+                    "Required value: resource rules must supply at least one resource",
+                    f"rules[{i}].resources",
+                )
+            )
+    return causes
+
+
+class RoleStrategy(Strategy):
+    name_rule = "path"
+
+    def validate(self, obj: Object) -> list[Cause]:
+        return _rule_causes(obj)
+
+    async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        if store.escalation is not None:
+            await store.escalation.check_role(scope, obj, old)
+
+
+class BindingStrategy(Strategy):
+    name_rule = "path"
+
+    def validate(self, obj: Object) -> list[Cause]:
+        causes: list[Cause] = []
+        ref = obj.get("roleRef")
+        if not isinstance(ref, dict):
+            return [Cause("FieldValueRequired", "Required value", "roleRef")]
+        if ref.get("apiGroup") != G:
+            causes.append(
+                Cause(
+                    "FieldValueNotSupported",
+                    f'Unsupported value: "{ref.get("apiGroup")}": supported values: "{G}"',
+                    "roleRef.apiGroup",
+                )
+            )
+        kinds = ("Role", "ClusterRole") if self.resource.namespaced else ("ClusterRole",)
+        if ref.get("kind") not in kinds:
+            supported = ", ".join(f'"{k}"' for k in kinds)
+            causes.append(
+                Cause(
+                    "FieldValueNotSupported",
+                    f'Unsupported value: "{ref.get("kind")}": supported values: {supported}',
+                    "roleRef.kind",
+                )
+            )
+        if not ref.get("name"):
+            causes.append(Cause("FieldValueRequired", "Required value", "roleRef.name"))
+        for i, subject in enumerate(obj.get("subjects") or []):
+            if not isinstance(subject, dict) or subject.get("kind") not in (
+                "User",
+                "Group",
+                "ServiceAccount",
+            ):
+                causes.append(
+                    Cause(
+                        "FieldValueNotSupported",
+                        'Unsupported value: supported values: "ServiceAccount", "User", "Group"',
+                        f"subjects[{i}].kind",
+                    )
+                )
+            elif not subject.get("name"):
+                causes.append(Cause("FieldValueRequired", "Required value", f"subjects[{i}].name"))
+        return causes
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        causes = self.validate(new)
+        if new.get("roleRef") != old.get("roleRef"):
+            causes.append(Cause("FieldValueInvalid", "Invalid value: cannot change roleRef", "roleRef"))
+        return causes
+
+    async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        if store.escalation is not None:
+            await store.escalation.check_binding(scope, obj, old)

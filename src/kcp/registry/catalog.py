@@ -1,0 +1,203 @@
+"""What a logical cluster serves: the built-in kinds plus the CRDs stored in that cluster.
+
+Stores are keyed by API, never by workspace. CRD-backed Stores are cached in a bounded LRU keyed by
+(cluster, CRD name, CRD revision), so memory stays bounded whatever the number of workspaces.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+
+from kcp.apimachinery.resources import APIResource
+from kcp.logicalcluster import ClusterName, object_key, object_prefix
+from kcp.registry.builtin import apiextensions, core, rbac
+from kcp.registry.customresource import CustomResourceStrategy, resource_for
+from kcp.registry.store import EscalationCheck, Store
+from kcp.registry.strategy import Object, Strategy
+from kcp.storage import Storage
+
+_CRD_CACHE_SIZE = 4096
+
+
+class TrackedGeneration(Strategy):
+    tracks_generation = True
+
+
+REVIEW_VERBS = ("create",)
+LEASES = APIResource("coordination.k8s.io", "v1", "leases", "Lease", True, "lease")
+EVENTS_V1 = APIResource("events.k8s.io", "v1", "events", "Event", True, "event", ("ev",))
+VALIDATING_WEBHOOKS = APIResource(
+    "admissionregistration.k8s.io",
+    "v1",
+    "validatingwebhookconfigurations",
+    "ValidatingWebhookConfiguration",
+    False,
+    "validatingwebhookconfiguration",
+    categories=("api-extensions",),
+)
+MUTATING_WEBHOOKS = APIResource(
+    "admissionregistration.k8s.io",
+    "v1",
+    "mutatingwebhookconfigurations",
+    "MutatingWebhookConfiguration",
+    False,
+    "mutatingwebhookconfiguration",
+    categories=("api-extensions",),
+)
+REVIEWS = (
+    APIResource(
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectaccessreviews",
+        "SelfSubjectAccessReview",
+        False,
+        "selfsubjectaccessreview",
+        verbs=REVIEW_VERBS,
+    ),
+    APIResource(
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectrulesreviews",
+        "SelfSubjectRulesReview",
+        False,
+        "selfsubjectrulesreview",
+        verbs=REVIEW_VERBS,
+    ),
+    APIResource(
+        "authorization.k8s.io",
+        "v1",
+        "subjectaccessreviews",
+        "SubjectAccessReview",
+        False,
+        "subjectaccessreview",
+        verbs=REVIEW_VERBS,
+    ),
+    APIResource(
+        "authorization.k8s.io",
+        "v1",
+        "localsubjectaccessreviews",
+        "LocalSubjectAccessReview",
+        True,
+        "localsubjectaccessreview",
+        verbs=REVIEW_VERBS,
+    ),
+    APIResource(
+        "authentication.k8s.io", "v1", "tokenreviews", "TokenReview", False, "tokenreview", verbs=REVIEW_VERBS
+    ),
+    APIResource(
+        "authentication.k8s.io",
+        "v1",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+        False,
+        "selfsubjectreview",
+        verbs=REVIEW_VERBS,
+    ),
+)
+
+STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
+    (core.NAMESPACES, core.NamespaceStrategy),
+    (core.CONFIGMAPS, core.ConfigMapStrategy),
+    (core.SECRETS, core.SecretStrategy),
+    (core.SERVICEACCOUNTS, Strategy),
+    (core.EVENTS, Strategy),
+    (EVENTS_V1, Strategy),
+    (LEASES, Strategy),
+    (rbac.ROLES, rbac.RoleStrategy),
+    (rbac.CLUSTERROLES, rbac.RoleStrategy),
+    (rbac.ROLEBINDINGS, rbac.BindingStrategy),
+    (rbac.CLUSTERROLEBINDINGS, rbac.BindingStrategy),
+    (apiextensions.CRDS, apiextensions.CRDStrategy),
+    (VALIDATING_WEBHOOKS, TrackedGeneration),
+    (MUTATING_WEBHOOKS, TrackedGeneration),
+)
+
+
+def _builtin_schema(resource: APIResource) -> dict[str, Any] | None:
+    from kcp.schema.builtin import schema_for
+
+    return schema_for(resource.group, resource.version, resource.kind)
+
+
+class Catalog:
+    def __init__(self, storage: Storage, escalation: EscalationCheck | None = None) -> None:
+        self.storage = storage
+        self.escalation = escalation
+        self.builtin: dict[tuple[str, str, str], Store] = {}
+        for resource, strategy in STORED:
+            self.builtin[(resource.group, resource.version, resource.resource)] = Store(
+                storage, resource, strategy(resource, _builtin_schema(resource)), escalation
+            )
+        self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
+        self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
+        self._crd_stores: OrderedDict[tuple[str, str, str], tuple[int, Store]] = OrderedDict()
+
+    def builtin_resources(self) -> list[APIResource]:
+        return [s.resource for s in self.builtin.values()] + list(REVIEWS)
+
+    def store(self, group: str, version: str, resource: str) -> Store:
+        """A built-in Store by name (bootstrap and controllers inside the server)."""
+        return self.builtin[(group, version, resource)]
+
+    async def lookup(
+        self, cluster: ClusterName | str, group: str, version: str, resource: str
+    ) -> Store | None:
+        found = self.builtin.get((group, version, resource))
+        if found is not None or group in self.builtin_groups:
+            return found
+        if cluster == "*":
+            return self._wildcard_store(group, version, resource)
+        name = f"{resource}.{group}"
+        entry = await self.storage.get(
+            object_key(apiextensions.G, "customresourcedefinitions", ClusterName(cluster), "", name)
+        )
+        if entry is None:
+            return None
+        cache_key = (cluster, name, version)
+        cached = self._crd_stores.get(cache_key)
+        if cached is not None and cached[0] == entry.mod_revision:
+            self._crd_stores.move_to_end(cache_key)
+            return cached[1]
+        store = self._crd_store(orjson.loads(entry.value), version)
+        if store is None:
+            return None
+        self._crd_stores[cache_key] = (entry.mod_revision, store)
+        if len(self._crd_stores) > _CRD_CACHE_SIZE:
+            self._crd_stores.popitem(last=False)
+        return store
+
+    def _crd_store(self, crd: Object, version: str) -> Store | None:
+        if not _established(crd):
+            return None
+        for v in crd["spec"].get("versions") or []:
+            if v.get("name") == version and v.get("served"):
+                res = resource_for(crd, v)
+                return Store(self.storage, res, CustomResourceStrategy(res, v), self.escalation)
+        return None
+
+    def _wildcard_store(self, group: str, version: str, resource: str) -> Store:
+        """Across clusters there is no single CRD: objects are listed as stored, without a schema."""
+        res = APIResource(group, version, resource, "", True)
+        return Store(self.storage, res, Strategy(res), self.escalation)
+
+    async def crds(self, cluster: ClusterName) -> list[Object]:
+        page = await self.storage.list(object_prefix(apiextensions.G, "customresourcedefinitions", cluster))
+        return [orjson.loads(e.value) for e in page.entries]
+
+    async def served(self, cluster: ClusterName) -> list[APIResource]:
+        """Everything discovery lists for a cluster: built-ins, then each served CRD version."""
+        out = self.builtin_resources()
+        for crd in await self.crds(cluster):
+            if _established(crd):
+                out += [resource_for(crd, v) for v in crd["spec"].get("versions") or [] if v.get("served")]
+        return out
+
+
+def _established(crd: Object) -> bool:
+    for cond in (crd.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Established":
+            return bool(cond.get("status") == "True")
+    return False

@@ -1,0 +1,58 @@
+"""Custom resources: a strategy built from one CRD version, schema compiled once per distinct schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.resources import STANDARD_VERBS, APIResource
+from kcp.registry.strategy import Object, Strategy
+from kcp.schema.compiled import CompiledSchema, compile_schema
+
+
+def resource_for(crd: Object, version: dict[str, Any]) -> APIResource:
+    spec = crd["spec"]
+    names = spec["names"]
+    subresources = version.get("subresources") or {}
+    return APIResource(
+        group=spec["group"],
+        version=version["name"],
+        resource=names["plural"],
+        kind=names["kind"],
+        namespaced=spec.get("scope") == "Namespaced",
+        singular=names.get("singular", ""),
+        short_names=tuple(names.get("shortNames") or ()),
+        categories=tuple(names.get("categories") or ()),
+        verbs=STANDARD_VERBS,
+        subresources=tuple(s for s in ("status", "scale") if s in subresources),
+    )
+
+
+class CustomResourceStrategy(Strategy):
+    tracks_generation = True
+    allow_unconditional_update = False
+    return_deleted_object = True
+    strategic_patch = False
+
+    def __init__(self, resource: APIResource, version: dict[str, Any]) -> None:
+        schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
+        super().__init__(resource, schema)
+        self.compiled: CompiledSchema = compile_schema(schema)
+        self.version = version
+        self.has_status_subresource = "status" in (version.get("subresources") or {})
+
+    def default(self, obj: Object) -> None:
+        self.compiled.default(obj)
+
+    def prune(self, obj: Object) -> list[str]:
+        return self.compiled.prune(obj)
+
+    def validate(self, obj: Object) -> list[Cause]:
+        return self.compiled.validate(obj)
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        return self.compiled.validate(new, old)
+
+    def printer_columns(self) -> list[dict[str, Any]] | None:
+        columns = self.version.get("additionalPrinterColumns")
+        return list(columns) if columns else None

@@ -1,0 +1,517 @@
+"""The generic Store: get, list, create, update, patch, delete for any kind over any Storage.
+
+Objects are JSON dicts, so built-in kinds and CRD-backed kinds share this code. resourceVersion is the
+storage revision, injected on read and never stored; the logical cluster comes from the key.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import orjson
+
+from kcp.apimachinery import managedfields
+from kcp.apimachinery.errors import (
+    AlreadyExists,
+    BadRequest,
+    Cause,
+    Conflict,
+    Forbidden,
+    Invalid,
+    MethodNotAllowed,
+    NotFound,
+)
+from kcp.apimachinery.meta import generate_name, new_uid, now_rfc3339, validate_object_meta
+from kcp.apimachinery.patch import apply_patch
+from kcp.apimachinery.resources import APIResource
+from kcp.apimachinery.serialization import decode_yaml
+from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix, resource_prefix
+from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
+from kcp.registry.strategy import Object, Strategy
+from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
+
+CLUSTER_ANNOTATION = "kcp.io/cluster"
+APPLY_PATCH = "application/apply-patch+yaml"
+_SERVER_META = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
+_MAX_RETRIES = 16
+
+
+class EscalationCheck(Protocol):
+    """RBAC's escalation and bind protections, supplied by whoever wires authorization."""
+
+    async def check_role(self, scope: RequestScope, role: Object, old: Object | None) -> None: ...
+
+    async def check_binding(self, scope: RequestScope, binding: Object, old: Object | None) -> None: ...
+
+
+class Store:
+    """One resource's CRUD. Cheap to build: it holds no per-cluster state, only its collaborators."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        resource: APIResource,
+        strategy: Strategy,
+        escalation: EscalationCheck | None = None,
+    ) -> None:
+        self.storage = storage
+        self.resource = resource
+        self.strategy = strategy
+        self.escalation = escalation
+
+    # -- keys and codec ---------------------------------------------------------------------------
+
+    def key(self, cluster: ClusterName, namespace: str, name: str) -> str:
+        ns = namespace if self.resource.namespaced else ""
+        return object_key(self.resource.group, self.resource.resource, cluster, ns, name)
+
+    def prefix(self, scope: RequestScope) -> str:
+        if scope.cluster == "*":
+            return resource_prefix(self.resource.group, self.resource.resource)
+        ns = scope.namespace if self.resource.namespaced else ""
+        return object_prefix(self.resource.group, self.resource.resource, scope.cluster, ns)
+
+    def decode(self, entry: Entry) -> Object:
+        obj: Object = orjson.loads(entry.value)
+        meta = obj["metadata"]
+        meta["resourceVersion"] = str(entry.mod_revision)
+        meta.setdefault("annotations", {})[CLUSTER_ANNOTATION] = cluster_of_key(entry.key)
+        obj["apiVersion"] = self.resource.group_version
+        self.strategy.default(obj)
+        return obj
+
+    @staticmethod
+    def encode(obj: Object) -> bytes:
+        meta = obj["metadata"]
+        rv = meta.pop("resourceVersion", None)
+        annotations = meta.get("annotations")
+        cluster = annotations.pop(CLUSTER_ANNOTATION, None) if annotations else None
+        if annotations == {}:
+            del meta["annotations"]
+        try:
+            return orjson.dumps(obj)
+        finally:
+            if rv is not None:
+                meta["resourceVersion"] = rv
+            if cluster is not None:
+                meta.setdefault("annotations", {})[CLUSTER_ANNOTATION] = cluster
+
+    def not_found(self, name: str) -> NotFound:
+        return NotFound.object(self.resource.resource, self.resource.group, name)
+
+    def conflict(self, name: str, why: str) -> Conflict:
+        return Conflict.object(self.resource.resource, self.resource.group, name, why)
+
+    def invalid(self, name: str, causes: list[Cause]) -> Invalid:
+        return Invalid.object(self.resource.kind, self.resource.group, name, causes)
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def get(self, scope: RequestScope, name: str) -> Object:
+        entry = await self.storage.get(self.key(_cluster(scope), scope.namespace, name))
+        if entry is None:
+            raise self.not_found(name)
+        return self.decode(entry)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _check_identity(self, scope: RequestScope, obj: Any, name: str | None) -> Object:
+        if not isinstance(obj, dict):
+            raise BadRequest("the body of the request must be a JSON or YAML object")
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        if kind not in (None, "", self.resource.kind):
+            raise BadRequest(
+                f"the kind in the data ({kind}) does not match the expected kind ({self.resource.kind})"
+            )
+        if api_version not in (None, "", self.resource.group_version):
+            raise BadRequest(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({self.resource.group_version})"
+            )
+        obj["kind"], obj["apiVersion"] = self.resource.kind, self.resource.group_version
+        meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise BadRequest("metadata must be an object")
+        if self.resource.namespaced:
+            ns = meta.get("namespace") or scope.namespace
+            if ns != scope.namespace:
+                raise BadRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            meta["namespace"] = ns
+        else:
+            meta.pop("namespace", None)
+        if name is not None and meta.get("name", name) != name:
+            raise BadRequest(
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+            )
+        if name is not None:
+            meta["name"] = name
+        return obj
+
+    def _finish(self, obj: Object, old: Object | None, opts: WriteOptions) -> list[str]:
+        """Default, prune and validate; returns warnings. Raises Invalid or BadRequest."""
+        self.strategy.default(obj)
+        unknown = self.strategy.prune(obj)
+        warnings: list[str] = []
+        if unknown and opts.field_validation == "Strict":
+            fields = ", ".join(f'unknown field "{f}"' for f in unknown)
+            raise BadRequest(f"strict decoding error: {fields}")
+        if unknown and opts.field_validation == "Warn":
+            warnings = [f'unknown field "{f}"' for f in unknown]
+        meta = obj["metadata"]
+        causes = validate_object_meta(
+            meta, namespaced=self.resource.namespaced, name_rule=self.strategy.name_rule
+        )
+        causes += self.strategy.validate(obj) if old is None else self.strategy.validate_update(obj, old)
+        if causes:
+            raise self.invalid(str(meta.get("name", "")), causes)
+        return warnings
+
+    async def create(self, scope: RequestScope, obj: Any, opts: WriteOptions) -> tuple[Object, list[str]]:
+        obj = self._check_identity(scope, obj, None)
+        meta = obj["metadata"]
+        if not meta.get("name") and isinstance(meta.get("generateName"), str) and meta["generateName"]:
+            meta["name"] = generate_name(meta["generateName"])
+        for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+            meta.pop(field, None)
+        meta["uid"] = new_uid()
+        meta["creationTimestamp"] = now_rfc3339()
+        if self.strategy.tracks_generation:
+            meta["generation"] = 1
+        else:
+            meta.pop("generation", None)
+        self.strategy.prepare_for_create(obj)
+        warnings = self._finish(obj, None, opts)
+        cluster = _cluster(scope)
+        if self.resource.namespaced:
+            await self._require_active_namespace(cluster, obj)
+        await self.strategy.admit(self, scope, obj, None)
+        obj = self._track(None, obj, opts, "Update")
+        if opts.dry_run:
+            return obj, warnings
+        try:
+            entry = await self.storage.create(
+                self.key(cluster, scope.namespace, meta["name"]), self.encode(obj)
+            )
+        except KeyExists:
+            raise AlreadyExists.object(self.resource.resource, self.resource.group, meta["name"]) from None
+        return self.decode(entry), warnings
+
+    async def _require_active_namespace(self, cluster: ClusterName, obj: Object) -> None:
+        """Namespace lifecycle admission: no new content in a missing or terminating namespace."""
+        ns = obj["metadata"]["namespace"]
+        entry = await self.storage.get(object_key("", "namespaces", cluster, "", ns))
+        if entry is None:
+            raise NotFound(f'namespaces "{ns}" not found', name=ns, kind="namespaces")
+        if orjson.loads(entry.value)["metadata"].get("deletionTimestamp"):
+            raise Forbidden(
+                f"unable to create new content in namespace {ns} because it is being terminated",
+                name=obj["metadata"].get("name", ""),
+                kind=self.resource.resource,
+            )
+
+    def _track(
+        self, old: Object | None, new: Object, opts: WriteOptions, operation: str, subresource: str = ""
+    ) -> Object:
+        return managedfields.track_update(
+            old,
+            new,
+            manager=opts.field_manager or "unknown",
+            operation=operation,
+            schema=self.strategy.schema,
+            api_version=self.resource.group_version,
+            now=now_rfc3339(),
+            subresource=subresource,
+            status_subresource=self.strategy.has_status_subresource,
+        )
+
+    async def update(
+        self, scope: RequestScope, name: str, obj: Any, opts: WriteOptions, subresource: str = ""
+    ) -> tuple[Object, bool, list[str]]:
+        """PUT. Returns (object, created, warnings)."""
+        obj = self._check_identity(scope, obj, name)
+        wanted_rv = str(obj["metadata"].get("resourceVersion") or "")
+
+        def mutate(old: Object | None) -> Object:
+            if old is None:
+                if not self.strategy.allow_create_on_update:
+                    raise self.not_found(name)
+                return copy.deepcopy(obj)
+            if not wanted_rv and not self.strategy.allow_unconditional_update:
+                raise self.invalid(
+                    name,
+                    [
+                        Cause(
+                            "FieldValueInvalid",
+                            "Invalid value: 0x0: must be specified for an update",
+                            "metadata.resourceVersion",
+                        )
+                    ],
+                )
+            return copy.deepcopy(obj)
+
+        return await self._write(scope, name, mutate, opts, subresource, wanted_rv, "Update")
+
+    async def patch(
+        self,
+        scope: RequestScope,
+        name: str,
+        content_type: str,
+        body: bytes,
+        opts: WriteOptions,
+        subresource: str = "",
+    ) -> tuple[Object, bool, list[str]]:
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media == APPLY_PATCH:
+            return await self._apply(scope, name, body, opts, subresource)
+
+        def mutate(old: Object | None) -> Object:
+            if old is None:
+                raise self.not_found(name)
+            patched = apply_patch(
+                media, old, body, self.strategy.schema, strategic=self.strategy.strategic_patch
+            )
+            if not isinstance(patched, dict):
+                raise BadRequest("the patch did not produce an object")
+            meta = patched.get("metadata")
+            rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise self.conflict(
+                    name,
+                    "the object has been modified; please apply your changes to "
+                    "the latest version and try again",
+                )
+            return self._check_identity(scope, patched, name)
+
+        return await self._write(scope, name, mutate, opts, subresource, "", "Update")
+
+    async def _apply(
+        self, scope: RequestScope, name: str, body: bytes, opts: WriteOptions, subresource: str
+    ) -> tuple[Object, bool, list[str]]:
+        applied = self._check_identity(scope, decode_yaml(body), name)
+
+        def mutate(old: Object | None) -> Object:
+            new: Object = managedfields.server_side_apply(
+                copy.deepcopy(old) if old is not None else None,
+                copy.deepcopy(applied),
+                manager=opts.field_manager,
+                force=opts.force,
+                schema=self.strategy.schema,
+                api_version=self.resource.group_version,
+                now=now_rfc3339(),
+                subresource=subresource,
+                kind=self.resource.kind,
+                status_subresource=self.strategy.has_status_subresource,
+            )
+            return new
+
+        return await self._write(scope, name, mutate, opts, subresource, "", "Apply")
+
+    async def _write(
+        self,
+        scope: RequestScope,
+        name: str,
+        mutate: Callable[[Object | None], Object],
+        opts: WriteOptions,
+        subresource: str,
+        wanted_rv: str,
+        operation: str,
+    ) -> tuple[Object, bool, list[str]]:
+        """Read-modify-write with optimistic concurrency; retries only when the client gave no RV."""
+        cluster = _cluster(scope)
+        key = self.key(cluster, scope.namespace, name)
+        for _ in range(_MAX_RETRIES):
+            entry = await self.storage.get(key)
+            old = self.decode(entry) if entry is not None else None
+            if old is not None and wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+                raise self.conflict(
+                    name,
+                    "the object has been modified; please apply your changes to the "
+                    "latest version and try again",
+                )
+            new = mutate(old)
+            if old is None:
+                if operation == "Apply":
+                    obj, warnings = await self._create_applied(scope, new, opts)
+                    return obj, True, warnings
+                new["metadata"].pop("resourceVersion", None)
+                obj, warnings = await self.create(scope, new, opts)
+                return obj, True, warnings
+            assert entry is not None
+            self._carry_over(new, old, subresource)
+            warnings = self._finish(new, old, opts)
+            await self.strategy.admit(self, scope, new, old)
+            if operation != "Apply":
+                new = self._track(old, new, opts, operation, subresource)
+            if self._unchanged(new, old):
+                return old, False, warnings
+            self._bump_generation(new, old)
+            if opts.dry_run:
+                return new, False, warnings
+            meta = new["metadata"]
+            if meta.get("deletionTimestamp") and not meta.get("finalizers") and self._finalized(new):
+                try:
+                    gone = await self.storage.delete(key, expect=entry.mod_revision)
+                except RevisionConflict:
+                    if wanted_rv:
+                        raise self.conflict(name, "the object has been modified") from None
+                    continue
+                except KeyNotFound:
+                    raise self.not_found(name) from None
+                return self.decode(gone), False, warnings
+            try:
+                stored = await self.storage.update(key, self.encode(new), expect=entry.mod_revision)
+            except RevisionConflict:
+                if wanted_rv:
+                    raise self.conflict(
+                        name,
+                        "the object has been modified; please apply your changes "
+                        "to the latest version and try again",
+                    ) from None
+                continue
+            except KeyNotFound:
+                raise self.not_found(name) from None
+            return self.decode(stored), False, warnings
+        raise self.conflict(name, "too many concurrent updates, please retry")
+
+    async def _create_applied(
+        self, scope: RequestScope, new: Object, opts: WriteOptions
+    ) -> tuple[Object, list[str]]:
+        """Apply on a missing object creates it; its managedFields come from apply itself."""
+        fields = new["metadata"].get("managedFields")
+        obj, warnings = await self.create(
+            scope,
+            new,
+            WriteOptions(
+                dry_run=True, field_manager=opts.field_manager, field_validation=opts.field_validation
+            ),
+        )
+        obj["metadata"]["managedFields"] = fields
+        if opts.dry_run:
+            return obj, warnings
+        try:
+            entry = await self.storage.create(
+                self.key(_cluster(scope), scope.namespace, obj["metadata"]["name"]), self.encode(obj)
+            )
+        except KeyExists:
+            raise AlreadyExists.object(
+                self.resource.resource, self.resource.group, obj["metadata"]["name"]
+            ) from None
+        return self.decode(entry), warnings
+
+    def _carry_over(self, new: Object, old: Object, subresource: str) -> None:
+        """Server-owned metadata survives every update; the status split follows the subresource."""
+        meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
+        for field in _SERVER_META:
+            if field in old_meta:
+                meta[field] = old_meta[field]
+            else:
+                meta.pop(field, None)
+        if "managedFields" not in meta and "managedFields" in old_meta:
+            meta["managedFields"] = old_meta["managedFields"]
+        if subresource == "status":
+            status = new.get("status")
+            new.clear()
+            new.update(copy.deepcopy(old))
+            if status is None:
+                new.pop("status", None)
+            else:
+                new["status"] = status
+            new["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
+            if "managedFields" in meta:
+                new["metadata"]["managedFields"] = meta["managedFields"]
+        elif self.strategy.has_status_subresource:
+            if "status" in old:
+                new["status"] = copy.deepcopy(old["status"])
+            else:
+                new.pop("status", None)
+        self.strategy.prepare_for_update(new, old, subresource)
+
+    @staticmethod
+    def _unchanged(new: Object, old: Object) -> bool:
+        """A write that changes nothing (ownership included) is not stored and keeps its RV."""
+        new_meta = {k: v for k, v in new["metadata"].items() if k != "resourceVersion"}
+        old_meta = {k: v for k, v in old["metadata"].items() if k != "resourceVersion"}
+        return new_meta == old_meta and {k: v for k, v in new.items() if k != "metadata"} == {
+            k: v for k, v in old.items() if k != "metadata"
+        }
+
+    def _bump_generation(self, new: Object, old: Object) -> None:
+        if not self.strategy.tracks_generation:
+            return
+        body_new = {k: v for k, v in new.items() if k not in ("metadata", "status")}
+        body_old = {k: v for k, v in old.items() if k not in ("metadata", "status")}
+        gen = int(old["metadata"].get("generation") or 1)
+        new["metadata"]["generation"] = gen + 1 if body_new != body_old else gen
+
+    def _finalized(self, obj: Object) -> bool:
+        """Namespaces also wait for spec.finalizers; every other kind only for metadata.finalizers."""
+        spec = obj.get("spec")
+        return not (isinstance(spec, dict) and spec.get("finalizers"))
+
+    async def delete(self, scope: RequestScope, name: str, opts: DeleteOptions) -> tuple[Object, bool]:
+        """Returns (object, deleted_now). With finalizers, marks the object and leaves it."""
+        cluster = _cluster(scope)
+        key = self.key(cluster, scope.namespace, name)
+        for _ in range(_MAX_RETRIES):
+            entry = await self.storage.get(key)
+            if entry is None:
+                raise self.not_found(name)
+            obj = self.decode(entry)
+            meta = obj["metadata"]
+            if opts.precondition_uid and opts.precondition_uid != meta.get("uid"):
+                raise self.conflict(
+                    name,
+                    f"Precondition failed: UID in precondition: "
+                    f"{opts.precondition_uid}, UID in object meta: {meta.get('uid')}",
+                )
+            if (
+                opts.precondition_resource_version
+                and opts.precondition_resource_version != meta["resourceVersion"]
+            ):
+                raise self.conflict(
+                    name,
+                    f"Precondition failed: ResourceVersion in precondition: "
+                    f"{opts.precondition_resource_version}, ResourceVersion in object "
+                    f"meta: {meta['resourceVersion']}",
+                )
+            finalizers = list(meta.get("finalizers") or [])
+            policy_finalizer = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(
+                opts.propagation_policy
+            )
+            if policy_finalizer and finalizers and policy_finalizer not in finalizers:
+                finalizers.append(policy_finalizer)
+            if finalizers or not self._finalized(obj):
+                if meta.get("deletionTimestamp"):
+                    return obj, False
+                meta["deletionTimestamp"] = now_rfc3339()
+                meta["deletionGracePeriodSeconds"] = 0
+                if finalizers:
+                    meta["finalizers"] = finalizers
+                self.strategy.prepare_for_delete(obj)
+                if opts.dry_run:
+                    return obj, False
+                try:
+                    stored = await self.storage.update(key, self.encode(obj), expect=entry.mod_revision)
+                except (RevisionConflict, KeyNotFound):
+                    continue
+                return self.decode(stored), False
+            if opts.dry_run:
+                return obj, True
+            try:
+                gone = await self.storage.delete(key, expect=entry.mod_revision)
+            except RevisionConflict:
+                continue
+            except KeyNotFound:
+                raise self.not_found(name) from None
+            return self.decode(gone), True
+        raise self.conflict(name, "too many concurrent updates, please retry")
+
+
+def _cluster(scope: RequestScope) -> ClusterName:
+    if scope.cluster == "*":
+        raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
+    return scope.cluster

@@ -1,0 +1,60 @@
+"""How one kind differs from the generic Store; the Store does everything else."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.resources import APIResource
+
+if TYPE_CHECKING:
+    from kcp.registry.options import RequestScope
+    from kcp.registry.store import Store
+
+Object = dict[str, Any]
+
+
+class Strategy:
+    """Defaults suit a plain built-in kind; subclasses override what their kind needs."""
+
+    name_rule = "subdomain"  # subdomain | label | path
+    has_status_subresource = False
+    tracks_generation = False
+    allow_unconditional_update = True
+    allow_create_on_update = False
+    return_deleted_object = False
+    strategic_patch = True  # built-in kinds take strategic merge patch; custom resources do not
+
+    def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
+        self.resource = resource
+        self.schema = schema
+
+    def prepare_for_create(self, obj: Object) -> None:
+        """Drop what clients may not set. May mutate; runs before validate."""
+
+    def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
+        """Carry over what an update may not change. May mutate; runs before validate."""
+
+    def default(self, obj: Object) -> None:
+        """Fill defaults, on write (and, for CRDs with schema defaults, on read)."""
+
+    def prune(self, obj: Object) -> list[str]:
+        """Drop unknown fields; return their paths for fieldValidation=Strict|Warn."""
+        return []
+
+    def validate(self, obj: Object) -> list[Cause]:
+        """Must not mutate; errors become one 422 Invalid."""
+        return []
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        return self.validate(new)
+
+    def prepare_for_delete(self, obj: Object) -> None:
+        """Graceful deletion marks the object (deletionTimestamp set); kinds may add more."""
+
+    async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        """Checks that need to read other objects (run after validation, before the write)."""
+
+    def printer_columns(self) -> list[dict[str, Any]] | None:
+        """CRD additionalPrinterColumns; None means the built-in table for this kind."""
+        return None

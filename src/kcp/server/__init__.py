@@ -1,0 +1,1 @@
+"""The HTTP server: aiohttp application, filters, endpoints, TLS and kubeconfig bootstrap."""

@@ -1,0 +1,243 @@
+"""The aiohttp application: one catch-all route, then filters in kube-apiserver's order.
+
+authn → cluster path & request info → in-flight limit → impersonation → authz → endpoint.
+Every failure leaves as a Kubernetes Status; a bare exception is logged and answered with a 500
+Status that carries no traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from kcp import __version__
+from kcp.apimachinery.errors import (
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+    StatusError,
+    TooManyRequests,
+    Unauthorized,
+)
+from kcp.apimachinery.user import UserInfo
+from kcp.logicalcluster import ClusterName
+from kcp.registry.catalog import Catalog
+from kcp.registry.options import RequestScope
+from kcp.server import discovery, handlers, metrics
+from kcp.server.authn import Authenticator
+from kcp.server.authz import Authorizer
+from kcp.server.clusters import ClusterResolver
+from kcp.server.endpoints import Endpoints
+from kcp.server.handlers import json_response
+from kcp.server.negotiation import aggregated_discovery, check_json_acceptable
+from kcp.server.requestinfo import RequestInfo, parse
+from kcp.storage import Storage
+
+log = logging.getLogger("kcp.server")
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+HEALTH_PATHS = ("/livez", "/readyz", "/healthz")
+MUTATING_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+
+
+@dataclass
+class ServerState:
+    """Everything a request needs; one per server process, never per workspace."""
+
+    storage: Storage
+    catalog: Catalog
+    authenticator: Authenticator
+    authorizer: Authorizer
+    resolver: ClusterResolver
+    endpoints: Endpoints
+    max_in_flight: int = 400
+    max_mutating_in_flight: int = 200
+    ready: bool = False
+    in_flight: int = 0
+    mutating_in_flight: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def status_response(err: StatusError) -> web.Response:
+    resp = json_response(err.to_status(), err.code)
+    if err.retry_after is not None:
+        resp.headers["Retry-After"] = str(err.retry_after)
+    return resp
+
+
+def build_app(state: ServerState) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app["state"] = state
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        info: RequestInfo | None = None
+        code = 500
+        try:
+            resp, info = await _serve(state, request)
+            code = resp.status
+            return resp
+        except StatusError as e:
+            code = e.code
+            return status_response(e)
+        except web.HTTPRequestEntityTooLarge:
+            code = 413
+            return status_response(
+                RequestEntityTooLarge(f"the request body is too large: the limit is {MAX_BODY_BYTES} bytes")
+            )
+        except (ConnectionResetError, asyncio.CancelledError):
+            code = 499
+            raise
+        except Exception:
+            log.exception("internal error serving %s %s", request.method, request.path)
+            return status_response(InternalError("an internal error occurred while serving the request"))
+        finally:
+            metrics.observe(request.method, info, code, time.perf_counter() - started)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s",
+                    {
+                        "verb": info.verb if info else request.method,
+                        "path": request.path,
+                        "code": code,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    return app
+
+
+async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamResponse, RequestInfo | None]:
+    path = request.path
+    if path.rstrip("/") in HEALTH_PATHS or path.startswith(tuple(p + "/" for p in HEALTH_PATHS)):
+        return _health(state, path), None
+    user = await state.authenticator.authenticate(request)
+    if user is None:
+        raise Unauthorized("Unauthorized")
+    info = parse(request.method, path, request.query.get("watch"))
+    if info.long_running or user.is_master:
+        user = await state.authorizer.impersonate(request, user, info)
+        return await _authorized(state, request, info, user), info
+    mutating = info.verb in MUTATING_VERBS
+    if (mutating and state.mutating_in_flight >= state.max_mutating_in_flight) or (
+        not mutating and state.in_flight >= state.max_in_flight
+    ):
+        raise TooManyRequests("Too many requests, please try again later.", retry_after=1)
+    if mutating:
+        state.mutating_in_flight += 1
+    else:
+        state.in_flight += 1
+    try:
+        user = await state.authorizer.impersonate(request, user, info)
+        return await _authorized(state, request, info, user), info
+    finally:
+        if mutating:
+            state.mutating_in_flight -= 1
+        else:
+            state.in_flight -= 1
+
+
+async def _authorized(
+    state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo
+) -> web.StreamResponse:
+    cluster = await state.resolver.resolve(info.cluster, user)
+    await state.authorizer.authorize(user, info, cluster)
+    check_json_acceptable(request.headers.get("Accept", ""))
+    if info.is_resource_request:
+        return await _resource(state, request, info, user, cluster)
+    return await _non_resource(state, request, info, cluster)
+
+
+async def _resource(
+    state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo, cluster: ClusterName | str
+) -> web.StreamResponse:
+    review = state.catalog.reviews.get((info.group, info.version, info.resource))
+    if review is not None:
+        if info.verb != "create":
+            raise MethodNotAllowed(f"{info.verb} is not supported on {info.resource}")
+        return await state.endpoints.review(request, info, user, cluster)
+    store = await state.catalog.lookup(cluster, info.group, info.version, info.resource)
+    if store is None:
+        raise NotFound("the server could not find the requested resource")
+    if store.resource.namespaced and not info.namespace and info.verb not in ("list", "watch"):
+        raise NotFound("the server could not find the requested resource")
+    if not store.resource.namespaced and info.namespace and info.resource != "namespaces":
+        raise NotFound("the server could not find the requested resource")
+    scope = RequestScope(cluster, info.namespace if store.resource.namespaced else "", user)  # type: ignore[arg-type]
+    special = state.endpoints.subresource(info, store)
+    if special is not None:
+        return await special(request, info, store, scope)
+    return await handlers.handle(request, info, store, scope)
+
+
+async def _non_resource(
+    state: ServerState, request: web.Request, info: RequestInfo, cluster: ClusterName | str
+) -> web.StreamResponse:
+    path = info.path.rstrip("/") or "/"
+    accept = request.headers.get("Accept", "")
+    if path == "/version":
+        return json_response(version_info())
+    if path == "/metrics" and info.cluster == "root" and not request.path.startswith("/clusters/"):
+        return metrics.response()
+    if path.startswith("/openapi/"):
+        return await state.endpoints.openapi(request, path, cluster)
+    if cluster == "*":
+        raise NotFound("the server could not find the requested resource")
+    served = await state.catalog.served(ClusterName(cluster))
+    if path == "/api":
+        agg = aggregated_discovery(accept)
+        if agg:
+            return _aggregated(discovery.aggregated(served, True, agg), agg)
+        return json_response(discovery.api_versions())
+    if path == "/apis":
+        agg = aggregated_discovery(accept)
+        if agg:
+            return _aggregated(discovery.aggregated(served, False, agg), agg)
+        return json_response(discovery.api_group_list(served))
+    doc: dict[str, Any] | None = None
+    if info.api_prefix == "api" and info.version:
+        doc = discovery.resource_list(served, "", info.version)
+    elif info.api_prefix == "apis" and info.group and info.version:
+        doc = discovery.resource_list(served, info.group, info.version)
+    elif info.api_prefix == "apis" and info.group:
+        doc = discovery.api_group(served, info.group)
+    if doc is None:
+        raise NotFound("the server could not find the requested resource")
+    return json_response(doc)
+
+
+def _aggregated(doc: dict[str, Any], version: str) -> web.Response:
+    resp = json_response(doc)
+    resp.headers["Content-Type"] = (
+        f"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+    )
+    return resp
+
+
+def _health(state: ServerState, path: str) -> web.Response:
+    if path.startswith("/readyz") and not state.ready:
+        return web.Response(text="[-]ready failed: not ready yet\nreadyz check failed\n", status=500)
+    return web.Response(text="ok", content_type="text/plain")
+
+
+def version_info() -> dict[str, str]:
+    import platform
+
+    return {
+        "major": "1",
+        "minor": "32",
+        "gitVersion": f"v1.32.0+kcp-python-{__version__}",
+        "gitCommit": "",
+        "gitTreeState": "clean",
+        "buildDate": "",
+        "goVersion": "",
+        "compiler": "cpython",
+        "platform": f"{platform.system().lower()}/{platform.machine()}",
+    }

@@ -1,0 +1,71 @@
+"""Authentication: bearer tokens (admin, service accounts) and client certificates signed by our CA."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from kcp.apimachinery.errors import StatusError
+from kcp.apimachinery.user import UserInfo
+from kcp.auth.tokens import StaticTokens, TokenIssuer
+from kcp.logicalcluster import ClusterName, object_key
+from kcp.storage import Storage
+
+
+class Authenticator:
+    def __init__(
+        self, storage: Storage, static_tokens: dict[str, UserInfo], issuer: TokenIssuer, client_cert_user: Any
+    ) -> None:
+        self.storage = storage
+        self._static = StaticTokens(static_tokens)
+        self.issuer = issuer
+        self._client_cert_user = client_cert_user
+
+    async def authenticate(self, request: web.Request) -> UserInfo | None:
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() == "bearer ":
+            return await self.authenticate_token(header[7:].strip(), "")
+        ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+        if ssl_object is not None:
+            der = ssl_object.getpeercert(binary_form=True)
+            if der:
+                user: UserInfo | None = self._client_cert_user(der)
+                return user
+        return None
+
+    async def authenticate_token(self, token: str, cluster: str) -> UserInfo | None:
+        user = self._static.authenticate(token)
+        if user is not None:
+            return user
+        if token.count(".") != 2:
+            return None
+        try:
+            claims = self.issuer.verify(token, audiences=[])
+        except StatusError:
+            return None
+        return await self._service_account(claims)
+
+    async def _service_account(self, claims: Any) -> UserInfo | None:
+        """A token is valid while its service account (same uid) still exists in its cluster."""
+        entry = await self.storage.get(
+            object_key("", "serviceaccounts", ClusterName(claims.cluster), claims.namespace, claims.name)
+        )
+        if entry is None or orjson.loads(entry.value)["metadata"].get("uid") != claims.uid:
+            return None
+        user: UserInfo = claims.user()
+        return user
+
+    def issue_token(
+        self,
+        cluster: str,
+        namespace: str,
+        name: str,
+        uid: str,
+        audiences: list[str],
+        expiration: int,
+        bound: Any,
+    ) -> tuple[str, str]:
+        token, expires = self.issuer.issue(cluster, namespace, name, uid, audiences, expiration, bound)
+        return token, expires

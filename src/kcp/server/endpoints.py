@@ -1,0 +1,269 @@
+"""Endpoints beyond plain CRUD: OpenAPI, access and token reviews, and special subresources."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from kcp.apimachinery.errors import BadRequest, NotFound
+from kcp.apimachinery.meta import now_rfc3339
+from kcp.apimachinery.resources import APIResource
+from kcp.apimachinery.serialization import decode_body
+from kcp.apimachinery.user import UserInfo
+from kcp.auth.attributes import Attributes
+from kcp.logicalcluster import ClusterName
+from kcp.registry.builtin.apiextensions import version_schema
+from kcp.registry.catalog import Catalog
+from kcp.registry.options import RequestScope
+from kcp.registry.store import Store
+from kcp.schema.builtin import schema_for
+from kcp.schema.openapi_proto import CONTENT_TYPE as PROTOBUF_CONTENT_TYPE
+from kcp.schema.openapi_proto import encode_v2_protobuf
+from kcp.schema.openapi_v2 import build_v2
+from kcp.schema.openapi_v3 import build_v3_gv, build_v3_index
+from kcp.server.handlers import json_response, write_options
+from kcp.server.requestinfo import RequestInfo
+
+PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"  # what kubectl accepts
+_DOC_CACHE = 256
+SubresourceHandler = Callable[[web.Request, RequestInfo, Store, RequestScope], Awaitable[web.StreamResponse]]
+
+
+class Endpoints:
+    def __init__(self, catalog: Catalog, authorizer: Any, authenticator: Any) -> None:
+        self.catalog = catalog
+        self.authorizer = authorizer
+        self.authenticator = authenticator
+        self._docs: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    # -- OpenAPI ----------------------------------------------------------------------------------
+
+    async def _resources(self, cluster: ClusterName) -> tuple[str, list[tuple[APIResource, dict[str, Any]]]]:
+        """Served resources with their schemas, and a hash naming that set (shared across clusters)."""
+        out: list[tuple[APIResource, dict[str, Any]]] = []
+        for res in self.catalog.builtin_resources():
+            schema = schema_for(res.group, res.version, res.kind)
+            if schema is not None:
+                out.append((res, schema))
+        crds = await self.catalog.crds(cluster)
+        from kcp.registry.customresource import resource_for
+
+        for crd in crds:
+            for v in crd["spec"].get("versions") or []:
+                if v.get("served"):
+                    out.append((resource_for(crd, v), version_schema(crd, v["name"]) or {}))
+        digest = hashlib.sha256(
+            orjson.dumps(sorted((c["metadata"]["name"], orjson.dumps(c["spec"]).decode()) for c in crds))
+        ).hexdigest()
+        return digest, out
+
+    def _cached(self, key: tuple[str, str], build: Callable[[], Any]) -> Any:
+        if key in self._docs:
+            self._docs.move_to_end(key)
+            return self._docs[key]
+        value = build()
+        self._docs[key] = value
+        if len(self._docs) > _DOC_CACHE:
+            self._docs.popitem(last=False)
+        return value
+
+    async def openapi(self, request: web.Request, path: str, cluster: ClusterName | str) -> web.Response:
+        if cluster == "*":
+            raise NotFound("the server could not find the requested resource")
+        digest, resources = await self._resources(ClusterName(cluster))
+        if path == "/openapi/v2":
+            if PROTOBUF_V2 in request.headers.get("Accept", ""):
+                body = self._cached(
+                    (digest, "v2pb"),
+                    lambda: encode_v2_protobuf(self._cached((digest, "v2"), lambda: build_v2(resources))),
+                )
+                return web.Response(body=body, headers={"Content-Type": PROTOBUF_CONTENT_TYPE})
+            return json_response(self._cached((digest, "v2"), lambda: build_v2(resources)))
+        if path == "/openapi/v3":
+            gvs = sorted({r.group_version for r, _ in resources})
+            hashes = {gv: hashlib.sha256(f"{digest}/{gv}".encode()).hexdigest()[:32] for gv in gvs}
+            return json_response(self._cached((digest, "v3"), lambda: build_v3_index(gvs, hashes)))
+        prefix = "/openapi/v3/"
+        if path.startswith(prefix):
+            gv_path = path[len(prefix) :]
+            parts = gv_path.split("/")
+            if parts[0] == "api" and len(parts) == 2:
+                group, version = "", parts[1]
+            elif parts[0] == "apis" and len(parts) == 3:
+                group, version = parts[1], parts[2]
+            else:
+                raise NotFound("the server could not find the requested resource")
+            selected = [(r, s) for r, s in resources if r.group == group and r.version == version]
+            if not selected:
+                raise NotFound("the server could not find the requested resource")
+            return json_response(self._cached((digest, gv_path), lambda: build_v3_gv(selected)))
+        raise NotFound("the server could not find the requested resource")
+
+    # -- reviews ----------------------------------------------------------------------------------
+
+    async def review(
+        self, request: web.Request, info: RequestInfo, user: UserInfo, cluster: ClusterName | str
+    ) -> web.Response:
+        body = decode_body(request.headers.get("Content-Type", ""), await request.read())
+        if not isinstance(body, dict):
+            raise BadRequest("the body of the request must be an object")
+        spec: dict[str, Any] = body["spec"] if isinstance(body.get("spec"), dict) else {}
+        kind = {
+            "selfsubjectaccessreviews": "SelfSubjectAccessReview",
+            "subjectaccessreviews": "SubjectAccessReview",
+            "localsubjectaccessreviews": "LocalSubjectAccessReview",
+            "selfsubjectrulesreviews": "SelfSubjectRulesReview",
+            "tokenreviews": "TokenReview",
+            "selfsubjectreviews": "SelfSubjectReview",
+        }[info.resource]
+        status: dict[str, Any]
+        if kind == "SelfSubjectReview":
+            status = {"userInfo": user.to_dict()}
+        elif kind == "TokenReview":
+            token = str(spec.get("token") or "")
+            if not token:
+                raise BadRequest("spec.token: Required value")
+            found = await self.authenticator.authenticate_token(token, str(cluster))
+            status = {"authenticated": found is not None}
+            if found is not None:
+                status["user"] = found.to_dict()
+                status["audiences"] = list(spec.get("audiences") or [])
+        elif kind == "SelfSubjectRulesReview":
+            ns = str(spec.get("namespace") or "")
+            snap = await self.authorizer.snapshot(str(cluster))
+            resource_rules, non_resource_rules = snap.rules_for(user, ns)
+            status = {
+                "resourceRules": resource_rules,
+                "nonResourceRules": non_resource_rules,
+                "incomplete": False,
+            }
+        else:
+            subject = user if kind == "SelfSubjectAccessReview" else _subject(spec)
+            if kind == "LocalSubjectAccessReview":
+                ra = spec.get("resourceAttributes") or {}
+                if ra.get("namespace", info.namespace) != info.namespace:
+                    raise BadRequest("spec.resourceAttributes.namespace must match the request namespace")
+            allowed, reason = await self.authorizer.allowed(_access_attributes(spec, subject, str(cluster)))
+            status = {"allowed": allowed}
+            if reason:
+                status["reason"] = reason
+        meta = dict(body.get("metadata") or {})
+        meta["creationTimestamp"] = None
+        return json_response(
+            {
+                "kind": kind,
+                "apiVersion": f"{info.group}/{info.version}",
+                "metadata": meta,
+                "spec": spec,
+                "status": status,
+            },
+            201,
+        )
+
+    # -- subresources -----------------------------------------------------------------------------
+
+    def subresource(self, info: RequestInfo, store: Store) -> SubresourceHandler | None:
+        key = (store.resource.group, store.resource.resource, info.subresource)
+        if key == ("", "serviceaccounts", "token"):
+            return self.token_request
+        if key == ("", "namespaces", "finalize"):
+            return self.finalize_namespace
+        return None
+
+    async def token_request(
+        self, request: web.Request, info: RequestInfo, store: Store, scope: RequestScope
+    ) -> web.StreamResponse:
+        if info.verb != "create":
+            raise NotFound("the server could not find the requested resource")
+        sa = await store.get(scope, info.name)
+        body = decode_body(request.headers.get("Content-Type", ""), await request.read())
+        spec = (body or {}).get("spec") or {} if isinstance(body, dict) else {}
+        expiration = int(spec.get("expirationSeconds") or 3600)
+        if expiration < 600:
+            raise BadRequest(
+                "spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes"
+            )
+        token, expires = self.authenticator.issue_token(
+            str(scope.cluster),
+            scope.namespace,
+            info.name,
+            sa["metadata"]["uid"],
+            list(spec.get("audiences") or []),
+            expiration,
+            spec.get("boundObjectRef"),
+        )
+        return json_response(
+            {
+                "kind": "TokenRequest",
+                "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {
+                    "name": info.name,
+                    "namespace": scope.namespace,
+                    "creationTimestamp": now_rfc3339(),
+                },
+                "spec": {**spec, "expirationSeconds": expiration},
+                "status": {"token": token, "expirationTimestamp": expires},
+            },
+            201,
+        )
+
+    async def finalize_namespace(
+        self, request: web.Request, info: RequestInfo, store: Store, scope: RequestScope
+    ) -> web.StreamResponse:
+        if info.verb != "update":
+            raise NotFound("the server could not find the requested resource")
+        body = decode_body(request.headers.get("Content-Type", ""), await request.read())
+        finalizers = ((body or {}).get("spec") or {}).get("finalizers") if isinstance(body, dict) else None
+        current = await store.get(scope, info.name)
+        current.setdefault("spec", {})["finalizers"] = list(finalizers or [])
+        obj, _, warnings = await store.update(
+            scope, info.name, current, write_options(request), subresource="finalize"
+        )
+        return json_response(obj, 200, warnings)
+
+
+def _subject(spec: dict[str, Any]) -> UserInfo:
+    extra = {k: tuple(v) for k, v in (spec.get("extra") or {}).items() if isinstance(v, list)}
+    return UserInfo(
+        str(spec.get("user") or ""), str(spec.get("uid") or ""), tuple(spec.get("groups") or ()), extra
+    )
+
+
+def _access_attributes(spec: dict[str, Any], user: UserInfo, cluster: str) -> Attributes:
+    ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+    if isinstance(ra, dict):
+        return Attributes(
+            user=user,
+            verb=str(ra.get("verb") or ""),
+            namespace=str(ra.get("namespace") or ""),
+            api_group=str(ra.get("group") or ""),
+            api_version=str(ra.get("version") or ""),
+            resource=str(ra.get("resource") or ""),
+            subresource=str(ra.get("subresource") or ""),
+            name=str(ra.get("name") or ""),
+            resource_request=True,
+            path="",
+            cluster=cluster,
+        )
+    if isinstance(nra, dict):
+        return Attributes(
+            user=user,
+            verb=str(nra.get("verb") or ""),
+            namespace="",
+            api_group="",
+            api_version="",
+            resource="",
+            subresource="",
+            name="",
+            resource_request=False,
+            path=str(nra.get("path") or ""),
+            cluster=cluster,
+        )
+    raise BadRequest(
+        "spec: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified"
+    )

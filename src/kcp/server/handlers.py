@@ -1,0 +1,306 @@
+"""Resource handlers: turn one resource request into a Store call and the Store's answer into JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from kcp.apimachinery.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    StatusError,
+    UnsupportedMediaType,
+)
+from kcp.apimachinery.fields import (
+    FieldSelector,
+    convert_custom_resource_selector,
+    convert_field_selector,
+    parse_field_selector,
+)
+from kcp.apimachinery.labels import parse_selector
+from kcp.apimachinery.serialization import decode_body, decode_json
+from kcp.registry import reads
+from kcp.registry.options import DeleteOptions, ListOptions, RequestScope, WriteOptions
+from kcp.registry.store import Store
+from kcp.registry.tables import to_table
+from kcp.server.negotiation import wants_table
+from kcp.server.requestinfo import RequestInfo, parse_bool
+
+JSON_TYPE = "application/json"
+MIN_WATCH_TIMEOUT = 1800.0
+BOOKMARK_INTERVAL = 30.0
+_PATCH_TYPES = (
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+)
+
+
+def json_response(body: Any, status: int = 200, warnings: list[str] | None = None) -> web.Response:
+    headers = {"Content-Type": JSON_TYPE}
+    resp = web.Response(body=orjson.dumps(body), status=status, headers=headers)
+    for w in warnings or []:
+        resp.headers.add("Warning", f'299 - "{w}"')
+    return resp
+
+
+def _first(query: Mapping[str, str], name: str) -> str:
+    return query.get(name, "")
+
+
+def list_options(query: Mapping[str, str], store: Store) -> ListOptions:
+    limit_raw = _first(query, "limit")
+    try:
+        limit = int(limit_raw) if limit_raw else 0
+    except ValueError:
+        raise BadRequest(f'limit: Invalid value: "{limit_raw}": must be an integer') from None
+    label = _first(query, "labelSelector")
+    field = _first(query, "fieldSelector")
+    initial = _first(query, "sendInitialEvents")
+    return ListOptions(
+        label_selector=parse_selector(label) if label else None,
+        field_selector=_field_selector(field, store) if field else None,
+        limit=max(limit, 0),
+        continue_token=_first(query, "continue"),
+        resource_version=_first(query, "resourceVersion"),
+        resource_version_match=_first(query, "resourceVersionMatch"),
+        allow_bookmarks=parse_bool(query.get("allowWatchBookmarks"), "allowWatchBookmarks"),
+        send_initial_events=parse_bool(initial, "sendInitialEvents") if initial else None,
+    )
+
+
+def _field_selector(text: str, store: Store) -> FieldSelector:
+    """Parse, then refuse fields the kind cannot select on (400), as kube does."""
+    selector = parse_field_selector(text)
+    res = store.resource
+    if not store.strategy.strategic_patch:  # custom resources
+        return convert_custom_resource_selector(selector, namespaced=res.namespaced)
+    return convert_field_selector(selector, res.group, res.kind)
+
+
+def _dry_run(query: Mapping[str, str]) -> bool:
+    values = [v for k, v in query.items() if k == "dryRun"] if hasattr(query, "items") else []
+    for v in values:
+        if v != "All":
+            raise BadRequest(f'dryRun: Unsupported value: "{v}": supported values: "All"')
+    return bool(values)
+
+
+def write_options(request: web.Request) -> WriteOptions:
+    query = request.query
+    validation = _first(query, "fieldValidation") or "Strict"
+    if validation not in ("Strict", "Warn", "Ignore"):
+        raise BadRequest(
+            f'fieldValidation: Unsupported value: "{validation}": supported values: '
+            '"Ignore", "Strict", "Warn"'
+        )
+    manager = _first(query, "fieldManager")
+    if len(manager) > 128:
+        raise BadRequest("fieldManager: Too long: may not be more than 128 bytes")
+    if not manager:
+        manager = request.headers.get("User-Agent", "").split("/", 1)[0][:128]
+    return WriteOptions(
+        dry_run=_dry_run(query),
+        field_manager=manager,
+        field_validation=validation,
+        force=parse_bool(query.get("force"), "force"),
+    )
+
+
+def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
+    opts: dict[str, Any] = {}
+    if body.strip():
+        decoded = decode_json(body)
+        if not isinstance(decoded, dict):
+            raise BadRequest("DeleteOptions must be an object")
+        opts = decoded
+    query = request.query
+    grace = query.get("gracePeriodSeconds") or opts.get("gracePeriodSeconds")
+    policy = query.get("propagationPolicy") or opts.get("propagationPolicy") or ""
+    if policy not in ("", "Orphan", "Background", "Foreground"):
+        raise BadRequest(
+            f'propagationPolicy: Unsupported value: "{policy}": supported values: '
+            '"Foreground", "Background", "Orphan"'
+        )
+    if opts.get("orphanDependents") is True and not policy:
+        policy = "Orphan"
+    pre = opts.get("preconditions") or {}
+    dry = _dry_run(query) or (opts.get("dryRun") == ["All"])
+    try:
+        grace_int = int(grace) if grace is not None else None
+    except (TypeError, ValueError):
+        raise BadRequest("gracePeriodSeconds must be an integer") from None
+    return DeleteOptions(
+        dry_run=dry,
+        grace_period_seconds=grace_int,
+        propagation_policy=str(policy),
+        precondition_uid=str(pre.get("uid") or ""),
+        precondition_resource_version=str(pre.get("resourceVersion") or ""),
+    )
+
+
+def _table(
+    store: Store, objects: list[dict[str, Any]], list_meta: dict[str, Any], request: web.Request
+) -> dict[str, Any]:
+    include = request.query.get("includeObject") or "Metadata"
+    return to_table(
+        (store.resource.group, store.resource.kind),
+        objects,
+        list_meta=list_meta,
+        include_object=include,
+        now=datetime.now(UTC),
+        printer_columns=store.strategy.printer_columns(),
+    )
+
+
+async def read_body(request: web.Request) -> bytes:
+    return await request.read()
+
+
+async def handle(
+    request: web.Request, info: RequestInfo, store: Store, scope: RequestScope
+) -> web.StreamResponse:
+    """Dispatch one resource request by verb and subresource."""
+    verb, sub = info.verb, info.subresource
+    if sub and sub not in store.resource.subresources:
+        raise NotFound("the server could not find the requested resource")
+    if scope.cluster == "*" and verb not in ("list", "watch"):
+        raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
+    if verb == "get":
+        obj = await store.get(scope, info.name)
+        if wants_table(request.headers.get("Accept", "")):
+            return json_response(
+                _table(store, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, request)
+            )
+        return json_response(obj)
+    if verb == "list":
+        listing = await reads.list_objects(store, scope, list_options(request.query, store))
+        if wants_table(request.headers.get("Accept", "")):
+            return json_response(_table(store, listing["items"], listing["metadata"], request))
+        return json_response(listing)
+    if verb == "watch":
+        return await watch(request, store, scope)
+    if verb == "create":
+        if sub:
+            raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
+        body = decode_body(request.headers.get("Content-Type", JSON_TYPE), await read_body(request))
+        obj, warnings = await store.create(scope, body, write_options(request))
+        return json_response(obj, 201, warnings)
+    if verb == "update":
+        body = decode_body(request.headers.get("Content-Type", JSON_TYPE), await read_body(request))
+        obj, created, warnings = await store.update(scope, info.name, body, write_options(request), sub)
+        return json_response(obj, 201 if created else 200, warnings)
+    if verb == "patch":
+        content_type = request.headers.get("Content-Type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media not in _PATCH_TYPES:
+            raise UnsupportedMediaType(
+                f"the body of the request was in an unknown format - accepted "
+                f"media types include: {', '.join(_PATCH_TYPES)}"
+            )
+        obj, created, warnings = await store.patch(
+            scope, info.name, media, await read_body(request), write_options(request), sub
+        )
+        return json_response(obj, 201 if created else 200, warnings)
+    if verb == "delete":
+        opts = delete_options(request, await read_body(request))
+        obj, deleted = await store.delete(scope, info.name, opts)
+        if deleted and not store.strategy.return_deleted_object:
+            meta = obj["metadata"]
+            return json_response(
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "metadata": {},
+                    "status": "Success",
+                    "details": {
+                        "name": meta["name"],
+                        "group": store.resource.group,
+                        "kind": store.resource.resource,
+                        "uid": meta.get("uid", ""),
+                    },
+                }
+            )
+        return json_response(obj, 200 if deleted else 202)
+    if verb == "deletecollection":
+        opts = delete_options(request, await read_body(request))
+        listing = await reads.list_objects(store, scope, list_options(request.query, store))
+        removed: list[dict[str, Any]] = []
+        for item in listing["items"]:
+            item_scope = RequestScope(scope.cluster, item["metadata"].get("namespace", ""), scope.user)
+            try:
+                obj, _ = await store.delete(item_scope, item["metadata"]["name"], opts)
+            except NotFound:
+                continue
+            removed.append(obj)
+        listing["items"] = removed
+        return json_response(listing)
+    raise MethodNotAllowed(f"{verb} is not supported on {store.resource.resource}")
+
+
+async def watch(request: web.Request, store: Store, scope: RequestScope) -> web.StreamResponse:
+    """Stream watch events as newline-delimited JSON; errors after the start become ERROR events."""
+    opts = list_options(request.query, store)
+    timeout_raw = request.query.get("timeoutSeconds")
+    try:
+        timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())
+    except ValueError:
+        raise BadRequest("timeoutSeconds must be an integer") from None
+    events = reads.watch_objects(store, scope, opts)
+    resp = web.StreamResponse(
+        headers={
+            "Content-Type": JSON_TYPE,
+            "Transfer-Encoding": "chunked",
+            "Cache-Control": "no-cache, private",
+        }
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last_rv = opts.resource_version if opts.resource_version not in ("", "0") else ""
+    pending: asyncio.Future[tuple[str, dict[str, Any]]] = asyncio.ensure_future(anext(events))
+    # a watch that cannot start (410, 504) fails before anything is sent: answer it as a plain Status
+    done, _ = await asyncio.wait({pending}, timeout=0.05)
+    if done and isinstance(pending.exception(), StatusError):
+        await events.aclose()
+        raise pending.exception()  # type: ignore[misc]
+    await resp.prepare(request)
+    try:
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            done, _ = await asyncio.wait({pending}, timeout=min(remaining, BOOKMARK_INTERVAL))
+            if not done:
+                if opts.allow_bookmarks and last_rv:
+                    await resp.write(_frame("BOOKMARK", reads.bookmark(store, int(last_rv))))
+                continue
+            try:
+                kind, obj = pending.result()
+            except StopAsyncIteration:
+                break
+            await resp.write(_frame(kind, obj))
+            last_rv = obj["metadata"].get("resourceVersion", last_rv)
+            pending = asyncio.ensure_future(anext(events))
+    except StatusError as e:
+        await resp.write(_frame("ERROR", e.to_status()))
+    except ConnectionResetError:
+        pass
+    finally:
+        pending.cancel()
+        with contextlib.suppress(BaseException):
+            await pending
+        await events.aclose()
+    return resp
+
+
+def _frame(kind: str, obj: dict[str, Any]) -> bytes:
+    return orjson.dumps({"type": kind, "object": obj}) + b"\n"

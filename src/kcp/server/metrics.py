@@ -1,0 +1,37 @@
+"""Prometheus metrics for requests; label values are bounded (never a workspace name)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from kcp.server.requestinfo import RequestInfo
+
+REQUESTS = Counter(
+    "apiserver_request_total",
+    "Requests by verb, group, resource and code.",
+    ["verb", "group", "resource", "code"],
+)
+LATENCY = Histogram(
+    "apiserver_request_duration_seconds",
+    "Request latency by verb, group and resource.",
+    ["verb", "group", "resource"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+def observe(method: str, info: RequestInfo | None, code: int, seconds: float) -> None:
+    if info is not None and info.is_resource_request:
+        verb, group, resource = info.verb.upper(), info.group, info.resource
+    else:
+        verb, group, resource = method, "", ""
+    REQUESTS.labels(verb, group, resource, str(code)).inc()
+    if verb != "WATCH":
+        LATENCY.labels(verb, group, resource).observe(seconds)
+
+
+def response() -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,0 +1,125 @@
+"""`kcp start`: open storage, ensure certificates, seed root, serve HTTPS until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+
+from aiohttp import web
+
+from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UserInfo
+from kcp.auth.tokens import TokenIssuer
+from kcp.controllers.namespace import NamespaceDeletion
+from kcp.logicalcluster import ROOT
+from kcp.registry.catalog import Catalog
+from kcp.sdk import Client
+from kcp.server import bootstrap, pki
+from kcp.server.app import ServerState, build_app
+from kcp.server.authn import Authenticator
+from kcp.server.authz import Authorizer, Escalation
+from kcp.server.clusters import ClusterResolver
+from kcp.server.config import ServerConfig
+from kcp.server.endpoints import Endpoints
+from kcp.storage.sqlite import SQLiteStorage
+
+log = logging.getLogger("kcp")
+
+
+def run(config: ServerConfig) -> int:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop is a dependency; keep running without it
+        pass
+    try:
+        asyncio.run(serve(config))
+    except OSError as e:
+        print(f"kcp: cannot serve on {config.bind_address}:{config.secure_port}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def serve(config: ServerConfig) -> None:
+    started = time.perf_counter()
+    root = config.root_directory
+    root.mkdir(parents=True, exist_ok=True)
+    hosts = sorted({config.client_host, config.bind_address} - {"0.0.0.0", "::", ""})
+    keys = pki.ensure_pki(root, hosts)
+    assert config.storage.path is not None
+    storage = SQLiteStorage(config.storage.path)
+    await storage.start()
+    authorizer = Authorizer(storage)
+    catalog = Catalog(storage, Escalation(authorizer))
+    resolver = ClusterResolver(storage)
+    await bootstrap.ensure_logical_cluster(catalog, ROOT, "root")
+    await bootstrap.seed_cluster(catalog, ROOT)
+    static = {
+        keys.admin_token: UserInfo("kcp-admin", groups=("system:kcp:admin", AUTHENTICATED)),
+        keys.shard_admin_token: UserInfo("shard-admin", groups=(SYSTEM_MASTERS, AUTHENTICATED)),
+    }
+    if "user" in config.batteries:
+        static[keys.user_token] = UserInfo("user", groups=(AUTHENTICATED,))
+    authenticator = Authenticator(
+        storage, static, TokenIssuer(keys.sa_private_key_pem, "kcp"), keys.client_cert_user
+    )
+    state = ServerState(
+        storage=storage,
+        catalog=catalog,
+        authenticator=authenticator,
+        authorizer=authorizer,
+        resolver=resolver,
+        endpoints=Endpoints(catalog, authorizer, authenticator),
+        max_in_flight=config.max_requests_inflight,
+        max_mutating_in_flight=config.max_mutating_requests_inflight,
+    )
+    await authorizer.start()
+    await resolver.start()
+    runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=5.0)
+    await runner.setup()
+    site = web.TCPSite(
+        runner, config.bind_address, config.secure_port, ssl_context=pki.ssl_context(keys), backlog=2048
+    )
+    await site.start()
+    port = runner.addresses[0][1] if config.secure_port == 0 else config.secure_port
+    base_url = f"https://{_url_host(config.client_host)}:{port}"
+    pki.write_admin_kubeconfig(
+        root / "admin.kubeconfig", base_url, keys, with_user="user" in config.batteries
+    )
+    loopback = Client(
+        f"https://127.0.0.1:{port}" if config.bind_address in ("0.0.0.0", "127.0.0.1") else base_url,
+        token=keys.shard_admin_token,
+        ca_file=root / "ca.crt",
+        user_agent="kcp-controller-manager",
+    )
+    controllers = [NamespaceDeletion(loopback)]
+    for controller in controllers:
+        controller.start()
+    state.ready = True
+    log.info(
+        "kcp is ready on %s (in %.2fs); export KUBECONFIG=%s",
+        base_url,
+        time.perf_counter() - started,
+        root / "admin.kubeconfig",
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    state.ready = False
+    for controller in controllers:
+        await controller.stop()
+    await loopback.close()
+    await runner.cleanup()
+    await resolver.close()
+    await authorizer.close()
+    await storage.close()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

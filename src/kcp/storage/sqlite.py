@@ -1,0 +1,578 @@
+"""The embedded SQLite backend: one writer thread with group commit, reader threads, a history log.
+
+Writes: callers enqueue an op and await a future; the writer thread drains the queue, applies every
+op in one `BEGIN IMMEDIATE` transaction (each op checks its own precondition and takes the next
+revision), commits with WAL + `synchronous=FULL`, and only then hands the batch to the event loop,
+which dispatches the events to the watch hub and resolves the futures. One thread assigns revisions,
+commits and enqueues notifications in order, so watchers see revision order with no gaps (kine's
+auto-increment race cannot happen), and nothing is acknowledged or visible before it is durable.
+
+Tables: `kv` maps each live key to its current revision, `log` holds every version (values live
+only there, written once), `meta` holds the revision counter (never max(rev): compaction deletes
+rows), the compacted revision and how far compaction has scanned. Reads run on a small pool of
+threads with read-only connections; a list reads its page and the revision in one snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kcp.storage import failpoints, metrics
+from kcp.storage.interface import (
+    Compacted,
+    Entry,
+    Event,
+    FutureRevision,
+    KeyExists,
+    KeyNotFound,
+    Page,
+    RevisionConflict,
+    StorageError,
+    Watch,
+)
+from kcp.storage.watchhub import WatchHub
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+MAX_BATCH = 1024  # queue items per transaction: bounds how long one commit holds the write lock
+COMPACTION_CHUNK = 1000  # log rows examined per compaction transaction, so writers wait little
+_SAMPLES = 4096  # (time, revision) samples kept to find the revision `history_seconds` ago
+
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv(
+    key TEXT PRIMARY KEY, mod_rev INTEGER NOT NULL, create_rev INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log(
+    rev INTEGER PRIMARY KEY, key TEXT NOT NULL, value BLOB, create_rev INTEGER NOT NULL,
+    prev_rev INTEGER NOT NULL, deleted INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS log_key_rev ON log(key, rev);
+INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0), ('scanned', 0);
+PRAGMA user_version = {SCHEMA_VERSION};
+COMMIT;
+"""
+_META = "SELECT name, value FROM meta"
+_SET_META = "UPDATE meta SET value = ? WHERE name = ?"
+_REVISION = "SELECT value FROM meta WHERE name = 'revision'"
+_SNAPSHOT = """SELECT (SELECT value FROM meta WHERE name = 'revision'),
+(SELECT value FROM meta WHERE name = 'compacted')"""
+_CURRENT = (
+    "SELECT kv.mod_rev, kv.create_rev, log.value FROM kv JOIN log ON log.rev = kv.mod_rev WHERE kv.key = ?"
+)
+_INSERT_LOG = "INSERT INTO log(rev, key, value, create_rev, prev_rev, deleted) VALUES (?, ?, ?, ?, ?, ?)"
+_PUT_KV = "INSERT OR REPLACE INTO kv(key, mod_rev, create_rev) VALUES (?, ?, ?)"
+_DELETE_KV = "DELETE FROM kv WHERE key = ?"
+# Key ranges are `key >= low AND key < end` (one bound each, so the index range is exact), never LIKE.
+_LIST = """SELECT kv.key, log.value, kv.mod_rev, kv.create_rev FROM kv JOIN log ON log.rev = kv.mod_rev
+WHERE kv.key >= ? AND kv.key < ? ORDER BY kv.key LIMIT ?"""
+_COUNT = "SELECT count(*) FROM kv WHERE key >= ? AND key < ?"
+_LATEST_AT = """(SELECT max(rev) AS rev FROM log WHERE key >= ? AND key < ? AND rev <= ?
+GROUP BY key) AS latest JOIN log AS l ON l.rev = latest.rev WHERE l.deleted = 0"""
+_LIST_AT = f"SELECT l.key, l.value, l.rev, l.create_rev FROM {_LATEST_AT} ORDER BY l.key LIMIT ?"
+_COUNT_AT = f"SELECT count(*) FROM {_LATEST_AT}"
+_REPLAY = """SELECT l.rev, l.key, l.value, l.create_rev, l.deleted, p.value
+FROM log AS l LEFT JOIN log AS p ON p.rev = l.prev_rev
+WHERE l.rev > ? AND l.rev <= ? AND l.key >= ? AND l.key < ? ORDER BY l.rev LIMIT ?"""
+_SCAN = "SELECT rev, prev_rev, deleted FROM log WHERE rev > ? AND rev <= ? ORDER BY rev LIMIT ?"
+_DELETE_LOG = "DELETE FROM log WHERE rev = ?"
+
+_CREATE, _UPDATE, _DELETE = 0, 1, 2
+_Op = tuple[int, str, bytes, int | None, asyncio.Future[Entry]]
+_Outcome = tuple[asyncio.Future[Entry], Entry | StorageError]
+_Current = tuple[int, int, bytes]  # mod_rev, create_rev, value
+_LogRow = tuple[int, str, bytes | None, int, int, int]  # rev, key, value, create_rev, prev_rev, deleted
+# `SQLiteStorage.list` shadows the builtin inside the class body, hence these names.
+_Ops = list[_Op]
+_Outcomes = list[_Outcome]
+_Events = list[Event]
+_Jobs = list["_Job"]
+_Replayed = tuple[list[Event], int]
+
+
+class _Job:
+    """Work other than ops that needs the writer connection (compaction, pragma reads)."""
+
+    __slots__ = ("fn", "future")
+
+    def __init__(self, fn: Callable[[sqlite3.Connection], Any], future: asyncio.Future[Any]) -> None:
+        self.fn = fn
+        self.future = future
+
+
+class SQLiteStorage:
+    """`Storage` on one SQLite file; see the module docstring for how writes become durable events."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        history_seconds: float = 300.0,
+        compaction_interval: float = 30.0,
+        watch_buffer: int = 1000,
+        readers: int = 3,
+    ) -> None:
+        self.path = Path(path)
+        self._history = history_seconds
+        self._compaction_interval = compaction_interval
+        self._watch_page = watch_buffer
+        self._reader_count = readers
+        self._hub = WatchHub(watch_buffer)
+        self._queue: queue.SimpleQueue[_Op | _Job | None] = queue.SimpleQueue()
+        self._loop: asyncio.AbstractEventLoop
+        self._conn: sqlite3.Connection  # the writer's; used only on the writer thread
+        self._writer: threading.Thread | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._reader_local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._open = False
+        self._revision = 0  # the last committed revision; only the writer thread assigns it
+        self._compacted = 0
+        self._scanned = 0  # compaction has removed superseded rows up to here
+        self._samples: deque[tuple[float, int]] = deque(maxlen=_SAMPLES)
+        self._sample_every = history_seconds / (_SAMPLES // 8)
+        self._compact_lock = asyncio.Lock()
+        self._compactor: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._writer is not None:
+            raise StorageError("storage already started")
+        self._loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = self._loop.create_future()
+        self._writer = threading.Thread(target=self._write_loop, args=(ready,), name="kcp-sqlite-writer")
+        self._writer.daemon = True  # a process exiting without close() must not hang on it
+        self._writer.start()
+        await ready
+        self._hub.revision = self._revision
+        self._readers = ThreadPoolExecutor(
+            self._reader_count, "kcp-sqlite-reader", initializer=self._open_reader
+        )
+        self._open = True
+        self._compactor = asyncio.create_task(self._compact_periodically(), name="kcp-sqlite-compactor")
+
+    async def close(self) -> None:
+        """End all watches (consumers resume elsewhere), finish queued writes, release threads and files."""
+        if not self._open:
+            return
+        self._open = False
+        self._hub.close_all()
+        if self._compactor is not None:
+            self._compactor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._compactor
+        self._queue.put(None)
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.join)
+        if self._readers is not None:
+            await asyncio.to_thread(self._readers.shutdown)
+        for conn in self._reader_conns:
+            conn.close()
+
+    async def get(self, key: str) -> Entry | None:
+        return await self._read(functools.partial(_get, key))
+
+    async def list(
+        self, prefix: str, *, revision: int | None = None, start_after: str = "", limit: int = 0
+    ) -> Page:
+        return await self._read(functools.partial(_list, prefix, revision, start_after, limit))
+
+    async def count(self, prefix: str) -> int:
+        bounds = (prefix, _prefix_end(prefix))
+        return await self._read(lambda conn: int(conn.execute(_COUNT, bounds).fetchone()[0]))
+
+    async def create(self, key: str, value: bytes) -> Entry:
+        return await self._submit(_CREATE, key, value, None)
+
+    async def update(self, key: str, value: bytes, *, expect: int) -> Entry:
+        return await self._submit(_UPDATE, key, value, expect)
+
+    async def delete(self, key: str, *, expect: int | None = None) -> Entry:
+        return await self._submit(_DELETE, key, b"", expect)
+
+    async def current_revision(self) -> int:
+        return self._revision
+
+    async def compacted_revision(self) -> int:
+        return self._compacted
+
+    async def compact(self, revision: int) -> None:
+        """Record `revision` as compacted first (durably), then delete superseded rows in chunks.
+
+        Readers check the compacted revision in the same snapshot as the rows they read, so a
+        replay or list never sees history vanish under it; a crash mid-way resumes the scan.
+        """
+        async with self._compact_lock:
+            if revision > self._revision:
+                raise FutureRevision(revision, self._revision)
+            if revision > self._compacted:
+                await self._job(functools.partial(_record_compacted, revision))
+                self._compacted = revision
+            while self._scanned < self._compacted:
+                self._scanned = await self._job(
+                    functools.partial(_compact_chunk, self._scanned, self._compacted)
+                )
+
+    async def watch(self, prefix: str, *, after: int) -> Watch:
+        self._check_open()
+        return await self._hub.watch(prefix, after, functools.partial(self._replay, prefix))
+
+    async def pragma(self, name: str) -> object:
+        """One PRAGMA value read on the live writer connection (durability settings, integrity)."""
+        if not name.isidentifier():
+            raise ValueError(f"not a pragma name: {name!r}")
+        return await self._job(lambda conn: conn.execute(f"PRAGMA {name}").fetchone()[0])
+
+    # --- event loop side -------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise StorageError("storage is not open")
+
+    def _submit(self, kind: int, key: str, value: bytes, expect: int | None) -> asyncio.Future[Entry]:
+        self._check_open()
+        future: asyncio.Future[Entry] = self._loop.create_future()
+        self._queue.put((kind, key, value, expect, future))
+        return future
+
+    def _job(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        self._check_open()
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._queue.put(_Job(fn, future))
+        return future
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self._check_open()
+        return await self._loop.run_in_executor(self._readers, self._in_reader, fn)
+
+    async def _replay(self, prefix: str, after: int, until: int) -> _Replayed:
+        return await self._read(functools.partial(_replay, prefix, after, until, self._watch_page))
+
+    def _deliver(self, events: _Events, outcomes: _Outcomes) -> None:
+        """Runs on the loop after COMMIT: watchers first, so an acked revision is always watchable."""
+        if events:
+            self._hub.dispatch(events)
+            now = time.monotonic()
+            if not self._samples or now - self._samples[-1][0] >= self._sample_every:
+                self._samples.append((now, events[-1].revision))
+        for future, outcome in outcomes:
+            if future.done():  # the caller gave up; the write happened anyway (an unknown outcome)
+                continue
+            if isinstance(outcome, Entry):
+                future.set_result(outcome)
+            else:
+                future.set_exception(outcome)
+
+    async def _compact_periodically(self) -> None:
+        """Finish a compaction a crash interrupted, then compact to `history_seconds` ago forever."""
+        while True:
+            cutoff = time.monotonic() - self._history
+            target = self._compacted
+            while self._samples and self._samples[0][0] <= cutoff:
+                target = max(target, self._samples.popleft()[1])
+            try:
+                await self.compact(target)
+            except Exception:
+                log.exception("compaction to revision %d failed; retrying next round", target)
+            await asyncio.sleep(self._compaction_interval)
+
+    # --- writer thread ---------------------------------------------------------------------------
+
+    def _write_loop(self, ready: asyncio.Future[None]) -> None:
+        try:
+            self._conn = self._open_writer()
+        except Exception as exc:
+            error = StorageError(f"cannot open {self.path}: {exc}")
+            self._loop.call_soon_threadsafe(_settle, ready, None, error)
+            return
+        self._loop.call_soon_threadsafe(_settle, ready, None, None)
+        try:
+            while self._serve_batch():
+                pass
+        finally:
+            self._conn.close()
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+                raise StorageError("SQLite refused WAL mode")
+            conn.execute("PRAGMA synchronous = FULL")  # NORMAL may lose acked writes on power loss
+            conn.execute("PRAGMA busy_timeout = 5000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise StorageError(f"unknown schema version {version}")
+            conn.executescript(_SCHEMA)
+            meta = dict(conn.execute(_META).fetchall())
+        except BaseException:
+            conn.close()
+            raise
+        self._revision, self._compacted, self._scanned = meta["revision"], meta["compacted"], meta["scanned"]
+        return conn
+
+    def _serve_batch(self) -> bool:
+        """Drain the queue once: commit all ops together, then run jobs. False after close()."""
+        items = [self._queue.get()]
+        with contextlib.suppress(queue.Empty):
+            while len(items) < MAX_BATCH:
+                items.append(self._queue.get_nowait())
+        ops: _Ops = []
+        jobs: _Jobs = []
+        running = True
+        for item in items:
+            if item is None:
+                running = False
+            elif isinstance(item, _Job):
+                jobs.append(item)
+            else:
+                ops.append(item)
+        if ops:
+            self._commit(ops)
+        for job in jobs:
+            self._run_job(job)
+        return running
+
+    def _commit(self, ops: _Ops) -> None:
+        conn = self._conn
+        started = time.perf_counter()
+        events: _Events = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            revision, outcomes, events, rows = _apply(conn, ops, self._revision)
+            if rows:
+                final = {row[1]: row for row in rows}
+                conn.executemany(_INSERT_LOG, rows)
+                conn.executemany(_PUT_KV, [(k, r[0], r[3]) for k, r in final.items() if not r[5]])
+                conn.executemany(_DELETE_KV, [(k,) for k, r in final.items() if r[5]])
+                conn.execute(_SET_META, (revision, "revision"))
+            failpoints.hit(failpoints.BEFORE_COMMIT)
+            conn.execute("COMMIT")
+        except Exception as exc:
+            self._fail(ops, events, exc)
+            return
+        metrics.COMMIT_DURATION.observe(time.perf_counter() - started)
+        metrics.COMMIT_BATCH_SIZE.observe(len(ops))
+        self._revision = revision
+        failpoints.hit(failpoints.AFTER_COMMIT_BEFORE_NOTIFY)
+        self._notify(events, outcomes)
+
+    def _fail(self, ops: _Ops, events: _Events, exc: Exception) -> None:
+        """A failed commit acknowledges nothing. If it landed anyway (an error after the WAL write),
+        readers see the batch, so watchers get its events and the counter moves past it."""
+        _rollback(self._conn)
+        try:
+            stored = self._conn.execute(_REVISION).fetchone()[0]
+        except sqlite3.Error:
+            stored = self._revision
+        landed = stored > self._revision
+        if landed:
+            self._revision = stored
+        log.error("commit of %d operations failed (landed: %s), none acknowledged: %s", len(ops), landed, exc)
+        failed: _Outcomes = []
+        for op in ops:
+            error = StorageError(
+                f"commit failed, outcome unknown: {exc}" if landed else f"commit failed: {exc}"
+            )
+            error.__cause__ = exc
+            failed.append((op[4], error))
+        self._notify(events if landed else [], failed)
+
+    def _notify(self, events: _Events, outcomes: _Outcomes) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is left to tell
+            self._loop.call_soon_threadsafe(self._deliver, events, outcomes)
+
+    def _run_job(self, job: _Job) -> None:
+        try:
+            result, error = job.fn(self._conn), None
+        except Exception as exc:
+            _rollback(self._conn)
+            result, error = None, exc if isinstance(exc, StorageError) else StorageError(str(exc))
+            error.__cause__ = exc
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(_settle, job.future, result, error)
+
+    # --- reader threads --------------------------------------------------------------------------
+
+    def _open_reader(self) -> None:
+        conn = sqlite3.connect(
+            self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA busy_timeout = 5000")
+        self._reader_local.conn = conn
+        self._reader_conns.append(conn)
+
+    def _in_reader(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return fn(self._reader_local.conn)
+
+
+def _apply(
+    conn: sqlite3.Connection, ops: list[_Op], revision: int
+) -> tuple[int, list[_Outcome], list[Event], list[_LogRow]]:
+    """Check each op's precondition against the state so far (earlier ops of the batch included)."""
+    seen: dict[str, _Current | None] = {}
+    outcomes: list[_Outcome] = []
+    events: list[Event] = []
+    rows: list[_LogRow] = []
+    for kind, key, value, expect, future in ops:
+        if key in seen:
+            current = seen[key]
+        else:
+            current = seen[key] = conn.execute(_CURRENT, (key,)).fetchone()
+        error: StorageError
+        if kind == _CREATE:
+            if current is None:
+                revision += 1
+                seen[key] = (revision, revision, value)
+                rows.append((revision, key, value, revision, 0, 0))
+                outcomes.append((future, Entry(key, value, revision, revision)))
+                events.append(Event("PUT", key, value, revision, revision))
+                continue
+            error = KeyExists(key, Entry(key, current[2], current[0], current[1]))
+        elif current is None:
+            error = KeyNotFound(key)
+        elif expect is not None and current[0] != expect:
+            error = RevisionConflict(key, Entry(key, current[2], current[0], current[1]))
+        else:
+            revision += 1
+            mod_rev, create_rev, old = current
+            if kind == _UPDATE:
+                seen[key] = (revision, create_rev, value)
+                rows.append((revision, key, value, create_rev, mod_rev, 0))
+                outcomes.append((future, Entry(key, value, revision, create_rev)))
+                events.append(Event("PUT", key, value, revision, create_rev, old))
+            else:
+                seen[key] = None
+                rows.append((revision, key, None, create_rev, mod_rev, 1))
+                outcomes.append((future, Entry(key, old, revision, create_rev)))
+                events.append(Event("DELETE", key, old, revision, create_rev, old))
+            continue
+        outcomes.append((future, error))
+    return revision, outcomes, events, rows
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _settle(future: asyncio.Future[T], result: T, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
+
+
+def _prefix_end(prefix: str) -> str | bytes:
+    """The smallest string above every key starting with `prefix` (prefix with its last char + 1).
+
+    For "" (or all-max characters) there is no such string; an empty BLOB stands in, because SQLite
+    orders every TEXT value before every BLOB.
+    """
+    for i in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[i])
+        if code < 0x10FFFF:
+            code = 0xE000 if 0xD800 <= code + 1 <= 0xDFFF else code + 1  # skip unencodable surrogates
+            return prefix[:i] + chr(code)
+    return b""
+
+
+def _after(key: str) -> str:
+    """The least string above `key`, so `> key` can share the index range with the prefix bound."""
+    return key + "\x00"
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[tuple[int, int]]:
+    """One read transaction; yields (current revision, compacted revision) as of its snapshot."""
+    conn.execute("BEGIN")
+    try:
+        current, compacted = conn.execute(_SNAPSHOT).fetchone()
+        yield current, compacted
+    finally:
+        conn.execute("COMMIT")
+
+
+def _get(key: str, conn: sqlite3.Connection) -> Entry | None:
+    row = conn.execute(_CURRENT, (key,)).fetchone()
+    return None if row is None else Entry(key, row[2], row[0], row[1])
+
+
+def _list(prefix: str, revision: int | None, start_after: str, limit: int, conn: sqlite3.Connection) -> Page:
+    end = _prefix_end(prefix)
+    low = _after(start_after) if start_after >= prefix else prefix
+    with _snapshot(conn) as (current, compacted):
+        if revision is not None and revision > current:
+            raise FutureRevision(revision, current)
+        if revision is not None and revision < compacted:
+            raise Compacted(revision, compacted)
+        at = current if revision is None else revision
+        extra: tuple[int, ...]
+        if at == current:
+            page_sql, count_sql, extra = _LIST, _COUNT, ()
+        else:
+            page_sql, count_sql, extra = _LIST_AT, _COUNT_AT, (at,)
+        rows = conn.execute(page_sql, (low, end, *extra, limit + 1 if limit else -1)).fetchall()
+        entries = [Entry(key, value, mod_rev, create_rev) for key, value, mod_rev, create_rev in rows]
+        if not limit or len(entries) <= limit:
+            return Page(entries, at, more=False)
+        del entries[limit:]
+        remaining = conn.execute(count_sql, (_after(entries[-1].key), end, *extra)).fetchone()[0]
+    return Page(entries, at, more=True, remaining=remaining)
+
+
+def _replay(
+    prefix: str, after: int, until: int, limit: int, conn: sqlite3.Connection
+) -> tuple[list[Event], int]:
+    """Events in (after, until] under `prefix`, at most `limit`, with the revision scanned up to."""
+    with _snapshot(conn) as (current, compacted):
+        if after < compacted:
+            raise Compacted(after, compacted)
+        if after > current:
+            raise FutureRevision(after, current)
+        if after >= until:
+            return [], until
+        rows = conn.execute(_REPLAY, (after, until, prefix, _prefix_end(prefix), limit)).fetchall()
+    events = [
+        Event("DELETE", key, prev or b"", rev, create_rev, prev)
+        if deleted
+        else Event("PUT", key, value, rev, create_rev, prev)
+        for rev, key, value, create_rev, deleted, prev in rows
+    ]
+    return events, events[-1].revision if len(events) == limit else until
+
+
+def _record_compacted(revision: int, conn: sqlite3.Connection) -> None:
+    conn.execute(_SET_META, (revision, "compacted"))
+
+
+def _compact_chunk(scanned: int, target: int, conn: sqlite3.Connection) -> int:
+    """Delete what rows in (scanned, target] supersede; returns the new scan position.
+
+    Every row of a key links to its predecessor (prev_rev), so a row ≤ target makes its predecessor
+    garbage, and a tombstone ≤ target is garbage itself (its predecessors went with earlier rows).
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    rows = conn.execute(_SCAN, (scanned, target, COMPACTION_CHUNK)).fetchall()
+    doomed = [(prev_rev,) for _, prev_rev, _ in rows if prev_rev]
+    doomed += [(rev,) for rev, _, deleted in rows if deleted]
+    conn.executemany(_DELETE_LOG, doomed)
+    failpoints.hit(failpoints.COMPACTION_MID_BATCH)
+    position = rows[-1][0] if len(rows) == COMPACTION_CHUNK else target
+    conn.execute(_SET_META, (position, "scanned"))
+    conn.execute("COMMIT")
+    return position

@@ -1,0 +1,185 @@
+"""The real /usr/bin/kubectl against a real server, as a user drives it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import Server
+
+KUBECTL = "/usr/bin/kubectl"
+pytestmark = pytest.mark.skipif(not Path(KUBECTL).exists(), reason="kubectl is not installed")
+
+WIDGET_CRD = textwrap.dedent("""\
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata:
+      name: widgets.example.com
+    spec:
+      group: example.com
+      scope: Namespaced
+      names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wg], categories: [all]}
+      versions:
+      - name: v1
+        served: true
+        storage: true
+        subresources: {status: {}}
+        additionalPrinterColumns:
+        - {name: Size, type: integer, jsonPath: .spec.size}
+        schema:
+          openAPIV3Schema:
+            type: object
+            properties:
+              spec:
+                type: object
+                description: What the widget should be.
+                required: [size]
+                properties:
+                  size: {type: integer, minimum: 1, description: How big.}
+                  color: {type: string, enum: [red, blue], default: red}
+                x-kubernetes-validations:
+                - rule: "self.size < 100"
+                  message: size must stay below 100
+              status:
+                type: object
+                x-kubernetes-preserve-unknown-fields: true
+    """)
+
+
+Kubectl = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def kubectl(kcp_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    cache = tmp_path_factory.mktemp("kubecache")
+    env = {**os.environ, "KUBECONFIG": str(kcp_server.kubeconfig), "KUBECACHEDIR": str(cache)}
+
+    def run(
+        *args: str,
+        stdin: str | None = None,
+        check: bool = True,
+        extra_env: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [KUBECTL, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**env, **(extra_env or {})},
+            timeout=timeout,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed: {proc.stderr}\n{proc.stdout}")
+        return proc
+
+    return run
+
+
+def test_get_namespaces(kubectl: Kubectl) -> None:
+    out = kubectl("get", "ns").stdout
+    assert out.split("\n")[0].split() == ["NAME", "STATUS", "AGE"]
+    for name in ("default", "kube-system", "kube-public"):
+        assert name in out
+
+
+def test_configmap_lifecycle(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("create", "configmap", "cfg", "-n", namespace, "--from-literal=a=1")
+    assert "cfg" in kubectl("get", "cm", "-n", namespace).stdout
+    kubectl("label", "cm", "cfg", "-n", namespace, "team=blue")
+    kubectl("annotate", "cm", "cfg", "-n", namespace, "note=hello")
+    kubectl("patch", "cm", "cfg", "-n", namespace, "-p", '{"data":{"b":"2"}}')
+    obj = json.loads(kubectl("get", "cm", "cfg", "-n", namespace, "-o", "json").stdout)
+    assert obj["data"] == {"a": "1", "b": "2"}
+    assert obj["metadata"]["labels"]["team"] == "blue"
+    assert obj["metadata"]["annotations"]["note"] == "hello"
+    assert "team=blue" in kubectl("describe", "cm", "cfg", "-n", namespace).stdout
+    assert "cfg" in kubectl("get", "cm", "-n", namespace, "-l", "team=blue").stdout
+    kubectl("delete", "cm", "cfg", "-n", namespace)
+    assert kubectl("get", "cm", "cfg", "-n", namespace, check=False).returncode != 0
+
+
+def test_apply_client_and_server_side(kubectl: Kubectl, namespace: str) -> None:
+    manifest = textwrap.dedent(f"""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {{name: applied, namespace: {namespace}}}
+        data: {{a: "1", b: "2"}}
+        """)
+    kubectl("apply", "-f", "-", stdin=manifest)
+    kubectl("apply", "-f", "-", stdin=manifest.replace('b: "2"', 'c: "3"'))
+    obj = json.loads(kubectl("get", "cm", "applied", "-n", namespace, "-o", "json").stdout)
+    assert obj["data"] == {"a": "1", "c": "3"}
+    ssa = manifest.replace("applied", "ssa")
+    kubectl("apply", "--server-side", "-f", "-", stdin=ssa)
+    kubectl("apply", "--server-side", "-f", "-", stdin=ssa.replace('a: "1", ', ""))
+    obj = json.loads(kubectl("get", "cm", "ssa", "-n", namespace, "-o", "json").stdout)
+    assert obj["data"] == {"b": "2"}
+
+
+def test_edit_with_editor(kubectl: Kubectl, namespace: str, tmp_path: Path) -> None:
+    kubectl("create", "configmap", "ed", "-n", namespace, "--from-literal=k=old")
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\np = sys.argv[1]\ns = open(p).read().replace('k: old', 'k: new')\nopen(p, 'w').write(s)\n"
+    )
+    kubectl("edit", "cm", "ed", "-n", namespace, extra_env={"KUBE_EDITOR": f"{sys.executable} {editor}"})
+    assert kubectl("get", "cm", "ed", "-n", namespace, "-o", "jsonpath={.data.k}").stdout == "new"
+
+
+def test_crd_apply_get_explain(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("apply", "-f", "-", stdin=WIDGET_CRD)
+    kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=20s")
+    widget = (
+        f"apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w1, namespace: {namespace}}}\n"
+        "spec: {size: 3}\n"
+    )
+    kubectl("apply", "-f", "-", stdin=widget)
+    out = kubectl("get", "widgets", "-n", namespace).stdout
+    assert out.split("\n")[0].split() == ["NAME", "SIZE"] and "w1" in out
+    obj = json.loads(kubectl("get", "wg", "w1", "-n", namespace, "-o", "json").stdout)
+    assert obj["spec"]["color"] == "red"
+    bad = kubectl("apply", "-f", "-", stdin=widget.replace("size: 3", "size: 200"), check=False)
+    assert bad.returncode != 0 and "size must stay below 100" in bad.stderr
+    assert "How big" in kubectl("explain", "widgets.spec.size").stdout
+    assert "widgets" in kubectl("api-resources").stdout
+
+
+def test_explain_builtin(kubectl: Kubectl) -> None:
+    assert "ConfigMap" in kubectl("explain", "configmaps").stdout
+
+
+def test_auth_can_i_and_whoami(kubectl: Kubectl) -> None:
+    assert kubectl("auth", "can-i", "create", "configmaps").stdout.strip() == "yes"
+    assert "kcp-admin" in kubectl("auth", "whoami").stdout
+
+
+def test_create_token(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("create", "serviceaccount", "bot", "-n", namespace)
+    token = kubectl("create", "token", "bot", "-n", namespace).stdout.strip()
+    assert token.count(".") == 2
+
+
+def test_get_watch(kubectl: Kubectl, kcp_server: Server, namespace: str) -> None:
+    proc = subprocess.Popen(
+        [KUBECTL, "get", "cm", "-n", namespace, "-w", "--request-timeout=8s"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KUBECONFIG": str(kcp_server.kubeconfig)},
+    )
+    try:
+        kubectl("create", "configmap", "watched", "-n", namespace, "--from-literal=a=b")
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "watched" in out

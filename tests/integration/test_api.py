@@ -1,0 +1,226 @@
+"""The generic API machinery against a real `kcp start` process: CRUD, concurrency, errors, watch."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import urllib.request
+from typing import Any
+
+from tests.support.server import Server
+
+ROOT = "/clusters/root"
+
+
+def cm(name: str, data: dict[str, str] | None = None, **meta: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, **meta},
+        "data": data or {"k": "v"},
+    }
+
+
+def test_fresh_cluster_has_default_namespaces(kcp_server: Server) -> None:
+    code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces")
+    assert code == 200
+    names = {i["metadata"]["name"] for i in body["items"]}
+    assert {"default", "kube-system", "kube-public"} <= names
+    default = next(i for i in body["items"] if i["metadata"]["name"] == "default")
+    assert default["status"]["phase"] == "Active"
+    assert default["metadata"]["annotations"]["kcp.io/cluster"] == "root"
+
+
+def test_bare_api_path_is_root(kcp_server: Server) -> None:
+    code, body, _ = kcp_server.request("GET", "/api/v1/namespaces/default")
+    assert code == 200 and body["metadata"]["name"] == "default"
+
+
+def test_create_get_update_conflict_delete(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    code, created, _ = kcp_server.request("POST", base, cm("a"))
+    assert code == 201, created
+    meta = created["metadata"]
+    assert meta["uid"] and meta["resourceVersion"] and meta["creationTimestamp"]
+    assert meta["namespace"] == namespace
+    code, again, _ = kcp_server.request("POST", base, cm("a"))
+    assert code == 409 and again["reason"] == "AlreadyExists"
+    stale = dict(created, data={"k": "new"})
+    code, updated, _ = kcp_server.request("PUT", f"{base}/a", stale)
+    assert code == 200 and updated["data"] == {"k": "new"}
+    assert int(updated["metadata"]["resourceVersion"]) > int(meta["resourceVersion"])
+    code, conflict, _ = kcp_server.request("PUT", f"{base}/a", stale)
+    assert code == 409 and conflict["reason"] == "Conflict"
+    code, _, _ = kcp_server.request("DELETE", f"{base}/a")
+    assert code == 200
+    code, missing, _ = kcp_server.request("GET", f"{base}/a")
+    assert code == 404 and missing["kind"] == "Status" and missing["reason"] == "NotFound"
+
+
+def test_patch_kinds(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    kcp_server.request("POST", base, cm("p", {"a": "1"}))
+    code, body, _ = kcp_server.request(
+        "PATCH", f"{base}/p", {"data": {"b": "2"}}, content_type="application/merge-patch+json"
+    )
+    assert code == 200 and body["data"] == {"a": "1", "b": "2"}
+    code, body, _ = kcp_server.request(
+        "PATCH",
+        f"{base}/p",
+        [{"op": "remove", "path": "/data/a"}],
+        content_type="application/json-patch+json",
+    )
+    assert code == 200 and body["data"] == {"b": "2"}
+    code, body, _ = kcp_server.request(
+        "PATCH",
+        f"{base}/p",
+        {"metadata": {"labels": {"x": "y"}}},
+        content_type="application/strategic-merge-patch+json",
+    )
+    assert code == 200 and body["metadata"]["labels"] == {"x": "y"}
+    code, body, _ = kcp_server.request("PATCH", f"{base}/p", {"data": {}}, content_type="text/plain")
+    assert code == 415
+
+
+def test_server_side_apply_and_conflicts(kcp_server: Server, namespace: str) -> None:
+    path = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps/ssa"
+    doc = json.dumps(cm("ssa", {"a": "1"})).encode()
+    code, body, _ = kcp_server.request(
+        "PATCH", f"{path}?fieldManager=one", raw=doc, content_type="application/apply-patch+yaml"
+    )
+    assert code == 201, body
+    assert any(m["manager"] == "one" and m["operation"] == "Apply" for m in body["metadata"]["managedFields"])
+    other = json.dumps(cm("ssa", {"a": "2"})).encode()
+    code, body, _ = kcp_server.request(
+        "PATCH", f"{path}?fieldManager=two", raw=other, content_type="application/apply-patch+yaml"
+    )
+    assert code == 409 and body["reason"] == "Conflict"
+    code, body, _ = kcp_server.request(
+        "PATCH", f"{path}?fieldManager=two&force=true", raw=other, content_type="application/apply-patch+yaml"
+    )
+    assert code == 200 and body["data"]["a"] == "2"
+
+
+def test_list_pagination_and_selectors(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    for i in range(7):
+        kcp_server.request("POST", base, cm(f"c{i}", labels={"tier": "a" if i % 2 else "b"}))
+    code, page, _ = kcp_server.request("GET", f"{base}?limit=3")
+    assert code == 200 and len(page["items"]) == 3 and page["metadata"]["continue"]
+    assert page["metadata"]["remainingItemCount"] == 4
+    seen = [i["metadata"]["name"] for i in page["items"]]
+    while page["metadata"].get("continue"):
+        code, page, _ = kcp_server.request("GET", f"{base}?limit=3&continue={page['metadata']['continue']}")
+        assert code == 200
+        seen += [i["metadata"]["name"] for i in page["items"]]
+    assert seen == [f"c{i}" for i in range(7)]
+    code, sel, _ = kcp_server.request("GET", f"{base}?labelSelector=tier%3Da")
+    assert [i["metadata"]["name"] for i in sel["items"]] == ["c1", "c3", "c5"]
+    code, sel, _ = kcp_server.request("GET", f"{base}?fieldSelector=metadata.name%3Dc2")
+    assert [i["metadata"]["name"] for i in sel["items"]] == ["c2"]
+    code, bad, _ = kcp_server.request("GET", f"{base}?fieldSelector=spec.bogus%3Dx")
+    assert code == 400 and bad["kind"] == "Status"
+
+
+def test_dry_run_writes_nothing(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    code, body, _ = kcp_server.request("POST", f"{base}?dryRun=All", cm("dry"))
+    assert code == 201 and body["metadata"]["name"] == "dry"
+    assert kcp_server.request("GET", f"{base}/dry")[0] == 404
+
+
+def test_secret_string_data_is_folded(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/secrets"
+    code, body, _ = kcp_server.request(
+        "POST",
+        base,
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"u": "me"}},
+    )
+    assert code == 201 and body["data"] == {"u": "bWU="} and "stringData" not in body
+    assert body["type"] == "Opaque"
+
+
+def test_errors_are_status_objects(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    code, body, _ = kcp_server.request("POST", base, raw=b"{not json")
+    assert code == 400 and body["kind"] == "Status"
+    code, body, _ = kcp_server.request("POST", base, cm("Bad_Name"))
+    assert (
+        code == 422
+        and body["reason"] == "Invalid"
+        and body["details"]["causes"][0]["field"] == "metadata.name"
+    )
+    code, body, _ = kcp_server.request("POST", base, raw=b"[" * 5000 + b"]" * 5000)
+    assert code == 400 and body["kind"] == "Status"
+    code, body, _ = kcp_server.request("POST", base, raw=b"x" * (3 * 1024 * 1024 + 1))
+    assert code == 413
+    code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}/nothings")
+    assert code == 404
+    code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces", token="wrong")
+    assert code == 401 and body["kind"] == "Status"
+    code, body, _ = kcp_server.request("GET", "/clusters/Not_Valid/api/v1/namespaces")
+    assert code == 400
+    bomb = b'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\nd: &d [*c,*c]\n' + b"".join(
+        f"e{i}: [*d,*d]\n".encode() for i in range(200)
+    )
+    code, body, _ = kcp_server.request("POST", base, raw=bomb, content_type="application/yaml")
+    assert code == 400
+
+
+def test_health_is_public_and_api_is_not(kcp_server: Server) -> None:
+    ctx = kcp_server.ssl_context()
+    for path in ("/livez", "/readyz", "/healthz"):
+        with urllib.request.urlopen(kcp_server.base_url + path, context=ctx) as resp:
+            assert resp.status == 200
+
+
+def test_namespace_deletion_removes_content(kcp_server: Server) -> None:
+    import time
+
+    ns = "doomed"
+    kcp_server.request(
+        "POST",
+        f"{ROOT}/api/v1/namespaces",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+    )
+    kcp_server.request("POST", f"{ROOT}/api/v1/namespaces/{ns}/configmaps", cm("x"))
+    code, body, _ = kcp_server.request("DELETE", f"{ROOT}/api/v1/namespaces/{ns}")
+    assert code in (200, 202) and body["status"]["phase"] == "Terminating"
+    code, body, _ = kcp_server.request("POST", f"{ROOT}/api/v1/namespaces/{ns}/configmaps", cm("late"))
+    assert code == 403
+    deadline = time.monotonic() + 15
+    while (
+        time.monotonic() < deadline and kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] != 404
+    ):
+        time.sleep(0.1)
+    assert kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] == 404
+
+
+def test_watch_streams_changes_from_a_revision(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    _, listing, _ = kcp_server.request("GET", base)
+    rv = listing["metadata"]["resourceVersion"]
+    events: list[dict[str, Any]] = []
+
+    def consume() -> None:
+        req = urllib.request.Request(
+            f"{kcp_server.base_url}{base}?watch=1&resourceVersion={rv}&timeoutSeconds=5"
+        )
+        req.add_header("Authorization", f"Bearer {kcp_server.token}")
+        ctx: ssl.SSLContext = kcp_server.ssl_context()
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
+            for line in resp:
+                events.append(json.loads(line))
+                if len(events) == 3:
+                    return
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    kcp_server.request("POST", base, cm("w"))
+    kcp_server.request(
+        "PATCH", f"{base}/w", {"data": {"k": "2"}}, content_type="application/merge-patch+json"
+    )
+    kcp_server.request("DELETE", f"{base}/w")
+    thread.join(timeout=10)
+    assert [e["type"] for e in events] == ["ADDED", "MODIFIED", "DELETED"]

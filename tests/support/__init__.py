@@ -1,0 +1,1 @@
+"""Shared test helpers: a real `kcp start` process on a free loopback port."""

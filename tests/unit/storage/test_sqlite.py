@@ -1,0 +1,372 @@
+"""SQLite-specific behaviour: durability settings, group commit, failure and crash handling,
+compaction internals and bounded watch buffers. The backend-neutral contract is in test_contract.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
+
+from kcp.storage import sqlite as sqlite_backend
+from kcp.storage.interface import Compacted, Entry, KeyExists, KeyNotFound, RevisionConflict, StorageError
+from kcp.storage.sqlite import SQLiteStorage, _prefix_end
+
+ROOT = "/registry/core/configmaps/root/"
+OpenStore = Callable[..., SQLiteStorage]
+
+
+@pytest.fixture
+async def open_store(tmp_path: Path) -> AsyncIterator[OpenStore]:
+    """Starts SQLite stores on this test's file with the given options; closes them afterwards."""
+    stores: list[SQLiteStorage] = []
+
+    def factory(**options: Any) -> SQLiteStorage:
+        store = SQLiteStorage(tmp_path / "kcp.db", **{"compaction_interval": 3600.0, **options})
+        stores.append(store)
+        return store
+
+    yield factory
+    for store in stores:
+        await store.close()
+
+
+async def started(store: SQLiteStorage) -> SQLiteStorage:
+    await store.start()
+    return store
+
+
+def metric(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
+
+
+def log_rows(path: Path) -> list[tuple[int, str, int]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT rev, key, deleted FROM log ORDER BY rev").fetchall()
+
+
+def meta(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT name, value FROM meta").fetchall())
+
+
+async def test_live_writer_connection_is_wal_and_synchronous_full(open_store: OpenStore) -> None:
+    store = await started(open_store())
+    assert await store.pragma("synchronous") == 2  # FULL: NORMAL may lose acked writes on power loss
+    assert await store.pragma("journal_mode") == "wal"
+    assert await store.pragma("integrity_check") == "ok"
+    with pytest.raises(ValueError):
+        await store.pragma("synchronous = OFF")
+
+
+async def test_concurrent_writes_share_commits(open_store: OpenStore) -> None:
+    store = await started(open_store())
+    commits = metric("kcp_storage_commit_batch_size_count")
+    ops = metric("kcp_storage_commit_batch_size_sum")
+    await asyncio.gather(*(store.create(ROOT + f"k{i}", b"v") for i in range(300)))
+    assert metric("kcp_storage_commit_batch_size_sum") - ops == 300
+    assert metric("kcp_storage_commit_batch_size_count") - commits < 30
+    assert metric("kcp_storage_commit_duration_seconds_count") > 0
+
+
+async def test_failed_precondition_fails_only_its_op_in_a_batch(open_store: OpenStore) -> None:
+    store = await started(open_store())
+    a = await store.create(ROOT + "a", b"a1")
+    results = await asyncio.gather(
+        store.create(ROOT + "b", b"b1"),
+        store.create(ROOT + "a", b"again"),
+        store.update(ROOT + "a", b"a2", expect=a.mod_revision),
+        store.update(ROOT + "a", b"a3", expect=a.mod_revision),  # sees the op before it in the batch
+        store.delete(ROOT + "nope"),
+        store.create(ROOT + "c", b"c1"),
+        store.delete(ROOT + "c"),  # created earlier in the same batch
+        return_exceptions=True,
+    )
+    kinds = [type(r) for r in results]
+    assert kinds == [Entry, KeyExists, Entry, RevisionConflict, KeyNotFound, Entry, Entry]
+    revisions = [r.mod_revision for r in results if isinstance(r, Entry)]
+    assert revisions == list(range(a.mod_revision + 1, a.mod_revision + 5))
+    assert [e.key for e in (await store.list(ROOT)).entries] == [ROOT + "a", ROOT + "b"]
+
+
+class FailingCommit:
+    """The writer connection, except that COMMIT fails as a full or broken disk would make it;
+    with `lands`, the error comes after the commit took effect (e.g. a failed fsync report)."""
+
+    def __init__(self, conn: sqlite3.Connection, *, lands: bool = False) -> None:
+        self.conn = conn
+        self.lands = lands
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "COMMIT":
+            if self.lands:
+                self.conn.execute(sql)
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
+async def test_failed_commit_fails_the_whole_batch_and_acks_nothing(
+    open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await started(open_store())
+    before = await store.create(ROOT + "before", b"v")
+    watch = await store.watch(ROOT, after=0)
+    conn = store._conn
+    monkeypatch.setattr(store, "_conn", FailingCommit(conn))
+    results = await asyncio.gather(
+        *(store.create(ROOT + f"k{i}", b"v") for i in range(10)),
+        store.create(ROOT + "before", b"dup"),
+        return_exceptions=True,
+    )
+    assert all(type(r) is StorageError for r in results), results
+    monkeypatch.setattr(store, "_conn", conn)
+    assert await store.current_revision() == before.mod_revision
+    assert (await store.list(ROOT)).entries == [before]
+    after = await store.create(ROOT + "after", b"v")
+    assert after.mod_revision == before.mod_revision + 1
+    batch = await asyncio.wait_for(anext(watch), 1)
+    assert [e.key for e in batch] == [ROOT + "after"]
+
+
+async def test_commit_that_fails_after_landing_is_unacked_but_watched(
+    open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await started(open_store())
+    watch = await store.watch(ROOT, after=0)
+    conn = store._conn
+    monkeypatch.setattr(store, "_conn", FailingCommit(conn, lands=True))
+    results = await asyncio.gather(
+        *(store.create(ROOT + f"k{i}", b"v") for i in range(3)), return_exceptions=True
+    )
+    assert all(type(r) is StorageError for r in results), results
+    monkeypatch.setattr(store, "_conn", conn)
+    assert await store.count(ROOT) == 3  # readers see the batch ...
+    assert await store.current_revision() == 3
+    assert [e.revision for e in await asyncio.wait_for(anext(watch), 1)] == [1, 2, 3]  # ... so watchers do
+    assert (await store.create(ROOT + "next", b"v")).mod_revision == 4
+
+
+async def test_revision_counter_is_not_derived_from_history(open_store: OpenStore, tmp_path: Path) -> None:
+    store = await started(open_store())
+    await store.create(ROOT + "a", b"v")
+    gone = await store.delete(ROOT + "a")
+    await store.compact(gone.mod_revision)
+    assert log_rows(tmp_path / "kcp.db") == []
+    await store.close()
+    store = await started(open_store())
+    assert (await store.create(ROOT + "b", b"v")).mod_revision == gone.mod_revision + 1
+
+
+async def test_compaction_deletes_superseded_rows_in_chunks(
+    open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_backend, "COMPACTION_CHUNK", 3)
+    store = await started(open_store())
+    live = {}
+    for i in range(6):
+        entry = await store.create(ROOT + f"k{i}", b"0")
+        for n in range(1, 3):
+            entry = await store.update(entry.key, b"%d" % n, expect=entry.mod_revision)
+        live[entry.key] = entry
+    for key in (ROOT + "k1", ROOT + "k4"):
+        await store.delete(key)
+        del live[key]
+    reborn = await store.create(ROOT + "k1", b"reborn")  # its tombstone is still garbage
+    current = reborn.mod_revision
+    await store.compact(current - 1)
+    expected = sorted([(e.mod_revision, e.key, 0) for e in live.values()] + [(current, reborn.key, 0)])
+    assert log_rows(tmp_path / "kcp.db") == expected
+    assert meta(tmp_path / "kcp.db")["scanned"] == current - 1
+    assert sorted(e.key for e in (await store.list(ROOT)).entries) == sorted([*live, ROOT + "k1"])
+    assert (await store.list(ROOT, revision=current - 1)).entries == sorted(
+        live.values(), key=lambda e: e.key
+    )
+
+
+async def test_background_compaction_follows_the_history_window(open_store: OpenStore) -> None:
+    store = await started(open_store(history_seconds=0.1, compaction_interval=0.05))
+    await store.create(ROOT + "a", b"1")
+    second = await store.create(ROOT + "b", b"1")
+    await asyncio.sleep(0.3)
+    await store.update(ROOT + "b", b"2", expect=second.mod_revision)
+    async with asyncio.timeout(3):
+        while await store.compacted_revision() < second.mod_revision:
+            await asyncio.sleep(0.02)
+    with pytest.raises(Compacted):
+        await store.watch(ROOT, after=second.mod_revision - 1)
+
+
+async def test_slow_watcher_is_closed_without_hurting_others(open_store: OpenStore) -> None:
+    store = await started(open_store(watch_buffer=5))
+    overflowed = metric("kcp_storage_watchers_overflowed_total")
+    watchers = metric("kcp_storage_watchers")
+    slow = await store.watch(ROOT, after=0)
+    fast = await store.watch(ROOT, after=0)
+    assert metric("kcp_storage_watchers") == watchers + 2
+    seen: list[int] = []
+
+    async def consume() -> None:
+        async for batch in fast:
+            seen.extend(e.revision for e in batch)
+            if len(seen) == 20:
+                return
+
+    consumer = asyncio.create_task(consume())
+    for i in range(20):
+        await store.create(ROOT + f"k{i}", b"v")
+    await asyncio.wait_for(consumer, 2)
+    assert seen == list(range(1, 21))
+    assert slow.overflowed and not fast.overflowed
+    with pytest.raises(StopAsyncIteration):
+        await anext(slow)
+    assert metric("kcp_storage_watchers_overflowed_total") == overflowed + 1
+    fast.close()
+    assert metric("kcp_storage_watchers") == watchers
+
+
+async def test_replay_is_paged_and_live_events_wait_behind_it(open_store: OpenStore) -> None:
+    store = await started(open_store(watch_buffer=3))
+    for i in range(10):
+        await store.create(ROOT + f"k{i}", b"v")
+    watch = await store.watch(ROOT, after=1)
+    await store.create(ROOT + "live1", b"v")
+    await store.create(ROOT + "live2", b"v")
+    batches = []
+    async with asyncio.timeout(2):
+        async for batch in watch:
+            batches.append([e.revision for e in batch])
+            if batch[-1].revision == 12:
+                break
+    assert [r for batch in batches for r in batch] == list(range(2, 13))
+    assert max(len(batch) for batch in batches) <= 3
+    watch.close()
+
+
+async def test_compaction_ends_a_replay_it_overtakes(open_store: OpenStore) -> None:
+    store = await started(open_store(watch_buffer=2))
+    for i in range(10):
+        await store.create(ROOT + f"k{i}", b"v")
+    watch = await store.watch(ROOT, after=1)
+    assert [e.revision for e in await anext(watch)] == [2, 3]
+    await store.compact(8)
+    with pytest.raises(StopAsyncIteration):
+        await anext(watch)
+    assert not watch.overflowed
+    with pytest.raises(Compacted):
+        await store.watch(ROOT, after=3)
+
+
+async def test_reads_see_every_acknowledged_write(open_store: OpenStore) -> None:
+    store = await started(open_store(readers=3))
+
+    async def write_then_read(i: int) -> None:
+        entry = await store.create(ROOT + f"k{i}", b"%d" % i)
+        assert await store.get(entry.key) == entry
+        page = await store.list(ROOT)
+        assert entry in page.entries and page.revision >= entry.mod_revision
+
+    await asyncio.gather(*(write_then_read(i) for i in range(100)))
+
+
+async def test_lifecycle_errors(open_store: OpenStore) -> None:
+    store = open_store()
+    with pytest.raises(StorageError):
+        await store.create(ROOT + "a", b"v")
+    await store.start()
+    with pytest.raises(StorageError):
+        await store.start()
+    await store.close()
+    await store.close()
+    with pytest.raises(StorageError):
+        await store.get(ROOT + "a")
+    with pytest.raises(StorageError):
+        await store.watch(ROOT, after=0)
+
+
+async def test_unknown_schema_version_is_refused(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "kcp.db") as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(StorageError, match="schema version 99"):
+        await SQLiteStorage(tmp_path / "kcp.db").start()
+
+
+def test_prefix_end_is_the_least_string_above_the_prefix() -> None:
+    assert _prefix_end("/registry/core/") == "/registry/core0"
+    assert _prefix_end("a\U0010ffff") == "b"
+    assert _prefix_end("\ud7ff") == "\ue000"
+    assert _prefix_end("") == b""
+    assert _prefix_end("\U0010ffff") == b""
+
+
+CHILD = """
+import asyncio, sys
+from kcp.storage.sqlite import SQLiteStorage
+
+async def main(path: str, action: str) -> None:
+    store = SQLiteStorage(path, compaction_interval=3600)
+    await store.start()
+    if action == "create":
+        await store.create("/registry/core/configmaps/root/crash", b"v")
+    else:
+        await store.compact(await store.current_revision())
+    await store.close()
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def crash_at(failpoint: str, path: Path, action: str) -> None:
+    env = {"KCP_FAILPOINTS": failpoint, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(path), action], env=env, timeout=60)
+    assert proc.returncode == 137
+
+
+@pytest.mark.parametrize(
+    ("failpoint", "survives"), [("before_commit", False), ("after_commit_before_notify", True)]
+)
+async def test_crash_around_commit(
+    open_store: OpenStore, tmp_path: Path, failpoint: str, survives: bool
+) -> None:
+    store = await started(open_store())
+    existing = await store.create(ROOT + "existing", b"v")
+    await store.close()
+    await asyncio.to_thread(crash_at, failpoint, tmp_path / "kcp.db", "create")
+    store = await started(open_store())
+    assert await store.pragma("integrity_check") == "ok"
+    assert await store.get(ROOT + "existing") == existing
+    crashed = await store.get(ROOT + "crash")
+    assert (crashed is not None) == survives
+    assert await store.current_revision() == existing.mod_revision + survives
+    assert (await store.create(ROOT + "next", b"v")).mod_revision == existing.mod_revision + survives + 1
+
+
+async def test_crash_mid_compaction_resumes_the_scan(open_store: OpenStore, tmp_path: Path) -> None:
+    store = await started(open_store())
+    entry = await store.create(ROOT + "a", b"0")
+    for n in range(1, 4):
+        entry = await store.update(entry.key, b"%d" % n, expect=entry.mod_revision)
+    await store.create(ROOT + "b", b"v")
+    gone = await store.delete(ROOT + "b")
+    await store.close()
+    await asyncio.to_thread(crash_at, "compaction_mid_batch", tmp_path / "kcp.db", "compact")
+    assert meta(tmp_path / "kcp.db")["compacted"] == gone.mod_revision  # recorded before deleting
+    assert len(log_rows(tmp_path / "kcp.db")) == 6  # the torn chunk rolled back
+    store = await started(open_store())
+    with pytest.raises(Compacted):
+        await store.watch(ROOT, after=gone.mod_revision - 1)
+    async with asyncio.timeout(3):
+        while len(log_rows(tmp_path / "kcp.db")) > 1:
+            await asyncio.sleep(0.02)
+    assert log_rows(tmp_path / "kcp.db") == [(entry.mod_revision, entry.key, 0)]
+    assert await store.get(entry.key) == entry
+    assert await store.pragma("integrity_check") == "ok"
