@@ -30,7 +30,7 @@ from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
 from kcp.server import discovery, handlers, metrics
-from kcp.server.authn import Authenticator
+from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver
 from kcp.server.endpoints import Endpoints
@@ -148,6 +148,7 @@ async def _authorized(
     state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo
 ) -> web.StreamResponse:
     cluster = await state.resolver.resolve(info.cluster, user)
+    user = localize(user, str(cluster))
     await state.authorizer.authorize(user, info, cluster)
     check_json_acceptable(request.headers.get("Accept", ""))
     if info.is_resource_request:

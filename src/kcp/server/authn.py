@@ -8,9 +8,9 @@ import orjson
 from aiohttp import web
 
 from kcp.apimachinery.errors import StatusError
-from kcp.apimachinery.user import UserInfo
-from kcp.auth.tokens import StaticTokens, TokenIssuer
-from kcp.logicalcluster import ClusterName, object_key
+from kcp.apimachinery.user import ANONYMOUS, AUTHENTICATED, UserInfo
+from kcp.auth.tokens import CLUSTER_NAME_EXTRA, StaticTokens, TokenIssuer
+from kcp.logicalcluster import WILDCARD, ClusterName, object_key
 from kcp.storage import Storage
 
 
@@ -69,3 +69,15 @@ class Authenticator:
     ) -> tuple[str, str]:
         token, expires = self.issuer.issue(cluster, namespace, name, uid, audiences, expiration, bound)
         return token, expires
+
+
+def localize(user: UserInfo, cluster: str) -> UserInfo:
+    """A service account is itself only in the logical cluster that issued its token.
+
+    Elsewhere it is a foreign identity, as in kcp: `system:anonymous` in `system:authenticated` and
+    `system:cluster:<home>`, so RBAC can still grant it access deliberately.
+    """
+    home = user.extra.get(CLUSTER_NAME_EXTRA)
+    if not home or cluster in (home[0], WILDCARD):
+        return user
+    return UserInfo(ANONYMOUS, groups=(AUTHENTICATED, f"system:cluster:{home[0]}"))

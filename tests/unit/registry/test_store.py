@@ -1,0 +1,97 @@
+"""The generic Store over a real SQLite store, without HTTP: the registry is drivable on its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kcp.apimachinery.errors import AlreadyExists, Conflict, Forbidden, Invalid, NotFound
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
+from kcp.logicalcluster import ClusterName
+from kcp.registry import reads
+from kcp.registry.catalog import Catalog
+from kcp.registry.options import DeleteOptions, ListOptions, RequestScope, WriteOptions
+from kcp.storage.sqlite import SQLiteStorage
+
+ADMIN = UserInfo("admin", groups=(SYSTEM_MASTERS,))
+OPTS = WriteOptions(field_manager="test")
+
+
+@pytest.fixture
+async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
+    storage = SQLiteStorage(tmp_path / "kcp.db")
+    await storage.start()
+    cat = Catalog(storage)
+    for cluster in ("a", "b"):
+        await cat.store("", "v1", "namespaces").create(
+            RequestScope(ClusterName(cluster), "", ADMIN), {"metadata": {"name": "ns"}}, OPTS
+        )
+    yield cat
+    await storage.close()
+
+
+def scope(cluster: str = "a", ns: str = "ns") -> RequestScope:
+    return RequestScope(ClusterName(cluster), ns, ADMIN)
+
+
+def cm(name: str, **data: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
+
+
+async def test_clusters_are_isolated(catalog: Catalog) -> None:
+    store = catalog.store("", "v1", "configmaps")
+    await store.create(scope("a"), cm("x", k="a"), OPTS)
+    await store.create(scope("b"), cm("x", k="b"), OPTS)
+    assert (await store.get(scope("a"), "x"))["data"] == {"k": "a"}
+    assert (await store.get(scope("b"), "x"))["data"] == {"k": "b"}
+    listing = await reads.list_objects(store, scope("a"), ListOptions())
+    assert [i["metadata"]["annotations"]["kcp.io/cluster"] for i in listing["items"]] == ["a"]
+
+
+async def test_optimistic_concurrency(catalog: Catalog) -> None:
+    store = catalog.store("", "v1", "configmaps")
+    created, _ = await store.create(scope(), cm("x", k="1"), OPTS)
+    with pytest.raises(AlreadyExists):
+        await store.create(scope(), cm("x"), OPTS)
+    updated, _, _ = await store.update(scope(), "x", dict(created, data={"k": "2"}), OPTS)
+    assert int(updated["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
+    with pytest.raises(Conflict):
+        await store.update(scope(), "x", dict(created, data={"k": "3"}), OPTS)
+    same, _, _ = await store.update(scope(), "x", updated, OPTS)
+    assert same["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
+
+
+async def test_validation_and_namespace_lifecycle(catalog: Catalog) -> None:
+    store = catalog.store("", "v1", "configmaps")
+    with pytest.raises(Invalid):
+        await store.create(scope(), cm("Bad_Name"), OPTS)
+    with pytest.raises(NotFound):
+        await store.create(scope(ns="missing"), cm("x"), OPTS)
+    namespaces = catalog.store("", "v1", "namespaces")
+    ns, deleted = await namespaces.delete(scope(ns=""), "ns", DeleteOptions())
+    assert not deleted and ns["status"]["phase"] == "Terminating"
+    with pytest.raises(Forbidden):
+        await store.create(scope(), cm("late"), OPTS)
+
+
+async def test_finalizers_hold_deletion(catalog: Catalog) -> None:
+    store = catalog.store("", "v1", "configmaps")
+    obj = cm("f")
+    obj["metadata"]["finalizers"] = ["example.com/keep"]
+    await store.create(scope(), obj, OPTS)
+    held, deleted = await store.delete(scope(), "f", DeleteOptions())
+    assert not deleted and held["metadata"]["deletionTimestamp"]
+    held["metadata"]["finalizers"] = []
+    await store.update(scope(), "f", held, OPTS)
+    with pytest.raises(NotFound):
+        await store.get(scope(), "f")
+
+
+async def test_dry_run_stores_nothing(catalog: Catalog) -> None:
+    store = catalog.store("", "v1", "configmaps")
+    await store.create(scope(), cm("d"), WriteOptions(dry_run=True, field_manager="t"))
+    with pytest.raises(NotFound):
+        await store.get(scope(), "d")
