@@ -13,7 +13,7 @@ from aiohttp import web
 from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UserInfo
 from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.namespace import NamespaceDeletion
-from kcp.logicalcluster import ROOT
+from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.sdk import Client
 from kcp.server import bootstrap, pki
@@ -26,6 +26,7 @@ from kcp.server.endpoints import Endpoints
 from kcp.storage.sqlite import SQLiteStorage
 
 log = logging.getLogger("kcp")
+SYSTEM_ADMIN = ClusterName("system:admin")  # the shard's own cluster, as in kcp
 
 
 def run(config: ServerConfig) -> int:
@@ -55,8 +56,9 @@ async def serve(config: ServerConfig) -> None:
     authorizer = Authorizer(storage)
     catalog = Catalog(storage, Escalation(authorizer))
     resolver = ClusterResolver(storage)
-    await bootstrap.ensure_logical_cluster(catalog, ROOT, "root")
-    await bootstrap.seed_cluster(catalog, ROOT)
+    for cluster in (ROOT, SYSTEM_ADMIN):
+        await bootstrap.ensure_logical_cluster(catalog, cluster, cluster)
+        await bootstrap.seed_cluster(catalog, cluster)
     static = {
         keys.admin_token: UserInfo("kcp-admin", groups=("system:kcp:admin", AUTHENTICATED)),
         keys.shard_admin_token: UserInfo("shard-admin", groups=(SYSTEM_MASTERS, AUTHENTICATED)),

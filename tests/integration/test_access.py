@@ -1,0 +1,159 @@
+"""Authorization as a non-admin user sees it: RBAC grants, escalation refusal, impersonation, certs."""
+
+from __future__ import annotations
+
+import ssl
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from kcp.server.pki import ensure_pki
+from tests.support.server import Server, running
+
+ROOT = "/clusters/root"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running(tmp_path_factory.mktemp("access") / "root", "--batteries-included=user") as srv:
+        yield srv
+
+
+def user_token(server: Server) -> str:
+    users = {u["name"]: u["user"] for u in server.config()["users"]}
+    return str(users["user"]["token"])
+
+
+def binding(name: str, role: str, user: str, kind: str = "ClusterRole") -> dict[str, Any]:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": name, "namespace": "default"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
+        "subjects": [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}],
+    }
+
+
+def test_rbac_grants_and_denies(server: Server) -> None:
+    token = user_token(server)
+    code, body, _ = server.request("GET", f"{ROOT}/api/v1/namespaces/default/configmaps", token=token)
+    assert code == 403 and body["reason"] == "Forbidden" and 'User "user" cannot list' in body["message"]
+    code, body, _ = server.request("GET", f"{ROOT}/api", token=token)
+    assert code == 200  # discovery is for every authenticated user
+    code, body, _ = server.request(
+        "POST",
+        f"{ROOT}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        token=token,
+        body={
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {
+                "resourceAttributes": {"verb": "list", "resource": "configmaps", "namespace": "default"}
+            },
+        },
+    )
+    assert code == 201 and body["status"]["allowed"] is False
+    code, _, _ = server.request(
+        "POST",
+        f"{ROOT}/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+        binding("user-view", "view", "user"),
+    )
+    assert code == 201
+    code, body, _ = server.request("GET", f"{ROOT}/api/v1/namespaces/default/configmaps", token=token)
+    assert code == 200
+    code, body, _ = server.request(
+        "POST",
+        f"{ROOT}/api/v1/namespaces/default/configmaps",
+        token=token,
+        body={"metadata": {"name": "nope"}},
+    )
+    assert code == 403
+
+
+def test_escalation_is_refused(server: Server) -> None:
+    token = user_token(server)
+    server.request(
+        "POST",
+        f"{ROOT}/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+        binding("user-rbac", "rbac-writer", "user", "Role"),
+    )
+    server.request(
+        "POST",
+        f"{ROOT}/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+        {
+            "metadata": {"name": "rbac-writer"},
+            "rules": [
+                {
+                    "apiGroups": ["rbac.authorization.k8s.io"],
+                    "resources": ["roles", "rolebindings"],
+                    "verbs": ["create", "get", "list"],
+                }
+            ],
+        },
+    )
+    greedy = {
+        "metadata": {"name": "greedy"},
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}],
+    }
+    code, body, _ = server.request(
+        "POST", f"{ROOT}/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", greedy, token=token
+    )
+    assert code == 403 and "attempting to grant RBAC permissions not currently held" in body["message"]
+    code, body, _ = server.request(
+        "POST",
+        f"{ROOT}/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+        binding("grab-admin", "cluster-admin", "user"),
+        token=token,
+    )
+    assert code == 403
+
+
+def test_impersonation(server: Server) -> None:
+    req = urllib.request.Request(
+        server.base_url + f"{ROOT}/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        data=orjson.dumps({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}),
+        method="POST",
+    )
+    req.add_header("Authorization", f"Bearer {server.token}")
+    req.add_header("Content-Type", "application/json")
+    req.add_header("Impersonate-User", "alice")
+    req.add_header("Impersonate-Group", "devs")
+    with urllib.request.urlopen(req, context=server.ssl_context()) as resp:
+        info = orjson.loads(resp.read())["status"]["userInfo"]
+    assert info["username"] == "alice" and "devs" in info["groups"]
+    req.remove_header("Authorization")
+    req.add_header("Authorization", f"Bearer {user_token(server)}")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, context=server.ssl_context())
+    assert err.value.code == 403
+
+
+def test_client_certificate(server: Server) -> None:
+    pki = ensure_pki(server.root, [])
+    cert, key = pki.issue_client_cert("carol", ("system:masters",))
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "c.pem").write_bytes(cert)
+        (Path(tmp) / "k.pem").write_bytes(key)
+        ctx: ssl.SSLContext = server.ssl_context()
+        ctx.load_cert_chain(Path(tmp) / "c.pem", Path(tmp) / "k.pem")
+        req = urllib.request.Request(server.base_url + f"{ROOT}/api/v1/namespaces")
+        with urllib.request.urlopen(req, context=ctx) as resp:
+            assert resp.status == 200
+
+
+def test_wildcard_is_list_and_watch_only(server: Server) -> None:
+    shard = {u["name"]: u["user"] for u in server.config()["users"]}["shard-admin"]["token"]
+    code, body, _ = server.request("GET", "/clusters/*/api/v1/namespaces", token=shard)
+    assert code == 200 and {i["metadata"]["annotations"]["kcp.io/cluster"] for i in body["items"]} >= {"root"}
+    code, _, _ = server.request(
+        "POST", "/clusters/*/api/v1/namespaces", {"metadata": {"name": "x"}}, token=shard
+    )
+    assert code == 405
+    code, _, _ = server.request("GET", "/clusters/*/api/v1/namespaces", token=user_token(server))
+    assert code == 403
