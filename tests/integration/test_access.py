@@ -21,7 +21,7 @@ ROOT = "/clusters/root"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running(tmp_path_factory.mktemp("access") / "root", "--batteries-included=user") as srv:
+    with running(tmp_path_factory.mktemp("access") / "root", "--batteries-included=+user") as srv:
         yield srv
 
 

@@ -84,6 +84,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+BATTERIES = ("workspace-types", "admin", "user", "metrics-viewer")
+DEFAULT_BATTERIES = ("workspace-types", "admin")
+
+
+def parse_batteries(value: str) -> tuple[str, ...]:
+    """kcp's rules: a plain list replaces the defaults, `+x`/`-x` adjust them; `user` needs `admin`."""
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    plain = [i for i in items if i[0] not in "+-"]
+    enabled = set(plain) if plain else set(DEFAULT_BATTERIES)
+    for item in items:
+        name = item.lstrip("+-")
+        if name not in BATTERIES:
+            raise ValueError(f"unknown battery {name!r} (known: {', '.join(BATTERIES)})")
+        if item[0] == "+":
+            enabled.add(name)
+        elif item[0] == "-":
+            enabled.discard(name)
+    if "user" in enabled and "admin" not in enabled:
+        raise ValueError("the 'user' battery requires the 'admin' battery (try '+user')")
+    return tuple(b for b in BATTERIES if b in enabled)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -96,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageURLError as e:
         print(f"kcp: --storage: {e}", file=sys.stderr)
         return 2
+    try:
+        batteries = parse_batteries(args.batteries_included)
+    except ValueError as e:
+        print(f"kcp: --batteries-included: {e}", file=sys.stderr)
+        return 2
     config = ServerConfig(
         root_directory=args.root_directory,
         bind_address=args.bind_address,
@@ -104,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         external_hostname=args.external_hostname,
         max_requests_inflight=args.max_requests_inflight,
         max_mutating_requests_inflight=args.max_mutating_requests_inflight,
-        batteries=tuple(b.strip() for b in args.batteries_included.split(",") if b.strip()),
+        batteries=batteries,
     )
     from kcp.server.run import run
 

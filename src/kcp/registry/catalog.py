@@ -17,6 +17,9 @@ from kcp.registry.builtin import apiextensions, core, rbac
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
 from kcp.registry.store import EscalationCheck, Store
 from kcp.registry.strategy import Object, Strategy
+from kcp.registry.tenancy.admission import TenancyAdmission
+from kcp.registry.tenancy.kinds import LOGICALCLUSTERS, WORKSPACES, WORKSPACETYPES
+from kcp.registry.tenancy.strategies import LogicalClusterStrategy, WorkspaceStrategy, WorkspaceTypeStrategy
 from kcp.storage import Storage
 
 _CRD_CACHE_SIZE = 4096
@@ -113,6 +116,9 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (apiextensions.CRDS, apiextensions.CRDStrategy),
     (VALIDATING_WEBHOOKS, TrackedGeneration),
     (MUTATING_WEBHOOKS, TrackedGeneration),
+    (WORKSPACES, WorkspaceStrategy),
+    (WORKSPACETYPES, WorkspaceTypeStrategy),
+    (LOGICALCLUSTERS, LogicalClusterStrategy),
 )
 
 
@@ -123,13 +129,19 @@ def _builtin_schema(resource: APIResource) -> dict[str, Any] | None:
 
 
 class Catalog:
-    def __init__(self, storage: Storage, escalation: EscalationCheck | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        escalation: EscalationCheck | None = None,
+        tenancy: TenancyAdmission | None = None,
+    ) -> None:
         self.storage = storage
         self.escalation = escalation
+        self.tenancy = tenancy
         self.builtin: dict[tuple[str, str, str], Store] = {}
         for resource, strategy in STORED:
             self.builtin[(resource.group, resource.version, resource.resource)] = Store(
-                storage, resource, strategy(resource, _builtin_schema(resource)), escalation
+                storage, resource, strategy(resource, _builtin_schema(resource)), escalation, tenancy
             )
         self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
         self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
@@ -175,7 +187,7 @@ class Catalog:
         for v in crd["spec"].get("versions") or []:
             if v.get("name") == version and v.get("served"):
                 res = resource_for(crd, v)
-                return Store(self.storage, res, CustomResourceStrategy(res, v), self.escalation)
+                return Store(self.storage, res, CustomResourceStrategy(res, v), self.escalation, self.tenancy)
         return None
 
     def _wildcard_store(self, group: str, version: str, resource: str) -> Store:

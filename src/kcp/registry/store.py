@@ -30,6 +30,7 @@ from kcp.apimachinery.serialization import decode_yaml
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix, resource_prefix
 from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
 from kcp.registry.strategy import Object, Strategy
+from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
@@ -55,11 +56,13 @@ class Store:
         resource: APIResource,
         strategy: Strategy,
         escalation: EscalationCheck | None = None,
+        tenancy: TenancyAdmission | None = None,
     ) -> None:
         self.storage = storage
         self.resource = resource
         self.strategy = strategy
         self.escalation = escalation
+        self.tenancy = tenancy
 
     # -- keys and codec ---------------------------------------------------------------------------
 
@@ -478,19 +481,13 @@ class Store:
                     f"{opts.precondition_resource_version}, ResourceVersion in object "
                     f"meta: {meta['resourceVersion']}",
                 )
-            finalizers = list(meta.get("finalizers") or [])
-            policy_finalizer = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(
-                opts.propagation_policy
-            )
-            if policy_finalizer and finalizers and policy_finalizer not in finalizers:
-                finalizers.append(policy_finalizer)
-            if finalizers or not self._finalized(obj):
+            # propagationPolicy is validated but adds no finalizer: no owner-reference garbage
+            # collector exists yet to remove `orphan`/`foregroundDeletion`, and a stuck object is worse
+            if meta.get("finalizers") or not self._finalized(obj):
                 if meta.get("deletionTimestamp"):
                     return obj, False
                 meta["deletionTimestamp"] = now_rfc3339()
                 meta["deletionGracePeriodSeconds"] = 0
-                if finalizers:
-                    meta["finalizers"] = finalizers
                 self.strategy.prepare_for_delete(obj)
                 if opts.dry_run:
                     return obj, False

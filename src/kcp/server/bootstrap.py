@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import orjson
+
 from kcp.apimachinery.errors import AlreadyExists
 from kcp.apimachinery.meta import new_uid, now_rfc3339
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.auth.bootstrap_policy import default_cluster_roles
-from kcp.logicalcluster import ClusterName
+from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope, WriteOptions
-from kcp.server.clusters import logicalcluster_key
+from kcp.registry.tenancy import bootstrap as tenancy_bootstrap
+from kcp.registry.tenancy.kinds import PATH_ANNOTATION, TYPE_ANNOTATION
+from kcp.registry.tenancy.paths import logicalcluster_key
 from kcp.storage import KeyExists
 
 SYSTEM_USER = UserInfo("system:kcp:bootstrap", groups=(SYSTEM_MASTERS,))
@@ -20,12 +24,8 @@ DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
 _OPTS = WriteOptions(field_manager="kcp-bootstrap")
 
 
-async def ensure_logical_cluster(
-    catalog: Catalog, cluster: ClusterName, path: str, phase: str = "Ready"
-) -> None:
-    """Store the LogicalCluster singleton that makes `cluster` exist (idempotent)."""
-    import orjson
-
+async def ensure_logical_cluster(catalog: Catalog, cluster: ClusterName, path: str, type_ref: str) -> None:
+    """Store the (Ready) LogicalCluster singleton that makes `cluster` exist (idempotent)."""
     obj: dict[str, Any] = {
         "apiVersion": "core.kcp.io/v1alpha1",
         "kind": "LogicalCluster",
@@ -33,10 +33,10 @@ async def ensure_logical_cluster(
             "name": "cluster",
             "uid": new_uid(),
             "creationTimestamp": now_rfc3339(),
-            "annotations": {"kcp.io/path": path},
+            "annotations": {PATH_ANNOTATION: path, TYPE_ANNOTATION: type_ref},
         },
         "spec": {},
-        "status": {"phase": phase},
+        "status": {"phase": "Ready"},
     }
     with contextlib.suppress(KeyExists):
         await catalog.storage.create(logicalcluster_key(cluster), orjson.dumps(obj))
@@ -57,3 +57,16 @@ async def seed_cluster(
     for role in default_cluster_roles():
         with contextlib.suppress(AlreadyExists):
             await roles.create(scope, role, _OPTS)
+
+
+async def seed_root(catalog: Catalog, batteries: tuple[str, ...]) -> None:
+    """Root's workspace types and the RBAC that lets authenticated users enter root and use them."""
+    with_types = "workspace-types" in batteries
+    scope = RequestScope(ROOT, "", SYSTEM_USER)
+    types = catalog.store("tenancy.kcp.io", "v1alpha1", "workspacetypes")
+    for obj in tenancy_bootstrap.workspace_types(with_types):
+        with contextlib.suppress(AlreadyExists):
+            await types.create(scope, obj, _OPTS)
+    for resource, obj in tenancy_bootstrap.root_rbac(with_types):
+        with contextlib.suppress(AlreadyExists):
+            await catalog.store("rbac.authorization.k8s.io", "v1", resource).create(scope, obj, _OPTS)

@@ -1,74 +1,75 @@
-"""Which logical cluster a `/clusters/<path>` names, without holding anything per workspace.
+"""Which logical cluster a `/clusters/<path>` names, for whom, without holding anything per workspace.
 
-A logical cluster exists when its LogicalCluster singleton (`cluster`) is stored. Known names are
-remembered in a bounded LRU and forgotten on deletion by one watch over all clusters.
+Paths resolve through the registry's PathResolver (a bounded LRU); one watch over LogicalClusters and
+one over Workspaces drop cached answers when clusters go away or workspaces change.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
 
 from kcp.apimachinery.errors import Forbidden, NotFound
 from kcp.apimachinery.user import UserInfo
-from kcp.logicalcluster import WILDCARD, ClusterName, cluster_of_key, is_cluster_name, object_key
-from kcp.storage import Storage
-
-LOGICALCLUSTERS = ("core.kcp.io", "logicalclusters")
-_CACHE_SIZE = 65536
-
-
-def logicalcluster_key(cluster: ClusterName) -> str:
-    return object_key(*LOGICALCLUSTERS, cluster, "", "cluster")
+from kcp.logicalcluster import WILDCARD, ClusterName, cluster_of_key, is_cluster_name, resource_prefix
+from kcp.registry.tenancy.kinds import LOGICALCLUSTERS, WORKSPACES
+from kcp.registry.tenancy.paths import PathResolver
 
 
 class ClusterResolver:
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self._known: OrderedDict[str, None] = OrderedDict()
-        self._task: asyncio.Task[None] | None = None
+    def __init__(self, paths: PathResolver) -> None:
+        self.paths = paths
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._forget_deleted())
+        self._tasks = [
+            asyncio.create_task(self._forget(LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource)),
+            asyncio.create_task(self._forget(WORKSPACES.group, WORKSPACES.resource)),
+        ]
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
-    async def _forget_deleted(self) -> None:
-        prefix = "/registry/" + "/".join(LOGICALCLUSTERS) + "/"
+    async def _forget(self, group: str, resource: str) -> None:
+        storage = self.paths.storage
         while True:
-            watch = await self.storage.watch(prefix, after=await self.storage.current_revision())
+            watch = await storage.watch(
+                resource_prefix(group, resource), after=await storage.current_revision()
+            )
             try:
                 async for batch in watch:
                     for event in batch:
-                        if event.type == "DELETE":
-                            self._known.pop(cluster_of_key(event.key), None)
+                        if resource == LOGICALCLUSTERS.resource and event.type == "DELETE":
+                            self.paths.forget_cluster(cluster_of_key(event.key))
+                        elif resource == WORKSPACES.resource and not event.created:
+                            self.paths.forget()
             finally:
                 watch.close()
-            self._known.clear()  # the watch ended (overflow): start over without stale entries
-
-    async def exists(self, cluster: ClusterName) -> bool:
-        if cluster in self._known:
-            self._known.move_to_end(cluster)
-            return True
-        if await self.storage.get(logicalcluster_key(cluster)) is None:
-            return False
-        self._known[cluster] = None
-        if len(self._known) > _CACHE_SIZE:
-            self._known.popitem(last=False)
-        return True
+            self.paths.forget()  # the watch ended (overflow): start over without stale entries
 
     async def resolve(self, path: str, user: UserInfo) -> ClusterName | str:
         if path == WILDCARD:
             if not user.is_master:
                 raise Forbidden(f'User "{user.name}" cannot list or watch across all logical clusters')
             return WILDCARD
-        if ":" in path and not path.startswith("system:"):
-            raise NotFound(f'workspace "{path}" not found')
-        if not is_cluster_name(path) or not await self.exists(ClusterName(path)):
-            raise NotFound(f'logical cluster "{path}" not found')
-        return ClusterName(path)
+        cluster = await self.paths.resolve(path)
+        if cluster is None and user.is_master and is_cluster_name(path):
+            return ClusterName(path)  # the system creates a logical cluster by writing into it
+        if cluster is None:
+            if ":" in path and not path.startswith("system:"):
+                raise NotFound(
+                    f'workspaces.tenancy.kcp.io "{path}" not found',
+                    name=path,
+                    group="tenancy.kcp.io",
+                    kind="workspaces",
+                )
+            raise NotFound(
+                f'logicalclusters.core.kcp.io "{path}" not found',
+                name=path,
+                group="core.kcp.io",
+                kind="logicalclusters",
+            )
+        return cluster

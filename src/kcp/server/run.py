@@ -13,8 +13,12 @@ from aiohttp import web
 from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UserInfo
 from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.namespace import NamespaceDeletion
+from kcp.controllers.universal import UniversalInitializer
+from kcp.controllers.workspace import WorkspaceLifecycle
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
+from kcp.registry.tenancy.admission import TenancyAdmission
+from kcp.registry.tenancy.paths import PathResolver
 from kcp.sdk import Client
 from kcp.server import bootstrap, pki
 from kcp.server.app import ServerState, build_app
@@ -54,11 +58,13 @@ async def serve(config: ServerConfig) -> None:
     storage = SQLiteStorage(config.storage.path)
     await storage.start()
     authorizer = Authorizer(storage)
-    catalog = Catalog(storage, Escalation(authorizer))
-    resolver = ClusterResolver(storage)
-    for cluster in (ROOT, SYSTEM_ADMIN):
-        await bootstrap.ensure_logical_cluster(catalog, cluster, cluster)
+    paths = PathResolver(storage)
+    catalog = Catalog(storage, Escalation(authorizer), TenancyAdmission(paths, authorizer))
+    resolver = ClusterResolver(paths)
+    for cluster, type_ref in ((ROOT, "root:root"), (SYSTEM_ADMIN, "root:universal")):
+        await bootstrap.ensure_logical_cluster(catalog, cluster, cluster, type_ref)
         await bootstrap.seed_cluster(catalog, cluster)
+    await bootstrap.seed_root(catalog, config.batteries)
     static = {
         keys.admin_token: UserInfo("kcp-admin", groups=("system:kcp:admin", AUTHENTICATED)),
         keys.shard_admin_token: UserInfo("shard-admin", groups=(SYSTEM_MASTERS, AUTHENTICATED)),
@@ -97,7 +103,11 @@ async def serve(config: ServerConfig) -> None:
         ca_file=root / "ca.crt",
         user_agent="kcp-controller-manager",
     )
-    controllers = [NamespaceDeletion(loopback)]
+    controllers: list[NamespaceDeletion | WorkspaceLifecycle | UniversalInitializer] = [
+        NamespaceDeletion(loopback),
+        WorkspaceLifecycle(loopback, base_url),
+        UniversalInitializer(loopback),
+    ]
     for controller in controllers:
         controller.start()
     state.ready = True

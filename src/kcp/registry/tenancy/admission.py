@@ -1,0 +1,199 @@
+"""Workspace admission as kcp does it: type defaulting, type rules on both sides, `use`, ownership.
+
+- `spec.type` defaults to the parent type's `defaultChildWorkspaceType`; without one, creation fails.
+- The parent type must allow the child and the child type must allow the parent; `extend.with` makes a
+  type count as each type it extends (union semantics).
+- Creating a workspace of a type needs verb `use` on `workspacetypes/<name>` where the type lives.
+- Only the system sets `spec.cluster` and `spec.URL`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import orjson
+
+from kcp.apimachinery.errors import Cause, Forbidden, Invalid
+from kcp.apimachinery.user import UserInfo
+from kcp.auth.attributes import Attributes
+from kcp.logicalcluster import ClusterName, object_key
+from kcp.registry.options import RequestScope
+from kcp.registry.strategy import Object
+from kcp.registry.tenancy.kinds import (
+    OWNER_ANNOTATION,
+    TENANCY,
+    TYPE_ANNOTATION,
+    WORKSPACETYPES,
+)
+from kcp.registry.tenancy.paths import PathResolver
+
+TypeRef = tuple[str, str]  # (path, name)
+_MAX_EXTEND_DEPTH = 16
+
+
+class AccessCheck(Protocol):
+    async def allowed(self, attrs: Attributes) -> tuple[bool, str]: ...
+
+
+def owner_annotation(user: UserInfo) -> str:
+    return orjson.dumps(
+        {
+            "username": user.name,
+            "uid": user.uid,
+            "groups": list(user.groups),
+            **({"extra": {k: list(v) for k, v in user.extra.items()}} if user.extra else {}),
+        }
+    ).decode()
+
+
+def parse_type_annotation(value: str) -> TypeRef | None:
+    path, sep, name = value.rpartition(":")
+    return (path, name) if sep and path and name else None
+
+
+class TenancyAdmission:
+    def __init__(self, paths: PathResolver, access: AccessCheck) -> None:
+        self.paths = paths
+        self.access = access
+
+    async def _type(self, ref: TypeRef) -> Object | None:
+        cluster = await self.paths.resolve(ref[0])
+        if cluster is None:
+            return None
+        entry = await self.paths.storage.get(
+            object_key(WORKSPACETYPES.group, WORKSPACETYPES.resource, cluster, "", ref[1])
+        )
+        return orjson.loads(entry.value) if entry is not None else None
+
+    async def closure(self, ref: TypeRef) -> dict[TypeRef, Object]:
+        """The type and every type it extends, transitively; a cycle or a missing type is an error."""
+        found: dict[TypeRef, Object] = {}
+        stack: list[tuple[TypeRef, int]] = [(ref, 0)]
+        while stack:
+            current, depth = stack.pop()
+            if current in found:
+                continue
+            if depth > _MAX_EXTEND_DEPTH:
+                raise Forbidden(f"workspace type {current[0]}:{current[1]} extends too deeply or in a cycle")
+            obj = await self._type(current)
+            if obj is None:
+                raise Forbidden(f"workspace type {current[0]}:{current[1]} does not exist")
+            found[current] = obj
+            for ext in ((obj.get("spec") or {}).get("extend") or {}).get("with") or []:
+                stack.append(((ext.get("path") or current[0], ext["name"]), depth + 1))
+        return found
+
+    async def admit_workspace(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        user, spec = scope.user, obj.setdefault("spec", {})
+        if old is not None:
+            old_spec = old.get("spec") or {}
+            for field in ("cluster", "URL"):
+                if spec.get(field) != old_spec.get(field) and not user.is_master:
+                    raise Invalid.object(
+                        "Workspace",
+                        TENANCY,
+                        obj["metadata"]["name"],
+                        [Cause("FieldValueForbidden", "Forbidden: is set by the system", f"spec.{field}")],
+                    )
+            return
+        if not user.is_master:
+            spec.pop("cluster", None)
+            spec.pop("URL", None)
+            obj["metadata"].setdefault("annotations", {})[OWNER_ANNOTATION] = owner_annotation(user)
+        cluster = ClusterName(str(scope.cluster))
+        parent_lc = await self.paths.logical_cluster(cluster)
+        annotations: dict[str, Any] = ((parent_lc or {}).get("metadata") or {}).get("annotations") or {}
+        parent_ref = parse_type_annotation(str(annotations.get(TYPE_ANNOTATION, "")))
+        parent_path = str(annotations.get("kcp.io/path", cluster))
+        if parent_ref is None:
+            raise Forbidden(f"workspaces cannot be created in {parent_path}: it has no workspace type")
+        parent_types = await self.closure(parent_ref)
+        child_ref = await self._child_type(spec, parent_types[parent_ref], parent_path, parent_ref)
+        spec["type"] = {"name": child_ref[1], "path": child_ref[0]}
+        child_types = await self.closure(child_ref)
+        self._check_pair(parent_ref, parent_types, child_ref, child_types)
+        if not user.is_master:
+            await self._check_use(user, child_ref, obj["metadata"]["name"])
+
+    async def _child_type(
+        self, spec: Object, parent_type: Object, parent_path: str, parent_ref: TypeRef
+    ) -> TypeRef:
+        ref = spec.get("type")
+        if not ref:
+            default = (parent_type.get("spec") or {}).get("defaultChildWorkspaceType")
+            if not default:
+                raise Forbidden(
+                    f"workspace type {parent_ref[0]}:{parent_ref[1]} has no default child "
+                    "workspace type: spec.type must be set"
+                )
+            return (default.get("path") or parent_ref[0], default["name"])
+        if ref.get("path"):
+            return (str(ref["path"]), str(ref["name"]))
+        path: str | None = parent_path  # a bare type name is looked up here, then in each ancestor
+        while path:
+            if await self._type((path, str(ref["name"]))) is not None:
+                return (path, str(ref["name"]))
+            path = path.rpartition(":")[0] or None
+        raise Forbidden(f'workspace type "{ref["name"]}" not found in {parent_path} or its ancestors')
+
+    @staticmethod
+    def _allows(selector: Any, types: Iterable[TypeRef]) -> bool:
+        if selector is None:
+            return True
+        if selector.get("none"):
+            return False
+        wanted = {(t.get("path", ""), t["name"]) for t in selector.get("types") or []}
+        return any(t in wanted for t in types)
+
+    def _check_pair(
+        self,
+        parent_ref: TypeRef,
+        parents: dict[TypeRef, Object],
+        child_ref: TypeRef,
+        children: dict[TypeRef, Object],
+    ) -> None:
+        for ref, obj in parents.items():
+            if not self._allows((obj.get("spec") or {}).get("limitAllowedChildren"), children):
+                raise Forbidden(
+                    f"workspace type {child_ref[0]}:{child_ref[1]} is not allowed as a child of "
+                    f"workspace type {ref[0]}:{ref[1]}"
+                )
+        for ref, obj in children.items():
+            if not self._allows((obj.get("spec") or {}).get("limitAllowedParents"), parents):
+                raise Forbidden(
+                    f"workspace type {child_ref[0]}:{child_ref[1]} only allows parents allowed by "
+                    f"{ref[0]}:{ref[1]}, not {parent_ref[0]}:{parent_ref[1]}"
+                )
+
+    async def _check_use(self, user: UserInfo, ref: TypeRef, name: str) -> None:
+        cluster = await self.paths.resolve(ref[0])
+        attrs = Attributes(
+            user=user,
+            verb="use",
+            api_group=TENANCY,
+            api_version="v1alpha1",
+            resource="workspacetypes",
+            name=ref[1],
+            resource_request=True,
+            cluster=str(cluster),
+        )
+        ok, _ = await self.access.allowed(attrs)
+        if not ok:
+            raise Forbidden(
+                f'workspaces.tenancy.kcp.io "{name}" is forbidden: User "{user.name}" cannot use '
+                f'workspacetypes.tenancy.kcp.io "{ref[1]}" in workspace "{ref[0]}"',
+                name=name,
+                group=TENANCY,
+                kind="workspaces",
+            )
+
+    async def admit_logical_cluster(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        """LogicalClusters are created and re-specified by the system only."""
+        if scope.user.is_master:
+            return
+        if old is None or obj.get("spec") != old.get("spec"):
+            raise Forbidden(
+                f'logicalclusters.core.kcp.io "{obj["metadata"].get("name")}" is forbidden: only '
+                "the system may create a logical cluster or change its spec"
+            )

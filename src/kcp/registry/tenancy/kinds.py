@@ -1,0 +1,56 @@
+"""Descriptors and well-known names of the tenancy kinds, matching kcp's wire format."""
+
+from __future__ import annotations
+
+from kcp.apimachinery.resources import APIResource
+
+TENANCY = "tenancy.kcp.io"
+CORE = "core.kcp.io"
+
+WORKSPACES = APIResource(
+    TENANCY,
+    "v1alpha1",
+    "workspaces",
+    "Workspace",
+    False,
+    "workspace",
+    ("ws",),
+    ("kcp",),
+    subresources=("status",),
+)
+WORKSPACETYPES = APIResource(
+    TENANCY,
+    "v1alpha1",
+    "workspacetypes",
+    "WorkspaceType",
+    False,
+    "workspacetype",
+    (),
+    ("kcp",),
+    subresources=("status",),
+)
+LOGICALCLUSTERS = APIResource(
+    CORE,
+    "v1alpha1",
+    "logicalclusters",
+    "LogicalCluster",
+    False,
+    "logicalcluster",
+    (),
+    ("kcp",),
+    subresources=("status",),
+)
+
+LOGICALCLUSTER_NAME = "cluster"  # the singleton in every logical cluster
+PATH_ANNOTATION = "kcp.io/path"
+TYPE_ANNOTATION = "internal.tenancy.kcp.io/type"
+OWNER_ANNOTATION = "experimental.tenancy.kcp.io/owner"
+PHASE_LABEL = "tenancy.kcp.io/phase"
+WORKSPACE_FINALIZER = "core.kcp.io/logicalcluster"
+DELETION_FINALIZER = "core.kcp.io/logicalcluster-deletion"
+RESERVED_TYPE_NAMES = ("any", "system")
+
+
+def type_reference(path: str, name: str) -> str:
+    """`root:universal`: how kcp writes a type in annotations and initializer names."""
+    return f"{path}:{name}"

@@ -1,0 +1,120 @@
+"""Strategies for Workspace, WorkspaceType and LogicalCluster: what users and the system may set."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.meta import dns1123_label_errors
+from kcp.registry.strategy import Object, Strategy
+from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, PHASE_LABEL, RESERVED_TYPE_NAMES
+
+if TYPE_CHECKING:
+    from kcp.registry.options import RequestScope
+    from kcp.registry.store import Store
+
+WORKSPACE_COLUMNS = [
+    {"name": "Type", "type": "string", "jsonPath": ".spec.type.name", "description": "Type of the workspace"},
+    {
+        "name": "Region",
+        "type": "string",
+        "jsonPath": ".metadata.labels['region']",
+        "description": "The region this workspace is in",
+    },
+    {"name": "Phase", "type": "string", "jsonPath": ".status.phase", "description": "The current phase"},
+    {"name": "URL", "type": "string", "jsonPath": ".spec.URL", "description": "URL to access the workspace"},
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]
+
+
+class WorkspaceStrategy(Strategy):
+    name_rule = "label"
+    has_status_subresource = True
+    tracks_generation = True
+
+    def prepare_for_create(self, obj: Object) -> None:
+        obj["status"] = {"phase": "Scheduling"}
+        self.default(obj)
+
+    def default(self, obj: Object) -> None:
+        obj.setdefault("spec", {})
+        phase = (obj.get("status") or {}).get("phase")
+        if phase:
+            obj["metadata"].setdefault("labels", {})[PHASE_LABEL] = phase
+
+    def validate(self, obj: Object) -> list[Cause]:
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
+        causes: list[Cause] = []
+        ref = spec.get("type")
+        if ref is not None:
+            if not isinstance(ref, dict) or not ref.get("name"):
+                causes.append(Cause("FieldValueRequired", "Required value", "spec.type.name"))
+            else:
+                causes += [
+                    Cause("FieldValueInvalid", f'Invalid value: "{ref["name"]}": {e}', "spec.type.name")
+                    for e in dns1123_label_errors(str(ref["name"]))
+                ]
+        return causes
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        causes = self.validate(new)
+        old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+        if old_spec.get("type") and new_spec.get("type") != old_spec.get("type"):
+            causes.append(Cause("FieldValueInvalid", "Invalid value: field is immutable", "spec.type"))
+        for field in ("cluster", "URL"):
+            if old_spec.get(field) and not new_spec.get(field):
+                causes.append(Cause("FieldValueInvalid", "Invalid value: cannot be unset", f"spec.{field}"))
+        return causes
+
+    async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        if store.tenancy is not None:
+            await store.tenancy.admit_workspace(scope, obj, old)
+
+    def printer_columns(self) -> list[dict[str, Any]] | None:
+        return WORKSPACE_COLUMNS
+
+
+class WorkspaceTypeStrategy(Strategy):
+    name_rule = "label"
+    has_status_subresource = True
+    tracks_generation = True
+
+    def validate(self, obj: Object) -> list[Cause]:
+        name = obj["metadata"].get("name")
+        if name in RESERVED_TYPE_NAMES:
+            return [
+                Cause("FieldValueInvalid", f'Invalid value: "{name}": is a reserved name', "metadata.name")
+            ]
+        spec = obj.get("spec")
+        if spec is not None and not isinstance(spec, dict):
+            return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
+        return []
+
+
+class LogicalClusterStrategy(Strategy):
+    has_status_subresource = True
+
+    def validate(self, obj: Object) -> list[Cause]:
+        if obj["metadata"].get("name") != LOGICALCLUSTER_NAME:
+            return [
+                Cause(
+                    "FieldValueInvalid",
+                    f'Invalid value: "{obj["metadata"].get("name")}": the only '
+                    f'allowed name is "{LOGICALCLUSTER_NAME}"',
+                    "metadata.name",
+                )
+            ]
+        return []
+
+    async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        if store.tenancy is not None:
+            await store.tenancy.admit_logical_cluster(scope, obj, old)
+
+    def printer_columns(self) -> list[dict[str, Any]] | None:
+        return [
+            {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+            {"name": "URL", "type": "string", "jsonPath": ".status.URL"},
+            {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+        ]
