@@ -103,6 +103,16 @@ class Authorizer:
         return decision is Decision.ALLOW, reason
 
     async def authorize(self, user: UserInfo, info: RequestInfo, cluster: str) -> None:
+        if not user.is_master and cluster != "*":
+            # kcp's workspace content authorizer: nothing in a workspace without `access` on `/` there
+            entry = Attributes(user=user, verb="access", path="/", resource_request=False, cluster=cluster)
+            if not (await self.allowed(entry))[0]:
+                raise Forbidden(
+                    f'User "{user.name}" cannot access workspace "{info.cluster}": access denied',
+                    name=info.cluster,
+                    group="tenancy.kcp.io",
+                    kind="workspaces",
+                )
         attrs = attributes(user, info, cluster)
         ok, reason = await self.allowed(attrs)
         if not ok:

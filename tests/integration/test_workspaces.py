@@ -1,0 +1,199 @@
+"""Workspaces against a real server: the tree, type rules, ownership, access, isolation and deletion."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.server import Server, running
+
+WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running(tmp_path_factory.mktemp("tenancy") / "root", "--batteries-included=+user") as srv:
+        yield srv
+
+
+def token_of(server: Server, user: str) -> str:
+    return str({u["name"]: u["user"] for u in server.config()["users"]}[user]["token"])
+
+
+def workspace(name: str, type_name: str | None = None) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "apiVersion": "tenancy.kcp.io/v1alpha1",
+        "kind": "Workspace",
+        "metadata": {"name": name},
+        "spec": {},
+    }
+    if type_name:
+        obj["spec"]["type"] = {"name": type_name}
+    return obj
+
+
+def create_ready(
+    server: Server, parent: str, name: str, type_name: str | None = None, token: str | None = None
+) -> dict[str, Any]:
+    code, body, _ = server.request("POST", f"/clusters/{parent}{WS}", workspace(name, type_name), token=token)
+    assert code == 201, body
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        code, body, _ = server.request("GET", f"/clusters/{parent}{WS}/{name}")
+        if body.get("status", {}).get("phase") == "Ready":
+            return dict(body)
+        time.sleep(0.05)
+    raise AssertionError(f"workspace {parent}:{name} did not become Ready: {body}")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_three_level_tree(server: Server) -> None:
+    org = unique("org")
+    ws = create_ready(server, "root", org)
+    assert ws["spec"]["type"] == {"name": "organization", "path": "root"}
+    assert len(ws["spec"]["cluster"]) == 16 and ws["spec"]["URL"].endswith(f"/clusters/root:{org}")
+    team = create_ready(server, f"root:{org}", "team-a", "team")
+    leaf = create_ready(server, f"root:{org}:team-a", "leaf")
+    assert leaf["spec"]["type"]["name"] == "universal"
+    code, lc, _ = server.request(
+        "GET", f"/clusters/root:{org}:team-a/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
+    )
+    assert code == 200 and lc["metadata"]["annotations"]["kcp.io/path"] == f"root:{org}:team-a"
+    by_name = f"/clusters/{team['spec']['cluster']}/api/v1/namespaces"
+    by_path = f"/clusters/root:{org}:team-a/api/v1/namespaces"
+    names = {i["metadata"]["name"] for i in server.request("GET", by_name)[1]["items"]}
+    assert names == {"default", "kube-system"}
+    assert server.request("GET", by_path)[1]["items"] == server.request("GET", by_name)[1]["items"]
+
+
+def test_type_rules(server: Server) -> None:
+    org = unique("org")
+    create_ready(server, "root", org)
+    code, body, _ = server.request("POST", f"/clusters/root:{org}{WS}", workspace("nested", "organization"))
+    assert code == 403 and body["kind"] == "Status"
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("t"), "team"))
+    assert code == 403
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("x"), "nosuchtype"))
+    assert code == 403
+
+
+def test_unknown_and_invalid_paths(server: Server) -> None:
+    assert server.request("GET", "/clusters/root:nope/api/v1/namespaces")[0] == 404
+    assert server.request("GET", "/clusters/root::x/api/v1/namespaces")[0] == 400
+
+
+def test_owner_is_admin_and_others_need_access(server: Server) -> None:
+    admin, user = server.token, token_of(server, "user")
+    rbac = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"
+    server.request(
+        "POST",
+        f"/clusters/root{rbac}",
+        {
+            "metadata": {"name": "user-creates-workspaces"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "ws-creator"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "user"}],
+        },
+    )
+    server.request(
+        "POST",
+        "/clusters/root/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        {
+            "metadata": {"name": "ws-creator"},
+            "rules": [
+                {
+                    "apiGroups": ["tenancy.kcp.io"],
+                    "resources": ["workspaces"],
+                    "verbs": ["create", "get", "list"],
+                }
+            ],
+        },
+    )
+    mine = unique("mine")
+    create_ready(server, "root", mine, token=user)
+    code, crb, _ = server.request("GET", f"/clusters/root:{mine}{rbac}/workspace-admin")
+    assert code == 200 and crb["subjects"][0]["name"] == "user" and crb["roleRef"]["name"] == "cluster-admin"
+    code, _, _ = server.request(
+        "POST",
+        f"/clusters/root:{mine}/api/v1/namespaces/default/configmaps",
+        {"metadata": {"name": "c"}},
+        token=user,
+    )
+    assert code == 201
+    theirs = unique("theirs")
+    create_ready(server, "root", theirs, token=admin)
+    code, body, _ = server.request("GET", f"/clusters/root:{theirs}/api", token=user)
+    assert code == 403 and "access" in body["message"]
+
+
+def test_isolation_of_names_and_crds(server: Server) -> None:
+    a, b = unique("a"), unique("b")
+    create_ready(server, "root", a)
+    create_ready(server, "root", b)
+    for ws, value in ((a, "A"), (b, "B")):
+        code, _, _ = server.request(
+            "POST",
+            f"/clusters/root:{ws}/api/v1/namespaces/default/configmaps",
+            {"metadata": {"name": "same"}, "data": {"v": value}},
+        )
+        assert code == 201
+    assert server.request("GET", f"/clusters/root:{a}/api/v1/namespaces/default/configmaps/same")[1][
+        "data"
+    ] == {"v": "A"}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "things.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": "Cluster",
+            "names": {"plural": "things", "kind": "Thing"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object"}},
+                }
+            ],
+        },
+    }
+    assert (
+        server.request(
+            "POST", f"/clusters/root:{a}/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd
+        )[0]
+        == 201
+    )
+    assert server.request("GET", f"/clusters/root:{a}/apis/example.com/v1/things")[0] == 200
+    assert server.request("GET", f"/clusters/root:{b}/apis/example.com/v1/things")[0] == 404
+
+
+def test_deleting_a_subtree_leaves_no_keys(server: Server) -> None:
+    org = unique("gone")
+    top = create_ready(server, "root", org)
+    child = create_ready(server, f"root:{org}", "child", "team")
+    server.request(
+        "POST",
+        f"/clusters/root:{org}:child/api/v1/namespaces/default/configmaps",
+        {"metadata": {"name": "c"}},
+    )
+    clusters = {top["spec"]["cluster"], child["spec"]["cluster"]}
+    code, _, _ = server.request("DELETE", f"/clusters/root{WS}/{org}")
+    assert code in (200, 202)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.request("GET", f"/clusters/root{WS}/{org}")[0] != 404:
+        time.sleep(0.1)
+    assert server.request("GET", f"/clusters/root{WS}/{org}")[0] == 404
+    db = sqlite3.connect(f"file:{server.root / 'kcp.db'}?mode=ro", uri=True)
+    try:
+        keys = [k for (k,) in db.execute("SELECT key FROM kv") if k.split("/")[4] in clusters]
+    finally:
+        db.close()
+    assert keys == []
