@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from kcp.apimachinery.fields import FieldSelector
 from kcp.apimachinery.labels import Selector
@@ -30,6 +31,7 @@ class ListOptions:
     resource_version_match: str = ""
     allow_bookmarks: bool = False
     send_initial_events: bool | None = None
+    predicate: Callable[[dict[str, Any]], bool] | None = None  # server-side filters (virtual workspaces)
 
 
 @dataclass(frozen=True, slots=True)

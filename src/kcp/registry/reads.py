@@ -57,6 +57,8 @@ def _parse_rv(value: str) -> int:
 
 
 def matches(store: Store, obj: Object, opts: ListOptions) -> bool:
+    if opts.predicate is not None and not opts.predicate(obj):
+        return False
     if opts.label_selector is not None and not opts.label_selector.empty:
         labels = obj["metadata"].get("labels") or {}
         if not opts.label_selector.matches(labels):
@@ -103,7 +105,7 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
             'for resourceVersion "0"'
         )
     filtering = (opts.label_selector is not None and not opts.label_selector.empty) or (
-        opts.field_selector is not None
+        opts.field_selector is not None or opts.predicate is not None
     )
     items: list[Object] = []
     more, remaining = False, 0
@@ -196,7 +198,7 @@ def _convert(store: Store, event: Event, opts: ListOptions) -> tuple[str, Object
         return ("DELETED", obj) if now_matches else None
     if event.created or event.prev_value is None:
         return ("ADDED", obj) if now_matches else None
-    if opts.label_selector is None and opts.field_selector is None:
+    if opts.label_selector is None and opts.field_selector is None and opts.predicate is None:
         return "MODIFIED", obj
     prev = store.decode(Entry(event.key, event.prev_value, event.revision, event.create_revision))
     was = matches(store, prev, opts)

@@ -8,9 +8,10 @@ Status that carries no traceback.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,7 @@ from kcp.apimachinery.user import UserInfo
 from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
+from kcp.registry.tenancy.kinds import LOGICALCLUSTERS
 from kcp.server import discovery, handlers, metrics
 from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
@@ -38,6 +40,7 @@ from kcp.server.handlers import json_response
 from kcp.server.negotiation import aggregated_discovery, check_json_acceptable
 from kcp.server.requestinfo import RequestInfo, parse
 from kcp.storage import Storage
+from kcp.virtual.initializingworkspaces import InitializingWorkspaces
 
 log = logging.getLogger("kcp.server")
 
@@ -61,7 +64,7 @@ class ServerState:
     ready: bool = False
     in_flight: int = 0
     mutating_in_flight: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    initializing: InitializingWorkspaces | None = None
 
 
 def status_response(err: StatusError) -> web.Response:
@@ -74,6 +77,12 @@ def status_response(err: StatusError) -> web.Response:
 def build_app(state: ServerState) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app["state"] = state
+    state.initializing = InitializingWorkspaces(
+        state.catalog.store(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource),
+        state.resolver.paths.resolve,
+        state.authorizer.allowed,
+        functools.partial(_in_cluster, state),
+    )
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
@@ -147,9 +156,19 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
 async def _authorized(
     state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo
 ) -> web.StreamResponse:
+    if info.virtual == "initializingworkspaces":
+        assert state.initializing is not None  # set by build_app
+        return await state.initializing.serve(request, info, user)
     cluster = await state.resolver.resolve(info.cluster, user)
     user = localize(user, str(cluster))
     await state.authorizer.authorize(user, info, cluster)
+    return await _in_cluster(state, request, info, user, cluster)
+
+
+async def _in_cluster(
+    state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo, cluster: ClusterName | str
+) -> web.StreamResponse:
+    """The request once its cluster is known and the caller authorized."""
     check_json_acceptable(request.headers.get("Accept", ""))
     if info.is_resource_request:
         return await _resource(state, request, info, user, cluster)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from kcp.server.negotiation import wants_table
 from kcp.server.requestinfo import RequestInfo, parse_bool
 
 JSON_TYPE = "application/json"
+Predicate = Callable[[dict[str, Any]], bool]
 MIN_WATCH_TIMEOUT = 1800.0
 BOOKMARK_INTERVAL = 30.0
 _PATCH_TYPES = (
@@ -57,7 +58,7 @@ def _first(query: Mapping[str, str], name: str) -> str:
     return query.get(name, "")
 
 
-def list_options(query: Mapping[str, str], store: Store) -> ListOptions:
+def list_options(query: Mapping[str, str], store: Store, predicate: Predicate | None = None) -> ListOptions:
     limit_raw = _first(query, "limit")
     try:
         limit = int(limit_raw) if limit_raw else 0
@@ -75,6 +76,7 @@ def list_options(query: Mapping[str, str], store: Store) -> ListOptions:
         resource_version_match=_first(query, "resourceVersionMatch"),
         allow_bookmarks=parse_bool(query.get("allowWatchBookmarks"), "allowWatchBookmarks"),
         send_initial_events=parse_bool(initial, "sendInitialEvents") if initial else None,
+        predicate=predicate,
     )
 
 
@@ -167,7 +169,11 @@ async def read_body(request: web.Request) -> bytes:
 
 
 async def handle(
-    request: web.Request, info: RequestInfo, store: Store, scope: RequestScope
+    request: web.Request,
+    info: RequestInfo,
+    store: Store,
+    scope: RequestScope,
+    predicate: Predicate | None = None,
 ) -> web.StreamResponse:
     """Dispatch one resource request by verb and subresource."""
     verb, sub = info.verb, info.subresource
@@ -183,12 +189,12 @@ async def handle(
             )
         return json_response(obj)
     if verb == "list":
-        listing = await reads.list_objects(store, scope, list_options(request.query, store))
+        listing = await reads.list_objects(store, scope, list_options(request.query, store, predicate))
         if wants_table(request.headers.get("Accept", "")):
             return json_response(_table(store, listing["items"], listing["metadata"], request))
         return json_response(listing)
     if verb == "watch":
-        return await watch(request, store, scope)
+        return await watch(request, store, scope, predicate)
     if verb == "create":
         if sub:
             raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
@@ -233,7 +239,7 @@ async def handle(
         return json_response(obj, 200 if deleted else 202)
     if verb == "deletecollection":
         opts = delete_options(request, await read_body(request))
-        listing = await reads.list_objects(store, scope, list_options(request.query, store))
+        listing = await reads.list_objects(store, scope, list_options(request.query, store, predicate))
         removed: list[dict[str, Any]] = []
         for item in listing["items"]:
             item_scope = RequestScope(scope.cluster, item["metadata"].get("namespace", ""), scope.user)
@@ -247,9 +253,11 @@ async def handle(
     raise MethodNotAllowed(f"{verb} is not supported on {store.resource.resource}")
 
 
-async def watch(request: web.Request, store: Store, scope: RequestScope) -> web.StreamResponse:
+async def watch(
+    request: web.Request, store: Store, scope: RequestScope, predicate: Predicate | None = None
+) -> web.StreamResponse:
     """Stream watch events as newline-delimited JSON; errors after the start become ERROR events."""
-    opts = list_options(request.query, store)
+    opts = list_options(request.query, store, predicate)
     timeout_raw = request.query.get("timeoutSeconds")
     try:
         timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())

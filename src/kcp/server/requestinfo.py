@@ -43,6 +43,8 @@ class RequestInfo:
     resource: str = ""
     subresource: str = ""
     name: str = ""
+    virtual: str = ""  # a virtual workspace (`initializingworkspaces`) when under /services/
+    virtual_arg: str = ""  # its argument, e.g. the initializer name
 
     @property
     def long_running(self) -> bool:
@@ -61,7 +63,18 @@ def _segments(path: str) -> list[str]:
     return parts
 
 
+VIRTUAL_WORKSPACES = ("initializingworkspaces",)
+
+
 def parse(method: str, raw_path: str, query_watch: str | None) -> RequestInfo:
+    """`/services/<vw>/<arg>/clusters/...` is parsed like `/clusters/...` with the service noted."""
+    if raw_path.startswith("/services/"):
+        parts = raw_path.split("/", 5)
+        if len(parts) < 6 or parts[2] not in VIRTUAL_WORKSPACES or parts[4] != "clusters":
+            raise NotFound("the server could not find the requested resource")
+        info = parse(method, "/clusters/" + parts[5], query_watch)
+        info.virtual, info.virtual_arg = parts[2], unquote(parts[3])
+        return info
     cluster = str(ROOT)
     path = raw_path
     if raw_path.startswith("/clusters/") or raw_path == "/clusters":

@@ -1,0 +1,1 @@
+"""Virtual workspaces: computed API views under /services/ for controllers working across workspaces."""

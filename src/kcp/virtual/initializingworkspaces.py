@@ -1,0 +1,145 @@
+"""`/services/initializingworkspaces/<initializer>/clusters/...`: where an initializer does its job.
+
+- `clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters`: list and watch the LogicalClusters that are
+  Initializing and still carry this initializer (a watch sees DELETED once one stops matching).
+- `clusters/<logical-cluster>/...`: full access to the content of such a cluster while it initializes.
+Callers need verb `initialize` on `workspacetypes/<type>` where the type lives. Writes to the
+LogicalCluster may only remove this initializer from `status.initializers` (kcp GHSA-q6hv-wcjr-wp8h).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+
+from kcp.apimachinery.errors import Forbidden, MethodNotAllowed, NotFound
+from kcp.apimachinery.patch import apply_patch
+from kcp.apimachinery.serialization import decode_body
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
+from kcp.auth.attributes import Attributes
+from kcp.logicalcluster import ClusterName, is_cluster_name
+from kcp.registry.options import RequestScope
+from kcp.registry.store import Store
+from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, TENANCY
+from kcp.server import handlers
+from kcp.server.requestinfo import RequestInfo
+
+NAME = "initializingworkspaces"
+Dispatch = Callable[[web.Request, RequestInfo, UserInfo, ClusterName], Awaitable[web.StreamResponse]]
+
+
+def carries(initializer: str) -> Callable[[dict[str, Any]], bool]:
+    def predicate(lc: dict[str, Any]) -> bool:
+        status = lc.get("status") or {}
+        return status.get("phase") == "Initializing" and initializer in (status.get("initializers") or [])
+
+    return predicate
+
+
+class InitializingWorkspaces:
+    def __init__(
+        self,
+        lc_store: Store,
+        resolve_path: Callable[[str], Awaitable[ClusterName | None]],
+        allowed: Callable[[Attributes], Awaitable[tuple[bool, str]]],
+        dispatch: Dispatch,
+    ) -> None:
+        self.lc_store = lc_store
+        self.resolve_path = resolve_path
+        self.allowed = allowed
+        self.dispatch = dispatch
+
+    async def _authorize(self, user: UserInfo, initializer: str) -> None:
+        type_path, _, type_name = initializer.rpartition(":")
+        cluster = await self.resolve_path(type_path) if type_path else None
+        if cluster is None or not type_name:
+            raise NotFound(f'initializer "{initializer}" does not name a workspace type')
+        attrs = Attributes(
+            user=user,
+            verb="initialize",
+            api_group=TENANCY,
+            api_version="v1alpha1",
+            resource="workspacetypes",
+            name=type_name,
+            resource_request=True,
+            cluster=cluster,
+        )
+        if not user.is_master and not (await self.allowed(attrs))[0]:
+            raise Forbidden(
+                f'User "{user.name}" cannot initialize workspacetypes.{TENANCY} "{type_name}" in '
+                f'workspace "{type_path}"',
+                name=type_name,
+                group=TENANCY,
+                kind="workspacetypes",
+            )
+
+    async def serve(self, request: web.Request, info: RequestInfo, user: UserInfo) -> web.StreamResponse:
+        initializer = info.virtual_arg
+        await self._authorize(user, initializer)
+        predicate = carries(initializer)
+        if info.cluster == "*":
+            if (info.group, info.resource) != (
+                LOGICALCLUSTERS.group,
+                LOGICALCLUSTERS.resource,
+            ) or info.verb not in ("list", "watch"):
+                raise MethodNotAllowed(
+                    "only list and watch of logicalclusters are served across clusters here"
+                )
+            return await handlers.handle(request, info, self.lc_store, RequestScope("*", "", user), predicate)
+        if not is_cluster_name(info.cluster):
+            raise NotFound("the initializing workspaces view addresses logical clusters by name, not path")
+        cluster = ClusterName(info.cluster)
+        scope = RequestScope(cluster, "", user)
+        try:
+            lc = await self.lc_store.get(scope, LOGICALCLUSTER_NAME)
+        except NotFound:
+            raise NotFound(f'logical cluster "{cluster}" is not initializing with "{initializer}"') from None
+        if not predicate(lc):
+            raise Forbidden(f'logical cluster "{cluster}" is not initializing with "{initializer}"')
+        if (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource) and info.verb in (
+            "update",
+            "patch",
+        ):
+            return await self._remove_initializer(request, info, lc, initializer, scope)
+        if (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource) and info.verb in (
+            "create",
+            "delete",
+            "deletecollection",
+        ):
+            raise Forbidden("the LogicalCluster cannot be created or deleted through the initializing view")
+        elevated = replace(user, groups=(*user.groups, SYSTEM_MASTERS))  # content access in this cluster only
+        return await self.dispatch(request, info, elevated, cluster)
+
+    async def _remove_initializer(
+        self,
+        request: web.Request,
+        info: RequestInfo,
+        lc: dict[str, Any],
+        initializer: str,
+        scope: RequestScope,
+    ) -> web.StreamResponse:
+        """Apply the client's change locally and accept it only if it drops this initializer, nothing more."""
+        body = await request.read()
+        content_type = request.headers.get("Content-Type", "")
+        if info.verb == "patch":
+            wanted = apply_patch(content_type, copy.deepcopy(lc), body, self.lc_store.strategy.schema)
+        else:
+            wanted = decode_body(content_type, body)
+        before = list((lc.get("status") or {}).get("initializers") or [])
+        after = list(((wanted or {}).get("status") or {}).get("initializers") or [])
+        expected_after = [i for i in before if i != initializer]
+        rest_same = {k: v for k, v in (wanted.get("status") or {}).items() if k != "initializers"} == {
+            k: v for k, v in (lc.get("status") or {}).items() if k != "initializers"
+        }
+        if after not in (before, expected_after) or not rest_same or wanted.get("spec") != lc.get("spec"):
+            raise Forbidden(f'only "{initializer}" may be removed from status.initializers through this view')
+        updated = copy.deepcopy(lc)
+        updated["status"]["initializers"] = after
+        obj, _, warnings = await self.lc_store.update(
+            scope, LOGICALCLUSTER_NAME, updated, handlers.write_options(request), subresource="status"
+        )
+        return handlers.json_response(obj, 200, warnings)

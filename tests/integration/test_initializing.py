@@ -1,0 +1,192 @@
+"""An initializer controller written with kcp.sdk, working through the initializing virtual workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kcp.apimachinery.errors import AlreadyExists, Invalid
+from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
+from tests.support.server import Server, running
+
+LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
+NAMESPACES = GVR("", "v1", "namespaces")
+CONFIGMAPS = GVR("", "v1", "configmaps")
+WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
+INITIALIZER = "root:withcm"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running(tmp_path_factory.mktemp("init") / "root", "--batteries-included=+user") as srv:
+        code, body, _ = srv.request(
+            "POST",
+            "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes",
+            {
+                "apiVersion": "tenancy.kcp.io/v1alpha1",
+                "kind": "WorkspaceType",
+                "metadata": {"name": "withcm"},
+                "spec": {"initializer": True, "extend": {"with": [{"name": "universal", "path": "root"}]}},
+            },
+        )
+        assert code == 201, body
+        yield srv
+
+
+class AddConfigMap:
+    """The provider's initializer: put a ConfigMap into each new workspace, then let it go."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.informer = Informer(client.cluster("*"), LOGICALCLUSTERS)
+        self.controller = Controller("add-configmap", self.reconcile)
+        self.informer.add_handler(self.controller.enqueue)
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        if self.informer.get(key) is None:
+            return Result()
+        cluster = self.client.cluster(key.cluster)
+        with contextlib.suppress(AlreadyExists):
+            await cluster.create(
+                NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "setup"}}
+            )
+        with contextlib.suppress(AlreadyExists):
+            await cluster.create(
+                CONFIGMAPS,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "initialized"},
+                    "data": {"by": INITIALIZER},
+                },
+                namespace="setup",
+            )
+        lc = await cluster.get(LOGICALCLUSTERS, "cluster")
+        remaining = [i for i in lc["status"]["initializers"] if i != INITIALIZER]
+        try:
+            await cluster.patch(
+                LOGICALCLUSTERS,
+                "cluster",
+                [
+                    {
+                        "op": "test",
+                        "path": "/metadata/resourceVersion",
+                        "value": lc["metadata"]["resourceVersion"],
+                    },
+                    {"op": "replace", "path": "/status/initializers", "value": remaining},
+                ],
+                subresource="status",
+                content_type="application/json-patch+json",
+            )
+        except Invalid:
+            return Result(requeue_after=0.05)  # someone else changed it first: look again
+        return Result()
+
+
+def wait_ready(server: Server, name: str, timeout: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        _, body, _ = server.request("GET", f"/clusters/root{WS}/{name}")
+        if body.get("status", {}).get("phase") == "Ready":
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"not Ready: {body}")
+
+
+async def test_sdk_initializer_adds_content_then_releases(server: Server) -> None:
+    name = f"init-{uuid.uuid4().hex[:6]}"
+    code, body, _ = server.request(
+        "POST",
+        f"/clusters/root{WS}",
+        {
+            "apiVersion": "tenancy.kcp.io/v1alpha1",
+            "kind": "Workspace",
+            "metadata": {"name": name},
+            "spec": {"type": {"name": "withcm", "path": "root"}},
+        },
+    )
+    assert code == 201, body
+    await asyncio.sleep(1.0)
+    _, body, _ = server.request("GET", f"/clusters/root{WS}/{name}")
+    assert body["status"]["phase"] == "Initializing" and INITIALIZER in body["status"]["initializers"]
+    client = Client(
+        f"{server.base_url}/services/initializingworkspaces/{INITIALIZER}",
+        token=server.token,
+        ca_file=server.root / "ca.crt",
+    )
+    initializer = AddConfigMap(client)
+    initializer.informer.start()
+    initializer.controller.start()
+    try:
+        ws = await asyncio.to_thread(wait_ready, server, name)
+    finally:
+        await initializer.controller.stop()
+        await initializer.informer.stop()
+        await client.close()
+    code, cm, _ = server.request(
+        "GET", f"/clusters/root:{name}/api/v1/namespaces/setup/configmaps/initialized"
+    )
+    assert code == 200 and cm["data"] == {"by": INITIALIZER}
+    assert ws["spec"]["cluster"]
+
+
+def test_view_needs_initialize_and_guards_the_status(server: Server) -> None:
+    user = {u["name"]: u["user"] for u in server.config()["users"]}["user"]["token"]
+    path = (
+        f"/services/initializingworkspaces/{INITIALIZER}/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters"
+    )
+    assert server.request("GET", path, token=user)[0] == 403
+    assert server.request("GET", path)[0] == 200
+    name = f"guard-{uuid.uuid4().hex[:6]}"
+    _, ws, _ = server.request(
+        "POST",
+        f"/clusters/root{WS}",
+        {
+            "apiVersion": "tenancy.kcp.io/v1alpha1",
+            "kind": "Workspace",
+            "metadata": {"name": name},
+            "spec": {"type": {"name": "withcm", "path": "root"}},
+        },
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not ws.get("spec", {}).get("cluster"):
+        time.sleep(0.05)
+        _, ws, _ = server.request("GET", f"/clusters/root{WS}/{name}")
+    lc_path = (
+        f"/services/initializingworkspaces/{INITIALIZER}/clusters/{ws['spec']['cluster']}"
+        "/apis/core.kcp.io/v1alpha1/logicalclusters/cluster/status"
+    )
+    lc_get = lc_path[: -len("/status")]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # wait until only our initializer is left (universal ran)
+        code, lc, _ = server.request("GET", lc_get)
+        if code == 200 and lc["status"].get("initializers") == [INITIALIZER]:
+            break
+        time.sleep(0.05)
+    assert lc["status"]["initializers"] == [INITIALIZER]
+    code, body, _ = server.request(
+        "PATCH",
+        lc_path,
+        {"status": {"phase": "Ready", "initializers": []}},
+        content_type="application/merge-patch+json",
+    )
+    assert code == 403, body
+    code, body, _ = server.request(
+        "PATCH",
+        lc_path,
+        {"status": {"initializers": [INITIALIZER, "root:other"]}},
+        content_type="application/merge-patch+json",
+    )
+    assert code == 403, body
+    code, body, _ = server.request(
+        "PATCH", lc_path, {"status": {"initializers": []}}, content_type="application/merge-patch+json"
+    )
+    assert code == 200 and body["status"].get("initializers", []) == [], body
+    assert wait_ready(server, name)["status"]["phase"] == "Ready"
