@@ -8,12 +8,14 @@ import orjson
 import yaml
 
 from kcp.apimachinery.errors import BadRequest, UnsupportedMediaType
+from kcp.apimachinery.protobuf import decode_protobuf
 
 MAX_DEPTH = 100  # user objects are rarely deeper than 20; our recursive algorithms stay far from 1000
 MAX_YAML_ALIASES = 100
 
 JSON = "application/json"
 YAML = "application/yaml"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 
 def _check_depth(value: Any) -> None:
@@ -79,6 +81,8 @@ def decode_body(content_type: str, raw: bytes) -> Any:
         return decode_json(raw)
     if mt in (YAML, "application/x-yaml", "text/yaml"):
         return decode_yaml(raw)
+    if mt == PROTOBUF:  # kubectl's typed commands send built-in kinds this way
+        return decode_protobuf(raw)
     raise UnsupportedMediaType(
         f"the body of the request was in an unknown format - accepted media types "
         f"include: application/json, application/yaml, "

@@ -26,10 +26,11 @@ from kcp.apimachinery.fields import (
     parse_field_selector,
 )
 from kcp.apimachinery.labels import parse_selector
+from kcp.apimachinery.managedfields import validate_field_manager
 from kcp.apimachinery.serialization import decode_body, decode_json
 from kcp.registry import reads
 from kcp.registry.options import DeleteOptions, ListOptions, RequestScope, WriteOptions
-from kcp.registry.store import Store
+from kcp.registry.store import APPLY_PATCH, Store
 from kcp.registry.tables import to_table
 from kcp.server.negotiation import wants_table
 from kcp.server.requestinfo import RequestInfo, parse_bool
@@ -99,7 +100,7 @@ def _dry_run(query: Mapping[str, str]) -> bool:
 
 def write_options(request: web.Request) -> WriteOptions:
     query = request.query
-    validation = _first(query, "fieldValidation") or "Strict"
+    validation = _first(query, "fieldValidation") or "Warn"  # kube-apiserver's default; kubectl asks Strict
     if validation not in ("Strict", "Warn", "Ignore"):
         raise BadRequest(
             f'fieldValidation: Unsupported value: "{validation}": supported values: '
@@ -213,6 +214,8 @@ async def handle(
                 f"the body of the request was in an unknown format - accepted "
                 f"media types include: {', '.join(_PATCH_TYPES)}"
             )
+        if media == APPLY_PATCH:
+            validate_field_manager(request.query.get("fieldManager", ""), apply=True)
         obj, created, warnings = await store.patch(
             scope, info.name, media, await read_body(request), write_options(request), sub
         )
