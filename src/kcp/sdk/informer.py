@@ -67,9 +67,8 @@ class Informer:
     def _apply(self, kind: str, obj: dict[str, Any]) -> None:
         key = key_of(obj)
         if kind == "DELETED" or not self.keep(obj):
-            existed = self.cache.pop(key, None) is not None
-            if kind != "DELETED" or existed:
-                self._notify(key)
+            self.cache.pop(key, None)
+            self._notify(key)  # handlers hear of every change, cached or not
             return
         self.cache[key] = obj
         self._notify(key)

@@ -28,6 +28,7 @@ from kcp.schema.openapi_v2 import build_v2
 from kcp.schema.openapi_v3 import build_v3_gv, build_v3_index
 from kcp.server.handlers import json_response, write_options
 from kcp.server.requestinfo import RequestInfo
+from kcp.server.scale import serve_scale
 
 PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"  # what kubectl accepts
 _DOC_CACHE = 256
@@ -173,6 +174,8 @@ class Endpoints:
             return self.token_request
         if key == ("", "namespaces", "finalize"):
             return self.finalize_namespace
+        if info.subresource == "scale" and "scale" in store.resource.subresources:
+            return serve_scale
         return None
 
     async def token_request(

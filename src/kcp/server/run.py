@@ -12,6 +12,7 @@ from aiohttp import web
 
 from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UserInfo
 from kcp.auth.tokens import TokenIssuer
+from kcp.controllers.clusterroleaggregation import ClusterRoleAggregation
 from kcp.controllers.namespace import NamespaceDeletion
 from kcp.controllers.universal import UniversalInitializer
 from kcp.controllers.workspace import WorkspaceLifecycle
@@ -103,8 +104,11 @@ async def serve(config: ServerConfig) -> None:
         ca_file=root / "ca.crt",
         user_agent="kcp-controller-manager",
     )
-    controllers: list[NamespaceDeletion | WorkspaceLifecycle | UniversalInitializer] = [
+    controllers: list[
+        NamespaceDeletion | ClusterRoleAggregation | WorkspaceLifecycle | UniversalInitializer
+    ] = [
         NamespaceDeletion(loopback),
+        ClusterRoleAggregation(loopback),
         WorkspaceLifecycle(loopback, base_url),
         UniversalInitializer(loopback),
     ]
