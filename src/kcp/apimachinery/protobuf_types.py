@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,20 @@ class Kind(enum.Enum):
     BOOL = "bool"
     DOUBLE = "double"
     MESSAGE = "message"
+    MAP = "map"  # map<string, V>: on the wire repeated entries {1: key, 2: value}, in JSON an object
+
+
+WIRE_TYPES = {
+    Kind.STRING: 2,
+    Kind.BYTES: 2,
+    Kind.JSON: 2,
+    Kind.MESSAGE: 2,
+    Kind.MAP: 2,
+    Kind.INT32: 0,
+    Kind.INT64: 0,
+    Kind.BOOL: 0,
+    Kind.DOUBLE: 1,
+}
 
 
 class Mode(enum.Enum):
@@ -49,7 +63,11 @@ class Field:
     mode: Mode = Mode.OMIT
     repeated: bool = False
     message: Message | None = None  # for Kind.MESSAGE
-    map_entry: bool = False  # `message` is a map entry {1: key, 2: value}; the field is a JSON object
+    value: Field | None = None  # for Kind.MAP: how the entries' values are read
+    wire: int = field(init=False)  # the protobuf wire type the kind travels as
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wire", WIRE_TYPES[self.kind])
 
 
 Form = Callable[[dict[str, Any]], Any]
@@ -58,17 +76,23 @@ Form = Callable[[dict[str, Any]], Any]
 class Message:
     """A message table: its fields in Go struct order, and the JSON form when the type marshals itself."""
 
-    __slots__ = ("fields", "form", "name")
+    __slots__ = ("always", "fields", "form", "name", "position")
 
     def __init__(self, name: str, fields: Sequence[Field] = (), form: Form | None = None) -> None:
         self.name = name
         self.form = form
         self.fields: dict[int, Field] = {}
+        self.position: dict[int, int] = {}  # field number -> place in the Go struct, for JSON key order
+        self.always: frozenset[int] = frozenset()  # fields JSON writes even when absent from the wire
         self.define(fields)
 
     def define(self, fields: Sequence[Field]) -> None:
         """Set the fields; recursive types are declared first and defined once their parts exist."""
         self.fields = {f.number: f for f in fields}
+        if len(self.fields) != len(fields) or len({f.name for f in fields}) != len(fields):
+            raise ValueError(f"message table {self.name} repeats a field number or name")
+        self.position = {f.number: i for i, f in enumerate(fields)}
+        self.always = frozenset(f.number for f in fields if f.mode not in (Mode.OMIT, Mode.PTR))
 
     def __repr__(self) -> str:
         return f"Message({self.name})"
@@ -112,13 +136,12 @@ def messages(number: int, name: str, msg: Message, mode: Mode = Mode.OMIT) -> Fi
 
 
 def mapping(number: int, name: str, value: Kind | Message, mode: Mode = Mode.OMIT) -> Field:
-    """A `map<string, value>` field: on the wire a repeated entry message, in JSON an object."""
+    """A `map<string, value>` field; an entry without a value gets the value's zero, as in Go."""
     if isinstance(value, Message):
         value_field = Field(2, "value", Kind.MESSAGE, Mode.KEEP, message=value)
     else:
         value_field = Field(2, "value", value, Mode.KEEP)
-    entry = Message(f"{name}Entry", [Field(1, "key", Kind.STRING, Mode.KEEP), value_field])
-    return Field(number, name, Kind.MESSAGE, mode, repeated=True, message=entry, map_entry=True)
+    return Field(number, name, Kind.MAP, mode, repeated=True, value=value_field)
 
 
 # ---- the meta types that marshal themselves -------------------------------------------------------
@@ -138,8 +161,7 @@ def _timestamp(seconds: int, micros: int) -> datetime | None:
 
 def _rfc3339(when: datetime, micro: bool) -> str:
     text = (
-        f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
-        f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
     )
     return f"{text}.{when.microsecond:06d}Z" if micro else f"{text}Z"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kcp.apimachinery.protobuf_types import (
     RAW_JSON,
     TIME,
+    Kind,
     Message,
     Mode,
     boolean,
@@ -14,7 +15,6 @@ from kcp.apimachinery.protobuf_types import (
     messages,
     string,
     strings,
-    Kind,
 )
 
 OWNER_REFERENCE = Message(
