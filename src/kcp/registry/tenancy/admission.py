@@ -52,6 +52,22 @@ def parse_type_annotation(value: str) -> TypeRef | None:
     return (path, name) if sep and path and name else None
 
 
+def _show(ref: TypeRef) -> str:
+    return f"{ref[0]}:{ref[1]}"
+
+
+def _implements(types: dict[TypeRef, Object]) -> str:
+    return "[" + " ".join(sorted(_show(t) for t in types)) + "]"
+
+
+def _list(selector: Any) -> str:
+    if selector.get("none"):
+        return "no"
+    return (
+        "[" + " ".join(sorted(f"{t.get('path', '')}:{t['name']}" for t in selector.get("types") or [])) + "]"
+    )
+
+
 class TenancyAdmission:
     def __init__(self, paths: PathResolver, access: AccessCheck) -> None:
         self.paths = paths
@@ -85,6 +101,16 @@ class TenancyAdmission:
         return found
 
     async def admit_workspace(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        try:
+            await self._admit_workspace(scope, obj, old)
+        except Forbidden as e:
+            name = obj["metadata"].get("name", "")
+            prefix = f'workspaces.{TENANCY} "{name}" is forbidden: '
+            if e.message.startswith(prefix):
+                raise
+            raise Forbidden(prefix + e.message, name=name, group=TENANCY, kind="workspaces") from None
+
+    async def _admit_workspace(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
         user, spec = scope.user, obj.setdefault("spec", {})
         if old is not None:
             old_spec = old.get("spec") or {}
@@ -153,17 +179,20 @@ class TenancyAdmission:
         child_ref: TypeRef,
         children: dict[TypeRef, Object],
     ) -> None:
+        """kcp's wording: which types a side allows, and which types the other side implements."""
         for ref, obj in parents.items():
-            if not self._allows((obj.get("spec") or {}).get("limitAllowedChildren"), children):
+            selector = (obj.get("spec") or {}).get("limitAllowedChildren")
+            if not self._allows(selector, children):
                 raise Forbidden(
-                    f"workspace type {child_ref[0]}:{child_ref[1]} is not allowed as a child of "
-                    f"workspace type {ref[0]}:{ref[1]}"
+                    f"workspace type {_show(ref)} only allows {_list(selector)} child workspaces, "
+                    f"but child type {_show(child_ref)} only implements {_implements(children)}"
                 )
         for ref, obj in children.items():
-            if not self._allows((obj.get("spec") or {}).get("limitAllowedParents"), parents):
+            selector = (obj.get("spec") or {}).get("limitAllowedParents")
+            if not self._allows(selector, parents):
                 raise Forbidden(
-                    f"workspace type {child_ref[0]}:{child_ref[1]} only allows parents allowed by "
-                    f"{ref[0]}:{ref[1]}, not {parent_ref[0]}:{parent_ref[1]}"
+                    f"workspace type {_show(ref)} only allows {_list(selector)} parent workspaces, "
+                    f"but parent type {_show(parent_ref)} only implements {_implements(parents)}"
                 )
 
     async def _check_use(self, user: UserInfo, ref: TypeRef, name: str) -> None:
