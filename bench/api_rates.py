@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tests.support.server import Server
 
 from bench.loadgen import Fleet, Phase, configmap, configmaps_path, spec
-from bench.stats import Rate, cpu_seconds
+from bench.stats import Rate, cpu_seconds, machine_busy_seconds
 
 OPS = ("noop", "create", "get", "list", "update")  # get and update use what create made
 LIST_ITEMS = 20
@@ -56,7 +56,8 @@ def measure(server: Server, level: Level, namespace: str, list_namespace: str) -
     rates = {}
     with Fleet(specs) as fleet:
         for op in OPS:
-            cpu = cpu_seconds(server.proc.pid)
+            cpu, busy = cpu_seconds(server.proc.pid), machine_busy_seconds()
             results = fleet.step(timeout=level.seconds + 60)
-            rates[op] = Rate.merge(op, results, cpu_seconds(server.proc.pid) - cpu)
+            server_cpu = cpu_seconds(server.proc.pid) - cpu
+            rates[op] = Rate.merge(op, results, server_cpu, machine_busy_seconds() - busy)
     return rates

@@ -1034,12 +1034,6 @@ def test_custom_objects_crud(api: client.ApiClient, gadgets: str, namespace: str
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: under fieldValidation Warn (the default) or Ignore, unknown fields of built-in types "
-    "(ConfigMap top-level 'bogus', 'metadata.bogus2') are stored and returned, no Warning header is sent; "
-    "kube drops them (typed decode) and warns 'unknown field \"bogus\"'",
-)
 def test_unknown_fields_warn_by_default(api: client.ApiClient, gadgets: str, namespace: str) -> None:
     """Without fieldValidation the server prunes unknown fields and warns (kube-apiserver's default is Warn);
     only an explicit fieldValidation=Strict rejects them. The Python client never sends fieldValidation."""

@@ -111,7 +111,8 @@ class Storm:
             else:
                 kind, method, path = "delete", "DELETE", f"{CM_PATH}/{key}"
                 body = orjson.dumps({"preconditions": {"resourceVersion": str(current)}})
-            conn = conn or self._connect()
+            if conn is None:
+                conn = self._connect()
             try:
                 conn.request(method, path, body=body, headers=self.headers)
                 resp = conn.getresponse()
@@ -200,6 +201,27 @@ def explain(history: list[Write], final: dict[str, tuple[str, int]]) -> list[str
                     f"{key}: lost acked {newest.wid}@{newest.rv}; the key is gone and no delete came after it"
                 )
     return problems
+
+
+def test_explain_accepts_what_the_history_allows_and_flags_lost_acks() -> None:
+    """The checker itself: a checker that accepts everything would make the kill trials vacuous."""
+    history = [
+        Write("a", "key-0", "create", "acked", 10, None),
+        Write("b", "key-0", "update", "acked", 12, 10),
+        Write("c", "key-0", "delete", "unknown", None, 12),
+        Write("d", "key-1", "create", "acked", 11, None),
+        Write("e", "key-1", "update", "unknown", None, 11),
+        Write("f", "key-2", "create", "acked", 13, None),
+        Write("g", "key-2", "delete", "acked", None, 13),
+        Write("h", "key-2", "create", "failed", None, None),
+    ]
+    assert explain(history, {"key-0": ("b", 12), "key-1": ("d", 11)}) == []
+    assert explain(history, {"key-1": ("e", 20)}) == []  # key-0 deleted by the unknown delete
+    assert explain(history, {"key-0": ("a", 10), "key-1": ("d", 11)}) != []  # lost the acked b@12
+    assert explain(history, {"key-1": ("d", 11), "key-2": ("f", 13)}) != []  # lost the acked delete g
+    assert explain(history, {"key-1": ("d", 11), "key-2": ("h", 15)}) != []  # a failed write landed
+    assert explain(history, {"key-1": ("d", 12)}) != []  # acked at 11, read back at 12
+    assert explain(history, {}) != []  # lost the acked d@11
 
 
 def _list(server: Server) -> tuple[dict[str, tuple[str, int]], int]:

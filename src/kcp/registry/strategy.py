@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.resources import APIResource
+from kcp.schema.compiled import compile_schema
 
 if TYPE_CHECKING:
     from kcp.registry.options import RequestScope
@@ -40,7 +41,7 @@ class Strategy:
 
     def prune(self, obj: Object) -> list[str]:
         """Drop unknown fields; return their paths for fieldValidation=Strict|Warn."""
-        return []
+        return compile_schema(self.schema).prune(obj) if self.schema else []
 
     def validate(self, obj: Object) -> list[Cause]:
         """Must not mutate; errors become one 422 Invalid."""

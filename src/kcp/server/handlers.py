@@ -283,8 +283,8 @@ async def watch(
     if done and isinstance(pending.exception(), StatusError):
         await events.aclose()
         raise pending.exception()  # type: ignore[misc]
-    await resp.prepare(request)
     try:
+        await resp.prepare(request)
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -303,7 +303,7 @@ async def watch(
             pending = asyncio.ensure_future(anext(events))
     except StatusError as e:
         await resp.write(_frame("ERROR", e.to_status()))
-    except ConnectionResetError:
+    except ConnectionError:
         pass
     finally:
         pending.cancel()

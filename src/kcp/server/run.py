@@ -87,7 +87,7 @@ async def serve(config: ServerConfig) -> None:
     )
     await authorizer.start()
     await resolver.start()
-    runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=5.0)
+    runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(
         runner, config.bind_address, config.secure_port, ssl_context=pki.ssl_context(keys), backlog=2048
