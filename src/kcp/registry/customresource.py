@@ -37,7 +37,7 @@ class CustomResourceStrategy(Strategy):
     def __init__(self, resource: APIResource, version: dict[str, Any]) -> None:
         schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
         super().__init__(resource, schema)
-        self.compiled: CompiledSchema = compile_schema(schema)
+        self.compiled: CompiledSchema = self.compiled_schema or compile_schema(schema)
         self.version = version
         self.has_status_subresource = "status" in (version.get("subresources") or {})
 

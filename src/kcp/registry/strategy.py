@@ -29,6 +29,8 @@ class Strategy:
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
         self.resource = resource
         self.schema = schema
+        # compiled once per strategy: looking it up by content hash on every write costs a full hash
+        self.compiled_schema = compile_schema(schema) if schema is not None else None
 
     def prepare_for_create(self, obj: Object) -> None:
         """Drop what clients may not set. May mutate; runs before validate."""
@@ -41,7 +43,7 @@ class Strategy:
 
     def prune(self, obj: Object) -> list[str]:
         """Drop unknown fields; return their paths for fieldValidation=Strict|Warn."""
-        return compile_schema(self.schema).prune(obj) if self.schema else []
+        return self.compiled_schema.prune(obj) if self.compiled_schema is not None else []
 
     def validate(self, obj: Object) -> list[Cause]:
         """Must not mutate; errors become one 422 Invalid."""
