@@ -200,7 +200,8 @@ def _regex_error(msg: str, fmt: str, *examples: str) -> str:
     return f"{msg} (e.g. {shown}regex used for validation is '{fmt}')"
 
 
-def _label_key_errors(key: str) -> list[str]:
+def label_key_errors(key: str) -> list[str]:
+    """Label and annotation keys: `[prefix/]name`, as kube's IsQualifiedName checks them."""
     parts = key.split("/")
     if len(parts) > 2:
         return [
@@ -230,7 +231,7 @@ def _label_key_errors(key: str) -> list[str]:
     return errs
 
 
-def _label_value_errors(value: str) -> list[str]:
+def label_value_errors(value: str) -> list[str]:
     errs: list[str] = []
     if len(value.encode()) > 63:
         errs.append("must be no more than 63 bytes")
@@ -257,7 +258,7 @@ def _aggregate(messages: list[str]) -> str:
 def _new_requirement(key: str, op: Operator, values: list[str]) -> Requirement:
     """labels.NewRequirement: every check runs, so one message may report several problems."""
     errs: list[str] = []
-    if key_errs := _label_key_errors(key):
+    if key_errs := label_key_errors(key):
         errs.append(_invalid("key", key, "; ".join(key_errs)))
     if op in _SET_OPS and not values:
         errs.append(_invalid("values", values, "for 'in', 'notin' operators, values set can't be empty"))
@@ -273,7 +274,7 @@ def _new_requirement(key: str, op: Operator, values: list[str]) -> Requirement:
                 detail = "for 'Gt', 'Lt' operators, the value must be an integer"
                 errs.append(_invalid(f"values[{i}]", value, detail))
     for i, value in enumerate(values):
-        if value_errs := _label_value_errors(value):
+        if value_errs := label_value_errors(value):
             errs.append(_invalid(f"values[{i}][{key}]", value, "; ".join(value_errs)))
     if errs:
         raise _SelectorError(_aggregate(errs))
@@ -382,7 +383,7 @@ class _Parser:
             tok, key = self._next()
         if tok is not _Tok.IDENT:
             raise _SelectorError(f"found '{key}', expected: identifier")
-        if key_errs := _label_key_errors(key):
+        if key_errs := label_key_errors(key):
             raise _SelectorError(_invalid("<nil>", key, "; ".join(key_errs)))
         if negated:
             return _new_requirement(key, Operator.DOES_NOT_EXIST, [])

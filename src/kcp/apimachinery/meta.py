@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.labels import label_key_errors, label_value_errors
 
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube's: no vowels, no look-alikes
 
 
@@ -68,41 +67,6 @@ def path_segment_errors(value: str) -> list[str]:
     return [f"may not contain '{c}'" for c in ("/", "%") if c in value]
 
 
-def qualified_name_errors(value: str) -> list[str]:
-    """Label and annotation keys: `[prefix/]name`."""
-    prefix, sep, name = value.rpartition("/")
-    errs = []
-    if sep:
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs += [f"prefix part {e}" for e in dns1123_subdomain_errors(prefix)]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part must be no more than 63 characters")
-    elif not _QUALIFIED_NAME.fullmatch(name):
-        errs.append(
-            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end"
-            " with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for"
-            " validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-        )
-    return errs
-
-
-def label_value_errors(value: str) -> list[str]:
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _LABEL_VALUE.fullmatch(value):
-        errs.append(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.',"
-            " and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or"
-            " '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-        )
-    return errs
-
-
 def _invalid(field: str, value: object, detail: str) -> Cause:
     shown = f'"{value}"' if isinstance(value, str) else str(value)
     return Cause("FieldValueInvalid", f"Invalid value: {shown}: {detail}", field)
@@ -135,7 +99,7 @@ def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: str = "subdo
             causes.append(_invalid(f"metadata.{field}", "", "must be a map of strings"))
             continue
         for key, value in values.items():
-            causes += [_invalid(f"metadata.{field}", key, e) for e in qualified_name_errors(key)]
+            causes += [_invalid(f"metadata.{field}", key, e) for e in label_key_errors(key)]
             if field == "labels":
                 causes += [_invalid("metadata.labels", value, e) for e in label_value_errors(value)]
     finalizers = meta.get("finalizers")
