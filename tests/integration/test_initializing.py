@@ -46,7 +46,7 @@ class AddConfigMap:
         self.client = client
         self.informer = Informer(client.cluster("*"), LOGICALCLUSTERS)
         self.controller = Controller("add-configmap", self.reconcile)
-        self.informer.add_handler(self.controller.enqueue)
+        self.controller.watch(self.informer)
 
     async def reconcile(self, key: ObjectKey) -> Result:
         if self.informer.get(key) is None:
@@ -122,13 +122,11 @@ async def test_sdk_initializer_adds_content_then_releases(server: Server) -> Non
         ca_file=server.root / "ca.crt",
     )
     initializer = AddConfigMap(client)
-    initializer.informer.start()
     initializer.controller.start()
     try:
         ws = await asyncio.to_thread(wait_ready, server, name)
     finally:
         await initializer.controller.stop()
-        await initializer.informer.stop()
         await client.close()
     code, cm, _ = server.request(
         "GET", f"/clusters/root:{name}/api/v1/namespaces/setup/configmaps/initialized"

@@ -29,15 +29,7 @@ class ClusterRoleAggregation:
         self.client = client
         self.informer = Informer(client.cluster("*"), CLUSTERROLES, keep=_nothing)
         self.controller = Controller("clusterrole-aggregation", self.reconcile, workers)
-        self.informer.add_handler(lambda key: self.controller.enqueue(ObjectKey(key.cluster, "", "")))
-
-    def start(self) -> None:
-        self.informer.start()
-        self.controller.start()
-
-    async def stop(self) -> None:
-        await self.controller.stop()
-        await self.informer.stop()
+        self.controller.watch(self.informer, lambda key: ObjectKey(key.cluster, "", ""))
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cluster = self.client.cluster(key.cluster)

@@ -25,15 +25,7 @@ class NamespaceDeletion:
         self.client = client
         self.informer = Informer(client.cluster("*"), NAMESPACES, keep=_terminating)
         self.controller = Controller("namespace-deletion", self.reconcile, workers)
-        self.informer.add_handler(self.controller.enqueue)
-
-    def start(self) -> None:
-        self.informer.start()
-        self.controller.start()
-
-    async def stop(self) -> None:
-        await self.controller.stop()
-        await self.informer.stop()
+        self.controller.watch(self.informer)
 
     async def reconcile(self, key: ObjectKey) -> Result:
         ns = self.informer.get(key)

@@ -30,15 +30,7 @@ class UniversalInitializer:
         self.client = client
         self.informer = Informer(client.cluster("*"), LOGICALCLUSTERS, keep=_pending)
         self.controller = Controller("universal-initializer", self.reconcile, workers)
-        self.informer.add_handler(self.controller.enqueue)
-
-    def start(self) -> None:
-        self.informer.start()
-        self.controller.start()
-
-    async def stop(self) -> None:
-        await self.controller.stop()
-        await self.informer.stop()
+        self.controller.watch(self.informer)
 
     async def reconcile(self, key: ObjectKey) -> Result:
         if self.informer.get(key) is None:

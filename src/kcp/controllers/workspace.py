@@ -49,24 +49,16 @@ class WorkspaceLifecycle:
         self.workspaces = Informer(client.cluster("*"), WORKSPACES, keep=_in_transition)
         self.clusters = Informer(client.cluster("*"), LOGICALCLUSTERS, keep=_in_transition)
         self.controller = Controller("workspace", self.reconcile, workers)
-        self.workspaces.add_handler(self.controller.enqueue)
-        self.clusters.add_handler(self._owner_changed)
+        self.controller.watch(self.workspaces)
+        self.controller.watch(self.clusters, self._owner_of)
 
-    def start(self) -> None:
-        self.workspaces.start()
-        self.clusters.start()
-        self.controller.start()
-
-    async def stop(self) -> None:
-        await self.controller.stop()
-        await self.clusters.stop()
-        await self.workspaces.stop()
-
-    def _owner_changed(self, key: ObjectKey) -> None:
+    def _owner_of(self, key: ObjectKey) -> ObjectKey | None:
+        """A LogicalCluster change concerns the Workspace that owns it."""
         lc = self.clusters.get(key)
         owner = ((lc or {}).get("spec") or {}).get("owner") or {}
         if owner.get("cluster") and owner.get("name"):
-            self.controller.enqueue(ObjectKey(owner["cluster"], "", owner["name"]))
+            return ObjectKey(owner["cluster"], "", owner["name"])
+        return None
 
     async def reconcile(self, key: ObjectKey) -> Result:
         ws = self.workspaces.get(key)

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from kcp.sdk.informer import ObjectKey
+from kcp.sdk.informer import Informer, ObjectKey
 from kcp.sdk.workqueue import WorkQueue
 
 log = logging.getLogger("kcp.sdk.controller")
@@ -28,12 +28,32 @@ class Controller:
         self.reconcile = reconcile
         self.queue: WorkQueue[ObjectKey] = WorkQueue()
         self.workers = workers
+        self.informers: list[Informer] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def enqueue(self, key: ObjectKey) -> None:
         self.queue.add(key)
 
+    def watch(
+        self, informer: Informer, to_key: Callable[[ObjectKey], ObjectKey | None] | None = None
+    ) -> None:
+        """Reconcile on the informer's changes, each mapped by `to_key` (None: nothing to do).
+
+        The controller starts and stops the informers it watches.
+        """
+
+        def handle(key: ObjectKey) -> None:
+            mapped = to_key(key) if to_key is not None else key
+            if mapped is not None:
+                self.enqueue(mapped)
+
+        informer.add_handler(handle)
+        if informer not in self.informers:
+            self.informers.append(informer)
+
     def start(self) -> None:
+        for informer in self.informers:
+            informer.start()
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
 
     async def stop(self) -> None:
@@ -42,6 +62,8 @@ class Controller:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for informer in self.informers:
+            await informer.stop()
 
     async def _work(self) -> None:
         while True:

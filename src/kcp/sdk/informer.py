@@ -56,13 +56,15 @@ class Informer:
         return self.cache.get(key)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        if self._task is None:  # an informer shared by several controllers runs once
+            self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
 
     def _apply(self, kind: str, obj: dict[str, Any]) -> None:
         key = key_of(obj)

@@ -104,13 +104,11 @@ async def serve(config: ServerConfig) -> None:
         ca_file=root / "ca.crt",
         user_agent="kcp-controller-manager",
     )
-    controllers: list[
-        NamespaceDeletion | ClusterRoleAggregation | WorkspaceLifecycle | UniversalInitializer
-    ] = [
-        NamespaceDeletion(loopback),
-        ClusterRoleAggregation(loopback),
-        WorkspaceLifecycle(loopback, base_url),
-        UniversalInitializer(loopback),
+    controllers = [
+        NamespaceDeletion(loopback).controller,
+        ClusterRoleAggregation(loopback).controller,
+        WorkspaceLifecycle(loopback, base_url).controller,
+        UniversalInitializer(loopback).controller,
     ]
     for controller in controllers:
         controller.start()
