@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import string
-import uuid
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,14 @@ _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube's: no vowels, no look-a
 
 
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current second as meta/v1 Time; formatted once per second, it is on every write."""
+    second = int(time.time())
+    if second != _last_second[0]:
+        _last_second[:] = [second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+    return str(_last_second[1])
+
+
+_last_second: list[int | str] = [-1, ""]
 
 
 def parse_rfc3339(value: str) -> datetime:
@@ -26,7 +34,12 @@ def parse_rfc3339(value: str) -> datetime:
 
 
 def new_uid() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID string, without building a `uuid.UUID` on every write."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"  # RFC 4122: the top two bits of byte 8 are 10
 
 
 def generate_name(base: str) -> str:

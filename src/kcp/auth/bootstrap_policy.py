@@ -13,9 +13,10 @@ bind and extend them: cluster-admin, and admin/edit/view aggregated from `system
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
-from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UNAUTHENTICATED
+from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UNAUTHENTICATED, UserInfo
 from kcp.auth.attributes import Attributes, Decision
 from kcp.auth.rbac import RBAC_GROUP, RBACSnapshot, Rule, aggregate_cluster_role
 
@@ -173,6 +174,51 @@ def authorize(attrs: Attributes) -> tuple[Decision, str]:
     """`system:masters` first (kube's privileged-group authorizer), then the global RBAC."""
     if attrs.user.is_master:
         return Decision.ALLOW, ""
+    return _decide(
+        attrs.user.name,
+        attrs.user.groups,
+        attrs.verb,
+        attrs.namespace,
+        attrs.api_group,
+        attrs.resource,
+        attrs.subresource,
+        attrs.name if _NAMED_RULES else "",
+        attrs.resource_request,
+        attrs.path,
+    )
+
+
+# The global policy never changes, so its answers are remembered; no global rule names objects,
+# so the object name is left out of the key and one entry serves every object of a kind.
+_NAMED_RULES = any(
+    rule.get("resourceNames") for role in GLOBAL_CLUSTER_ROLES for rule in role.get("rules") or ()
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def _decide(
+    user: str,
+    groups: tuple[str, ...],
+    verb: str,
+    namespace: str,
+    api_group: str,
+    resource: str,
+    subresource: str,
+    name: str,
+    resource_request: bool,
+    path: str,
+) -> tuple[Decision, str]:
+    attrs = Attributes(
+        user=UserInfo(user, groups=groups),
+        verb=verb,
+        namespace=namespace,
+        api_group=api_group,
+        resource=resource,
+        subresource=subresource,
+        name=name,
+        resource_request=resource_request,
+        path=path,
+    )
     return POLICY.authorize(attrs)
 
 

@@ -75,6 +75,19 @@ def _describe_subject(subject: Mapping[str, Any], namespace: str) -> str:
     return f"{subject.get('kind')} {go_quote(name)}"
 
 
+_Grant = tuple[Mapping[str, Any], Mapping[str, Any], str]  # binding, matching subject, its namespace
+
+
+def _source(grant: _Grant) -> str:
+    """kube's description of the binding that allowed a request; built only for the one that did."""
+    binding, subject, ns = grant
+    ref = binding.get("roleRef") or {}
+    name = str(_meta(binding).get("name", ""))
+    what = f"RoleBinding {go_quote(f'{name}/{ns}')}" if ns else f"ClusterRoleBinding {go_quote(name)}"
+    role = f"{ref.get('kind')} {go_quote(str(ref.get('name', '')))}"
+    return f"{what} of {role} to {_describe_subject(subject, ns)}"
+
+
 def _aggregate(errors: Sequence[str]) -> str:
     """utilerrors.NewAggregate's text: one message bare, several bracketed."""
     unique = list(dict.fromkeys(errors))
@@ -134,8 +147,8 @@ class RBACSnapshot:
             return self._inherit._cluster_role(name)
         return role
 
-    def _visit(self, user: UserInfo, namespace: str) -> Iterator[tuple[str, Rule | None, str]]:
-        """(source, rule, error) for every rule that applies, inherited policy first."""
+    def _visit(self, user: UserInfo, namespace: str) -> Iterator[tuple[_Grant | None, Rule | None, str]]:
+        """(grant, rule, error) for every rule that applies, inherited policy first."""
         if self._inherit is not None:
             yield from self._inherit._visit(user, namespace)
         scopes: list[tuple[str, list[Mapping[str, Any]]]] = [("", self._cluster_bindings)]
@@ -148,30 +161,20 @@ class RBACSnapshot:
                 )
                 if subject is None:
                     continue
-                ref = binding.get("roleRef") or {}
-                rules, error = self.role_rules(ref, ns)
+                rules, error = self.role_rules(binding.get("roleRef") or {}, ns)
                 if error:
-                    yield "", None, error
+                    yield None, None, error
                     continue
-                name = str(_meta(binding).get("name", ""))
-                what = (
-                    f"RoleBinding {go_quote(f'{name}/{ns}')}"
-                    if ns
-                    else f"ClusterRoleBinding {go_quote(name)}"
-                )
-                source = (
-                    f"{what} of {ref.get('kind')} {go_quote(str(ref.get('name', '')))} to "
-                    f"{_describe_subject(subject, ns)}"
-                )
+                grant = (binding, subject, ns)
                 for rule in rules:
-                    yield source, rule, ""
+                    yield grant, rule, ""
 
     def authorize(self, attrs: Attributes) -> tuple[Decision, str]:
         """ALLOW naming the first binding that grants the request, else NO_OPINION (RBAC never denies)."""
         errors: list[str] = []
-        for source, rule, error in self._visit(attrs.user, attrs.namespace):
-            if rule is not None and rule_allows(rule, attrs):
-                return Decision.ALLOW, f"RBAC: allowed by {source}"
+        for grant, rule, error in self._visit(attrs.user, attrs.namespace):
+            if grant is not None and rule is not None and rule_allows(rule, attrs):
+                return Decision.ALLOW, f"RBAC: allowed by {_source(grant)}"
             if error:
                 errors.append(error)
         return Decision.NO_OPINION, f"RBAC: {_aggregate(errors)}" if errors else ""

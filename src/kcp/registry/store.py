@@ -86,6 +86,14 @@ class Store:
         return obj
 
     @staticmethod
+    def _written(obj: Object, entry: Entry) -> Object:
+        """What a read of `entry` would return, from the object just encoded into it: no re-parse."""
+        meta = obj["metadata"]
+        meta["resourceVersion"] = str(entry.mod_revision)
+        meta.setdefault("annotations", {})[CLUSTER_ANNOTATION] = cluster_of_key(entry.key)
+        return obj
+
+    @staticmethod
     def encode(obj: Object) -> bytes:
         meta = obj["metadata"]
         rv = meta.pop("resourceVersion", None)
@@ -201,7 +209,7 @@ class Store:
             )
         except KeyExists:
             raise AlreadyExists.object(self.resource.resource, self.resource.group, meta["name"]) from None
-        return self.decode(entry), warnings
+        return self._written(obj, entry), warnings
 
     async def _require_active_namespace(self, cluster: ClusterName, obj: Object) -> None:
         """Namespace lifecycle admission: no new content in a missing or terminating namespace."""
@@ -377,7 +385,7 @@ class Store:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            return self.decode(stored), False, warnings
+            return self._written(new, stored), False, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")
 
     async def _create_applied(

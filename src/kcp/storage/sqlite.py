@@ -10,7 +10,7 @@ auto-increment race cannot happen), and nothing is acknowledged or visible befor
 Tables: `kv` maps each live key to its current revision, `log` holds every version (values live
 only there, written once), `meta` holds the revision counter (never max(rev): compaction deletes
 rows), the compacted revision and how far compaction has scanned. Reads run on a small pool of
-threads with read-only connections; a list reads its page and the revision in one snapshot.
+threads with read-only connections (`readers.py`); a list reads its page and the revision in one snapshot.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +41,7 @@ from kcp.storage.interface import (
     StorageError,
     Watch,
 )
+from kcp.storage.readers import ReaderPool
 from kcp.storage.watchhub import WatchHub
 
 T = TypeVar("T")
@@ -135,9 +135,7 @@ class SQLiteStorage:
         self._loop: asyncio.AbstractEventLoop
         self._conn: sqlite3.Connection  # the writer's; used only on the writer thread
         self._writer: threading.Thread | None = None
-        self._readers: ThreadPoolExecutor | None = None
-        self._reader_local = threading.local()
-        self._reader_conns: list[sqlite3.Connection] = []
+        self._readers: ReaderPool | None = None
         self._open = False
         self._revision = 0  # the last committed revision; only the writer thread assigns it
         self._compacted = 0
@@ -157,9 +155,7 @@ class SQLiteStorage:
         self._writer.start()
         await ready
         self._hub.revision = self._revision
-        self._readers = ThreadPoolExecutor(
-            self._reader_count, "kcp-sqlite-reader", initializer=self._open_reader
-        )
+        self._readers = ReaderPool(self.path, self._reader_count, self._loop)
         self._open = True
         self._compactor = asyncio.create_task(self._compact_periodically(), name="kcp-sqlite-compactor")
 
@@ -177,9 +173,7 @@ class SQLiteStorage:
         if self._writer is not None:
             await asyncio.to_thread(self._writer.join)
         if self._readers is not None:
-            await asyncio.to_thread(self._readers.shutdown)
-        for conn in self._reader_conns:
-            conn.close()
+            await asyncio.to_thread(self._readers.close)
 
     async def get(self, key: str) -> Entry | None:
         return await self._read(functools.partial(_get, key))
@@ -255,7 +249,8 @@ class SQLiteStorage:
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         self._check_open()
-        return await self._loop.run_in_executor(self._readers, self._in_reader, fn)
+        assert self._readers is not None  # set by start(), which _check_open() implies
+        return await self._readers.submit(fn)
 
     async def _replay(self, prefix: str, after: int, until: int) -> _Replayed:
         return await self._read(functools.partial(_replay, prefix, after, until, self._watch_page))
@@ -402,19 +397,6 @@ class SQLiteStorage:
             error.__cause__ = exc
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(_settle, job.future, result, error)
-
-    # --- reader threads --------------------------------------------------------------------------
-
-    def _open_reader(self) -> None:
-        conn = sqlite3.connect(
-            self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-        )
-        conn.execute("PRAGMA busy_timeout = 5000")
-        self._reader_local.conn = conn
-        self._reader_conns.append(conn)
-
-    def _in_reader(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return fn(self._reader_local.conn)
 
 
 def _apply(
