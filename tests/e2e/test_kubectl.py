@@ -154,6 +154,16 @@ def test_crd_apply_get_explain(kubectl: Kubectl, namespace: str) -> None:
 
 def test_explain_builtin(kubectl: Kubectl) -> None:
     assert "ConfigMap" in kubectl("explain", "configmaps").stdout
+    # the v2 path asks for protobuf alone
+    assert "immutable" in kubectl("explain", "configmaps", "--output=plaintext-openapiv2").stdout
+
+
+def test_validate_warn_prints_the_servers_warnings(kubectl: Kubectl, namespace: str) -> None:
+    manifest = (
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: warned, namespace: {namespace}}}\nbogus: 1\n"
+    )
+    out = kubectl("apply", "--validate=warn", "-f", "-", stdin=manifest)
+    assert 'Warning: unknown field "bogus"' in out.stderr
 
 
 def test_auth_can_i_and_whoami(kubectl: Kubectl) -> None:

@@ -74,6 +74,24 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated extras: 'user' also writes a non-admin 'user' identity into admin.kubeconfig",
     )
     start.add_argument(
+        "--enable-home-workspaces",
+        default=True,
+        type=_parse_bool,
+        nargs="?",
+        const=True,
+        metavar="BOOL",
+        help="enable home workspaces: a private workspace (user:<name>, `kubectl ws ~`) created on "
+        "first access per user, who is cluster-admin in it (default: true)",
+    )
+    start.add_argument(
+        "--home-workspaces-home-creator-groups",
+        action="append",
+        default=None,
+        metavar="GROUPS",
+        help="comma-separated groups of users whose home workspace is created on first access; "
+        "repeatable (default: system:authenticated)",
+    )
+    start.add_argument(
         "-v",
         "--v",
         dest="verbosity",
@@ -82,6 +100,22 @@ def _parser() -> argparse.ArgumentParser:
         help="log verbosity: 0 info, 4 and above debug with one line per request",
     )
     return parser
+
+
+def _parse_bool(value: str) -> bool:
+    """Go's strconv.ParseBool, as pflag reads `--flag=value`."""
+    if value in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    if value in ("0", "f", "F", "false", "FALSE", "False"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean value {value!r}")
+
+
+def parse_groups(values: list[str] | None) -> tuple[str, ...]:
+    """pflag's string slice: comma-separated, repeated flags add up; unset means the default."""
+    if values is None:
+        return ("system:authenticated",)
+    return tuple(g.strip() for v in values for g in v.split(",") if g.strip())
 
 
 BATTERIES = ("workspace-types", "admin", "user", "metrics-viewer")
@@ -132,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_requests_inflight=args.max_requests_inflight,
         max_mutating_requests_inflight=args.max_mutating_requests_inflight,
         batteries=batteries,
+        enable_home_workspaces=args.enable_home_workspaces,
+        home_creator_groups=parse_groups(args.home_workspaces_home_creator_groups),
     )
     from kcp.server.run import run
 

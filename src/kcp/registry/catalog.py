@@ -14,6 +14,7 @@ import orjson
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName, object_key, object_prefix
 from kcp.registry.builtin import apiextensions, core, rbac
+from kcp.registry.builtin.events import EVENTS_V1, EventsV1Strategy
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
 from kcp.registry.store import EscalationCheck, Store
 from kcp.registry.strategy import Object, Strategy
@@ -31,7 +32,6 @@ class TrackedGeneration(Strategy):
 
 REVIEW_VERBS = ("create",)
 LEASES = APIResource("coordination.k8s.io", "v1", "leases", "Lease", True, "lease")
-EVENTS_V1 = APIResource("events.k8s.io", "v1", "events", "Event", True, "event", ("ev",))
 VALIDATING_WEBHOOKS = APIResource(
     "admissionregistration.k8s.io",
     "v1",
@@ -107,7 +107,7 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (core.SECRETS, core.SecretStrategy),
     (core.SERVICEACCOUNTS, Strategy),
     (core.EVENTS, Strategy),
-    (EVENTS_V1, Strategy),
+    (EVENTS_V1, EventsV1Strategy),
     (LEASES, Strategy),
     (rbac.ROLES, rbac.RoleStrategy),
     (rbac.CLUSTERROLES, rbac.RoleStrategy),

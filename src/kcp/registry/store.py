@@ -31,6 +31,7 @@ from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_p
 from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
 from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
+from kcp.schema import times
 from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
@@ -63,21 +64,22 @@ class Store:
         self.strategy = strategy
         self.escalation = escalation
         self.tenancy = tenancy
+        self.stored_as = strategy.stored_as or resource  # whose keys hold the objects
 
     # -- keys and codec ---------------------------------------------------------------------------
 
     def key(self, cluster: ClusterName, namespace: str, name: str) -> str:
         ns = namespace if self.resource.namespaced else ""
-        return object_key(self.resource.group, self.resource.resource, cluster, ns, name)
+        return object_key(self.stored_as.group, self.stored_as.resource, cluster, ns, name)
 
     def prefix(self, scope: RequestScope) -> str:
         if scope.cluster == "*":
-            return resource_prefix(self.resource.group, self.resource.resource)
+            return resource_prefix(self.stored_as.group, self.stored_as.resource)
         ns = scope.namespace if self.resource.namespaced else ""
-        return object_prefix(self.resource.group, self.resource.resource, scope.cluster, ns)
+        return object_prefix(self.stored_as.group, self.stored_as.resource, scope.cluster, ns)
 
     def decode(self, entry: Entry) -> Object:
-        obj: Object = orjson.loads(entry.value)
+        obj: Object = self.strategy.from_storage(orjson.loads(entry.value))
         meta = obj["metadata"]
         meta["resourceVersion"] = str(entry.mod_revision)
         meta.setdefault("annotations", {})[CLUSTER_ANNOTATION] = cluster_of_key(entry.key)
@@ -93,8 +95,7 @@ class Store:
         meta.setdefault("annotations", {})[CLUSTER_ANNOTATION] = cluster_of_key(entry.key)
         return obj
 
-    @staticmethod
-    def encode(obj: Object) -> bytes:
+    def encode(self, obj: Object) -> bytes:
         meta = obj["metadata"]
         rv = meta.pop("resourceVersion", None)
         annotations = meta.get("annotations")
@@ -102,7 +103,7 @@ class Store:
         if annotations == {}:
             del meta["annotations"]
         try:
-            return orjson.dumps(obj)
+            return orjson.dumps(self.strategy.to_storage(obj))
         finally:
             if rv is not None:
                 meta["resourceVersion"] = rv
@@ -164,6 +165,14 @@ class Store:
 
     def _finish(self, obj: Object, old: Object | None, opts: WriteOptions) -> list[str]:
         """Default, prune and validate; returns warnings. Raises Invalid or BadRequest."""
+        if self.strategy.time_paths:
+            try:
+                times.normalize(obj, self.strategy.time_paths)
+            except times.TimeError as e:
+                kind, version = self.resource.kind, self.resource.version
+                raise BadRequest(
+                    f'{kind} in version "{version}" cannot be handled as a {kind}: {e}'
+                ) from None
         self.strategy.default(obj)
         unknown = self.strategy.prune(obj)
         warnings: list[str] = []

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.resources import APIResource
 from kcp.schema.compiled import compile_schema
+from kcp.schema.times import time_paths
 
 if TYPE_CHECKING:
     from kcp.registry.options import RequestScope
@@ -25,12 +26,23 @@ class Strategy:
     allow_create_on_update = False
     return_deleted_object = False
     strategic_patch = True  # built-in kinds take strategic merge patch; custom resources do not
+    normalizes_times = True  # Go structs re-encode their timestamps; custom resources keep strings
+    stored_as: APIResource | None = None  # another version's resource whose keys hold these objects
 
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
         self.resource = resource
         self.schema = schema
         # compiled once per strategy: looking it up by content hash on every write costs a full hash
         self.compiled_schema = compile_schema(schema) if schema is not None else None
+        self.time_paths = time_paths(schema) if schema is not None and self.normalizes_times else ()
+
+    def to_storage(self, obj: Object) -> Object:
+        """The object in the shape `stored_as` keeps; only kinds stored as another version convert."""
+        return obj
+
+    def from_storage(self, obj: Object) -> Object:
+        """The inverse of `to_storage`, on every read."""
+        return obj
 
     def prepare_for_create(self, obj: Object) -> None:
         """Drop what clients may not set. May mutate; runs before validate."""

@@ -37,6 +37,7 @@ from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver
 from kcp.server.endpoints import Endpoints
 from kcp.server.handlers import json_response
+from kcp.server.home import HomeWorkspaces, serve_home, wants_home
 from kcp.server.negotiation import aggregated_discovery, check_json_acceptable
 from kcp.server.requestinfo import RequestInfo, parse
 from kcp.storage import Storage
@@ -65,6 +66,7 @@ class ServerState:
     in_flight: int = 0
     mutating_in_flight: int = 0
     initializing: InitializingWorkspaces | None = None
+    home: HomeWorkspaces | None = None  # None: --enable-home-workspaces=false
 
 
 def status_response(err: StatusError) -> web.Response:
@@ -160,6 +162,8 @@ async def _authorized(
         assert state.initializing is not None  # set by build_app
         return await state.initializing.serve(request, info, user)
     cluster = await state.resolver.resolve(info.cluster, user)
+    if state.home is not None and wants_home(info):
+        return await serve_home(state.home, state.catalog, request, user)
     user = localize(user, str(cluster))
     await state.authorizer.authorize(user, info, cluster)
     return await _in_cluster(state, request, info, user, cluster)
@@ -169,7 +173,8 @@ async def _in_cluster(
     state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo, cluster: ClusterName | str
 ) -> web.StreamResponse:
     """The request once its cluster is known and the caller authorized."""
-    check_json_acceptable(request.headers.get("Accept", ""))
+    if info.is_resource_request or not info.path.startswith("/openapi/"):  # OpenAPI also serves protobuf
+        check_json_acceptable(request.headers.get("Accept", ""))
     if info.is_resource_request:
         return await _resource(state, request, info, user, cluster)
     return await _non_resource(state, request, info, cluster)

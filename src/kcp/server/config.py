@@ -42,6 +42,8 @@ class ServerConfig:
     max_requests_inflight: int = 400
     max_mutating_requests_inflight: int = 200
     batteries: tuple[str, ...] = ()
+    enable_home_workspaces: bool = True
+    home_creator_groups: tuple[str, ...] = ("system:authenticated",)
 
     @property
     def client_host(self) -> str:

@@ -51,8 +51,14 @@ def json_response(body: Any, status: int = 200, warnings: list[str] | None = Non
     headers = {"Content-Type": JSON_TYPE}
     resp = web.Response(body=orjson.dumps(body), status=status, headers=headers)
     for w in warnings or []:
-        resp.headers.add("Warning", f'299 - "{w}"')
+        resp.headers.add("Warning", warning_header(w))
     return resp
+
+
+def warning_header(text: str) -> str:
+    """RFC 7234 warn-text as kube writes it: quoted, inner quotes and backslashes escaped, one line."""
+    text = " ".join(text.splitlines())
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _first(query: Mapping[str, str], name: str) -> str:

@@ -14,10 +14,12 @@ from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UserInfo
 from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.clusterroleaggregation import ClusterRoleAggregation
 from kcp.controllers.namespace import NamespaceDeletion
+from kcp.controllers.rootless import RootlessPhase
 from kcp.controllers.universal import UniversalInitializer
 from kcp.controllers.workspace import WorkspaceLifecycle
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
+from kcp.registry.tenancy import home
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.registry.tenancy.paths import PathResolver
 from kcp.sdk import Client
@@ -60,12 +62,14 @@ async def serve(config: ServerConfig) -> None:
     await storage.start()
     authorizer = Authorizer(storage)
     paths = PathResolver(storage)
-    catalog = Catalog(storage, Escalation(authorizer), TenancyAdmission(paths, authorizer))
+    admission = TenancyAdmission(paths, authorizer)
+    catalog = Catalog(storage, Escalation(authorizer), admission)
     resolver = ClusterResolver(paths)
     for cluster, type_ref in ((ROOT, "root:root"), (SYSTEM_ADMIN, "root:universal")):
         await bootstrap.ensure_logical_cluster(catalog, cluster, cluster, type_ref)
         await bootstrap.seed_cluster(catalog, cluster)
     await bootstrap.seed_root(catalog, config.batteries)
+    await home.seed_creator_rbac(catalog, config.home_creator_groups)
     static = {
         keys.admin_token: UserInfo("kcp-admin", groups=("system:kcp:admin", AUTHENTICATED)),
         keys.shard_admin_token: UserInfo("shard-admin", groups=(SYSTEM_MASTERS, AUTHENTICATED)),
@@ -84,6 +88,7 @@ async def serve(config: ServerConfig) -> None:
         endpoints=Endpoints(catalog, authorizer, authenticator),
         max_in_flight=config.max_requests_inflight,
         max_mutating_in_flight=config.max_mutating_requests_inflight,
+        home=home.HomeWorkspaces(catalog, admission, authorizer) if config.enable_home_workspaces else None,
     )
     await authorizer.start()
     await resolver.start()
@@ -95,6 +100,8 @@ async def serve(config: ServerConfig) -> None:
     await site.start()
     port = runner.addresses[0][1] if config.secure_port == 0 else config.secure_port
     base_url = f"https://{_url_host(config.client_host)}:{port}"
+    if state.home is not None:
+        state.home.external_url = base_url
     pki.write_admin_kubeconfig(
         root / "admin.kubeconfig", base_url, keys, with_user="user" in config.batteries
     )
@@ -109,6 +116,7 @@ async def serve(config: ServerConfig) -> None:
         ClusterRoleAggregation(loopback).controller,
         WorkspaceLifecycle(loopback, base_url).controller,
         UniversalInitializer(loopback).controller,
+        RootlessPhase(loopback).controller,
     ]
     for controller in controllers:
         controller.start()

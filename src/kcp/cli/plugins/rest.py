@@ -10,6 +10,7 @@ import http.client
 import json
 import socket
 import ssl
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ _GENERIC = {
     409: "the server reported a conflict",
     429: "the server has received too many requests and has asked us to try again later",
 }
+MAX_RETRIES = 10  # client-go's default for 429 (and 5xx) answers that carry Retry-After
 
 
 class APIError(PluginError):
@@ -69,10 +71,23 @@ class RestClient:
         return self.request("POST", path, body)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
+        """One call; like client-go, waits out `Retry-After` (e.g. a home workspace being created)."""
         data = json.dumps(body).encode() if body is not None else None
         headers = dict(self._headers)
         if data is not None:
             headers["Content-Type"] = "application/json"
+        for attempt in range(MAX_RETRIES + 1):
+            status, retry_after, payload = self._send(method, path, data, headers)
+            if retry_after is None or status < 429 or 429 < status < 500 or attempt == MAX_RETRIES:
+                break
+            time.sleep(retry_after)
+        if status >= 400:
+            raise _status_error(status, payload)
+        return json.loads(payload) if payload else None
+
+    def _send(
+        self, method: str, path: str, data: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, float | None, bytes]:
         conn = self._connect()
         try:
             conn.request(method, self._parts.path + path, body=data, headers=headers)
@@ -83,9 +98,7 @@ class RestClient:
             raise PluginError(f'{method.title()} "{self.base_url}{path}": {reason}') from None
         finally:
             conn.close()
-        if resp.status >= 400:
-            raise _status_error(resp.status, payload)
-        return json.loads(payload) if payload else None
+        return resp.status, _retry_after(resp.getheader("Retry-After")), payload
 
     def _connect(self) -> http.client.HTTPConnection:
         host, port = self._parts.hostname or "", self._parts.port
@@ -112,6 +125,13 @@ class _SNIConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         self.sock = socket.create_connection((self.host, self.port), self.timeout)
         self.sock = self._tls.wrap_socket(self.sock, server_hostname=self._server_name)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait, as client-go reads the header: a non-negative integer, else no retry."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return float(value.strip())
 
 
 def _status_error(code: int, payload: bytes) -> APIError:

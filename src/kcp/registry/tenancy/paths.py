@@ -1,11 +1,14 @@
 """Workspace paths → logical cluster names, by walking child Workspace objects from the first segment.
 
 `root:acme:team` reads Workspace `acme` in `root`, then Workspace `team` in acme's logical cluster.
+A path starting `user:<name>` starts instead at that user's home, a rootless logical cluster whose
+name is computed from the user name, so no parent Workspace or index is needed to find it.
 Results live in a bounded LRU; nothing is held per workspace beyond it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from typing import Any
 
@@ -16,6 +19,30 @@ from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, WOR
 from kcp.storage import Storage
 
 _CACHE_SIZE = 65536
+USER_TREE = "user"  # `user:<name>[:child...]` is the tree of home workspaces
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def home_cluster_name(username: str) -> ClusterName:
+    """kcp's home name: base36 of the first 8 bytes of sha224(username), a `0` per leading zero byte.
+
+    Must match kcp bit for bit (`pkg/index/rewriters/user.go`): it is a storage key, and a home made
+    under one spelling is lost under another.
+    """
+    head = hashlib.sha224(username.encode()).digest()[:8]
+    zeros = len(head) - len(head.lstrip(b"\0"))
+    n, digits = int.from_bytes(head, "big"), []
+    while n:
+        n, r = divmod(n, 36)
+        digits.append(_BASE36[r])
+    return ClusterName("0" * zeros + "".join(reversed(digits)))
+
+
+def rewrite_user_path(segments: list[str]) -> list[str]:
+    """`user:<name>:a` → `<home cluster of name>:a`; any other path is returned unchanged."""
+    if len(segments) > 1 and segments[0] == USER_TREE:
+        return [home_cluster_name(segments[1]), *segments[2:]]
+    return segments
 
 
 def logicalcluster_key(cluster: ClusterName) -> str:
@@ -48,7 +75,7 @@ class PathResolver:
         if cached is not None:
             self._paths.move_to_end(path)
             return cached
-        segments = [path] if path.startswith("system:") else path.split(":")
+        segments = [path] if path.startswith("system:") else rewrite_user_path(path.split(":"))
         current = ClusterName(segments[0])
         if not is_cluster_name(current) or not await self.exists(current):
             return None

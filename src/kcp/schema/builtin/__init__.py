@@ -3,7 +3,7 @@
 Each kind's schema is inline OpenAPI v3 (no `$ref`): the validator, pruner and strategic-merge patcher
 read it directly. The OpenAPI publishers turn the named nested types (`DEFINITIONS`) back into
 references, so published documents are named and shaped like kube-apiserver's. Field names and types
-follow the Go types in k8s.io/api, which are the API; descriptions are our own.
+follow the Go types in k8s.io/api (kcp's in kcp's sdk/apis), which are the API; descriptions are our own.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from functools import cache
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 
 from kcp.schema.builtin import (
     admissionregistration,
@@ -22,8 +22,10 @@ from kcp.schema.builtin import (
     coordination,
     core,
     events,
+    kcpcore,
     meta,
     rbac,
+    tenancy,
 )
 from kcp.schema.builtin.fields import Definition, Schema
 
@@ -41,27 +43,45 @@ _GROUPS = (
     autoscaling,
 )
 
-# Model-name prefix of each built-in group; every module's PACKAGE ends in its (only) version, ".v1".
-_PACKAGES = {module.GROUP: module.PACKAGE.removesuffix(".v1") for module in _GROUPS}
+# kcp's own kinds, served in every logical cluster. Kept apart from kube's: `index()` is what the
+# official client's models check field by field, and kcp's kinds are not among them.
+_KCP_GROUPS = (kcpcore, tenancy)
 
-DEFINITIONS: tuple[Definition, ...] = meta.DEFINITIONS + tuple(d for m in _GROUPS for d in m.DEFINITIONS)
+# Model-name prefix of each built-in group: every module's PACKAGE ends in its (only) version.
+_PACKAGES = {module.GROUP: module.PACKAGE.rsplit(".", 1)[0] for module in _GROUPS + _KCP_GROUPS}
+
+DEFINITIONS: tuple[Definition, ...] = meta.DEFINITIONS + tuple(
+    d for m in _GROUPS + _KCP_GROUPS for d in m.DEFINITIONS
+)
 
 
-@cache
-def index() -> Mapping[GVK, Schema]:
-    """(group, version, kind) → inline schema. Shared and cached: callers must not mutate what they get."""
+def _build(modules: tuple[ModuleType, ...]) -> Mapping[GVK, Schema]:
     return MappingProxyType(
         {
             (m.GROUP, version, kind): copy.deepcopy(build())
-            for m in _GROUPS
+            for m in modules
             for (version, kind), build in m.KINDS.items()
         }
     )
 
 
+@cache
+def index() -> Mapping[GVK, Schema]:
+    """Kube's kinds: (group, version, kind) → inline schema. Shared and cached: callers must not mutate
+    what they get."""
+    return _build(_GROUPS)
+
+
+@cache
+def kcp_index() -> Mapping[GVK, Schema]:
+    """kcp's tenancy kinds (Workspace, WorkspaceType, LogicalCluster), shared and cached like `index`."""
+    return _build(_KCP_GROUPS)
+
+
 def schema_for(group: str, version: str, kind: str) -> Schema | None:
-    """The inline schema of a built-in kind, or None for kinds defined by CRDs."""
-    return index().get((group, version, kind))
+    """The inline schema of a built-in kind, kube's or kcp's, or None for kinds defined by CRDs."""
+    gvk = (group, version, kind)
+    return index().get(gvk) or kcp_index().get(gvk)
 
 
 def definition_name(group: str, version: str, kind: str) -> str:
