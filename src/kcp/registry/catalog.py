@@ -16,6 +16,7 @@ from kcp.logicalcluster import ClusterName, object_key, object_prefix
 from kcp.registry.builtin import apiextensions, core, rbac
 from kcp.registry.builtin.events import EVENTS_V1, EventsV1Strategy
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
+from kcp.registry.namespacelifecycle import NamespaceLifecycle
 from kcp.registry.store import EscalationCheck, Store
 from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
@@ -138,10 +139,16 @@ class Catalog:
         self.storage = storage
         self.escalation = escalation
         self.tenancy = tenancy
+        self.namespaces = NamespaceLifecycle(storage)  # started by whoever runs the server
         self.builtin: dict[tuple[str, str, str], Store] = {}
         for resource, strategy in STORED:
             self.builtin[(resource.group, resource.version, resource.resource)] = Store(
-                storage, resource, strategy(resource, _builtin_schema(resource)), escalation, tenancy
+                storage,
+                resource,
+                strategy(resource, _builtin_schema(resource)),
+                escalation,
+                tenancy,
+                self.namespaces,
             )
         self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
         self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
@@ -187,7 +194,8 @@ class Catalog:
         for v in crd["spec"].get("versions") or []:
             if v.get("name") == version and v.get("served"):
                 res = resource_for(crd, v)
-                return Store(self.storage, res, CustomResourceStrategy(res, v), self.escalation, self.tenancy)
+                strategy = CustomResourceStrategy(res, v)
+                return Store(self.storage, res, strategy, self.escalation, self.tenancy, self.namespaces)
         return None
 
     def _wildcard_store(self, group: str, version: str, resource: str) -> Store:

@@ -28,6 +28,7 @@ from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import decode_yaml
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix, resource_prefix
+from kcp.registry.namespacelifecycle import NamespaceLifecycle
 from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
 from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
@@ -58,8 +59,10 @@ class Store:
         strategy: Strategy,
         escalation: EscalationCheck | None = None,
         tenancy: TenancyAdmission | None = None,
+        namespaces: NamespaceLifecycle | None = None,
     ) -> None:
         self.storage = storage
+        self.namespaces = namespaces
         self.resource = resource
         self.strategy = strategy
         self.escalation = escalation
@@ -223,10 +226,19 @@ class Store:
     async def _require_active_namespace(self, cluster: ClusterName, obj: Object) -> None:
         """Namespace lifecycle admission: no new content in a missing or terminating namespace."""
         ns = obj["metadata"]["namespace"]
-        entry = await self.storage.get(object_key("", "namespaces", cluster, "", ns))
-        if entry is None:
+        key = object_key("", "namespaces", cluster, "", ns)
+        if self.namespaces is not None:
+            terminating = await self.namespaces.terminating(key)
+        else:
+            entry = await self.storage.get(key)
+            terminating = (
+                None
+                if entry is None
+                else bool(orjson.loads(entry.value)["metadata"].get("deletionTimestamp"))
+            )
+        if terminating is None:
             raise NotFound(f'namespaces "{ns}" not found', name=ns, kind="namespaces")
-        if orjson.loads(entry.value)["metadata"].get("deletionTimestamp"):
+        if terminating:
             raise Forbidden(
                 f"unable to create new content in namespace {ns} because it is being terminated",
                 name=obj["metadata"].get("name", ""),

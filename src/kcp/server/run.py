@@ -92,6 +92,7 @@ async def serve(config: ServerConfig) -> None:
     )
     await authorizer.start()
     await resolver.start()
+    catalog.namespaces.start()
     runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(
@@ -139,6 +140,7 @@ async def serve(config: ServerConfig) -> None:
     await loopback.close()
     await runner.cleanup()
     await resolver.close()
+    await catalog.namespaces.close()
     await authorizer.close()
     await storage.close()
 
