@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 import urllib.request
 from typing import Any
 
@@ -197,26 +198,48 @@ def test_namespace_deletion_removes_content(kcp_server: Server) -> None:
     assert kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] == 404
 
 
-def test_watch_streams_changes_from_a_revision(kcp_server: Server, namespace: str) -> None:
-    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
-    _, listing, _ = kcp_server.request("GET", base)
-    rv = listing["metadata"]["resourceVersion"]
-    events: list[dict[str, Any]] = []
+def watching(
+    kcp_server: Server, path: str, frames: list[dict[str, Any]], stop_after: int = 0
+) -> threading.Thread:
+    """A thread that streams the watch at `path` into `frames` (until `stop_after` frames, if set)."""
 
     def consume() -> None:
-        req = urllib.request.Request(
-            f"{kcp_server.base_url}{base}?watch=1&resourceVersion={rv}&timeoutSeconds=5"
-        )
+        req = urllib.request.Request(f"{kcp_server.base_url}{path}")
         req.add_header("Authorization", f"Bearer {kcp_server.token}")
         ctx: ssl.SSLContext = kcp_server.ssl_context()
         with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
             for line in resp:
-                events.append(json.loads(line))
-                if len(events) == 3:
+                frames.append(json.loads(line))
+                if len(frames) == stop_after:
                     return
 
     thread = threading.Thread(target=consume)
     thread.start()
+    return thread
+
+
+def test_bookmark_carries_progress_made_elsewhere(kcp_server: Server, namespace: str) -> None:
+    """A quiet watch still learns how far the store has come: its closing bookmark carries a
+    revision past writes it never saw, so a client resumes there rather than from an old one."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    rv = kcp_server.request("GET", base)[1]["metadata"]["resourceVersion"]
+    frames: list[dict[str, Any]] = []
+    query = "allowWatchBookmarks=true&labelSelector=never%3Dmatches"
+    thread = watching(kcp_server, f"{base}?watch=1&resourceVersion={rv}&timeoutSeconds=2&{query}", frames)
+    time.sleep(0.3)
+    _, made, _ = kcp_server.request("POST", base, cm("elsewhere"))
+    thread.join(timeout=10)
+    assert [f["type"] for f in frames] == ["BOOKMARK"]
+    mark = frames[0]["object"]
+    assert mark["kind"] == "ConfigMap" and mark["apiVersion"] == "v1"
+    assert int(mark["metadata"]["resourceVersion"]) >= int(made["metadata"]["resourceVersion"])
+
+
+def test_watch_streams_changes_from_a_revision(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    rv = kcp_server.request("GET", base)[1]["metadata"]["resourceVersion"]
+    events: list[dict[str, Any]] = []
+    thread = watching(kcp_server, f"{base}?watch=1&resourceVersion={rv}&timeoutSeconds=5", events, 3)
     kcp_server.request("POST", base, cm("w"))
     kcp_server.request(
         "PATCH", f"{base}/w", {"data": {"k": "2"}}, content_type="application/merge-patch+json"

@@ -16,7 +16,7 @@ from kcp.registry.options import ListOptions, RequestScope
 from kcp.registry.store import Store
 from kcp.registry.strategy import Object
 from kcp.storage import Compacted, Entry, Event
-from kcp.storage.interface import FutureRevision
+from kcp.storage.interface import FutureRevision, Watch
 
 TOO_LARGE_WAIT = 3.0
 _CONTINUE_EXPIRED = (
@@ -155,8 +155,19 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
     }
 
 
+class WatchProgress:
+    """How far a watch of objects has come, for bookmarks sent while no event matches."""
+
+    def __init__(self) -> None:
+        self.watch: Watch | None = None
+        self.listed = 0  # the revision of the initial list, when there was one
+
+    def revision(self) -> int:
+        return max(self.listed, self.watch.progress if self.watch is not None else 0)
+
+
 async def watch_objects(
-    store: Store, scope: RequestScope, opts: ListOptions
+    store: Store, scope: RequestScope, opts: ListOptions, progress: WatchProgress | None = None
 ) -> AsyncGenerator[tuple[str, Object], None]:
     """Yields (type, object); ADDED for initial state when asked, then changes in revision order."""
     rv = opts.resource_version
@@ -166,6 +177,8 @@ async def watch_objects(
             store, scope, ListOptions(label_selector=opts.label_selector, field_selector=opts.field_selector)
         )
         after = int(listing["metadata"]["resourceVersion"])
+        if progress is not None:
+            progress.listed = after
         for obj in listing["items"]:
             yield "ADDED", obj
         if opts.send_initial_events:
@@ -180,6 +193,8 @@ async def watch_objects(
         raise Timeout(
             f"Too large resource version: {e.requested}, current: {e.current}", retry_after=1
         ) from None
+    if progress is not None:
+        progress.watch = watch
     try:
         async for batch in watch:
             for event in batch:

@@ -272,7 +272,8 @@ async def watch(
         timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())
     except ValueError:
         raise BadRequest("timeoutSeconds must be an integer") from None
-    events = reads.watch_objects(store, scope, opts)
+    progress = reads.WatchProgress()
+    events = reads.watch_objects(store, scope, opts, progress)
     resp = web.StreamResponse(
         headers={
             "Content-Type": JSON_TYPE,
@@ -297,8 +298,10 @@ async def watch(
                 break
             done, _ = await asyncio.wait({pending}, timeout=min(remaining, BOOKMARK_INTERVAL))
             if not done:
-                if opts.allow_bookmarks and last_rv:
-                    await resp.write(_frame("BOOKMARK", reads.bookmark(store, int(last_rv))))
+                if opts.allow_bookmarks:  # the watch's progress, or at least the last event sent
+                    rv = max(progress.revision(), int(last_rv or 0))
+                    if rv:
+                        await resp.write(_frame("BOOKMARK", reads.bookmark(store, rv)))
                 continue
             try:
                 kind, obj = pending.result()

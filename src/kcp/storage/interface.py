@@ -116,6 +116,12 @@ class Watch(Protocol):
         """True when the store closed this watch because its consumer was too slow."""
         ...
 
+    @property
+    def progress(self) -> int:
+        """A revision through which every event under the prefix has been handed over (etcd's
+        progress notify): what a bookmark may carry even when no event matched for a while."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -44,6 +44,7 @@ class HubWatch:
         self._fetch: Fetch | None = None
         self._cursor = 0
         self._replayed: list[Event] = []
+        self._delivered = after  # the revision of the last event handed to the consumer
 
     def __aiter__(self) -> AsyncIterator[list[Event]]:
         return self
@@ -52,6 +53,7 @@ class HubWatch:
         while self._fetch is not None and not self._closed:
             if self._replayed:
                 events, self._replayed = self._replayed, []
+                self._delivered = events[-1].revision
                 return events
             if self._cursor >= self._until:
                 self._fetch = None
@@ -59,7 +61,9 @@ class HubWatch:
             await self._replay_page()
         while not self._closed:
             if self._buffer:
-                return self._drain()
+                events = self._drain()
+                self._delivered = events[-1].revision
+                return events
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
@@ -70,6 +74,14 @@ class HubWatch:
     @property
     def overflowed(self) -> bool:
         return self._overflowed
+
+    @property
+    def progress(self) -> int:
+        """Caught up (replay over, nothing buffered): every event up to the hub's last dispatch has
+        been handed over or did not match, so that is where a resumed watch may start."""
+        if self._fetch is None and not self._buffer and not self._closed:
+            return max(self._delivered, self._hub.revision)
+        return self._delivered
 
     def close(self) -> None:
         if self._closed:

@@ -61,6 +61,20 @@ async def test_batches_waiting_are_handed_over_as_one() -> None:
     assert await next_batch(watch) == [1, 2, 3]
 
 
+async def test_progress_moves_past_unmatched_events_only_once_caught_up() -> None:
+    hub = WatchHub(capacity=100)
+    watch = await hub.watch(CM + "root/", 0, no_fetch)
+    hub.dispatch([put(CM + "other/a", 1)])
+    assert watch.progress == 1  # nothing matched, nothing pending
+    hub.dispatch([put(CM + "root/b", 2), put(CM + "other/c", 3)])
+    assert watch.progress == 0  # event 2 is still buffered: not past it yet
+    assert await next_batch(watch) == [2]
+    assert watch.progress == 3
+    replaying = await hub.watch(CM + "root/", 1, History([put(CM + "root/b", 2)]).fetch)
+    assert replaying.progress == 1  # history not handed over yet
+    assert await next_batch(replaying) == [2]
+
+
 async def test_full_buffer_closes_only_that_watch() -> None:
     hub = WatchHub(capacity=3)
     slow = await hub.watch(CM, 0, no_fetch)
