@@ -5,6 +5,6 @@ validation calls. Both work on plain JSON dicts, so a Store drives them without 
 """
 
 from kcp.schema.compiled import CompiledSchema, cache_info, compile_schema
-from kcp.schema.structural import crd_schema_causes
+from kcp.schema.crd_checks import crd_schema_causes
 
 __all__ = ["CompiledSchema", "cache_info", "compile_schema", "crd_schema_causes"]

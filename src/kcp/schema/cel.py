@@ -1,4 +1,4 @@
-"""x-kubernetes-validations: CEL rules compiled once per schema and run where kube runs them.
+"""x-kubernetes-validations: CEL rules run where kube runs them.
 
 Evaluation uses `common-expression-language` (cel-rust): about ten times faster than cel-python
 and with CEL's cross-type equality. It cannot be interrupted, so every evaluation is first bounded:
@@ -11,31 +11,17 @@ from __future__ import annotations
 
 import base64
 import functools
-import itertools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import cel as celrs
-import re2
 
 from kcp.apimachinery.errors import Cause
-from kcp.schema.validation import (
-    MISSING,
-    NIL_PATH,
-    OMIT,
-    JSONText,
-    correlate_items,
-    duplicate,
-    forbidden,
-    go_json,
-    invalid,
-    not_supported,
-    required,
-    same_json,
-)
+from kcp.schema.cel_library import LIBRARY
+from kcp.schema.cel_rules import Rule, compile_rules
+from kcp.schema.fielderrors import NIL_PATH, OMIT, duplicate, forbidden, invalid, required
+from kcp.schema.validation import MISSING, correlate_items, same_json
 
 if TYPE_CHECKING:
     from kcp.schema.structural import Node
@@ -43,10 +29,6 @@ if TYPE_CHECKING:
 PER_CALL_LIMIT = 10_000_000  # bound units one evaluation may cost (kube: 1e6 actual cost units)
 TOTAL_BUDGET = 100_000_000  # per validated object, across all rules
 MAX_MESSAGE = 5 * 1024
-_REASONS = ["FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"]
-_MACROS = frozenset(
-    {"all", "exists", "exists_one", "existsOne", "map", "filter", "transformList", "transformMap"}
-)
 _RESERVED = frozenset(
     [
         "true",
@@ -72,347 +54,6 @@ _RESERVED = frozenset(
         "while",
     ]
 )
-_KNOWN_IDENTS = frozenset(
-    [
-        "self",
-        "oldSelf",
-        "true",
-        "false",
-        "null",
-        "int",
-        "uint",
-        "double",
-        "bool",
-        "string",
-        "bytes",
-        "list",
-        "map",
-        "null_type",
-        "type",
-        "dyn",
-        "optional",
-    ]
-)
-_BUILTINS = (
-    frozenset(
-        [
-            "size",
-            "contains",
-            "startsWith",
-            "endsWith",
-            "matches",
-            "has",
-            "int",
-            "uint",
-            "double",
-            "string",
-            "bytes",
-            "bool",
-            "timestamp",
-            "duration",
-            "type",
-            "dyn",
-            "getDate",
-            "getDayOfMonth",
-            "getDayOfWeek",
-            "getDayOfYear",
-            "getFullYear",
-            "getHours",
-            "getMilliseconds",
-            "getMinutes",
-            "getMonth",
-            "getSeconds",
-            "of",
-            "none",
-            "hasValue",
-            "value",
-            "orValue",
-            "or",
-        ]
-    )
-    | _MACROS
-)
-_TOKEN = re.compile(
-    r"""(?P<s>[rRbB]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^\\'\n])*'|"(?:\\.|[^\\"\n])*"))"""
-    r"|(?P<n>\d[\w.]*)|(?P<i>[A-Za-z_]\w*)|(?P<op>\.\?|&&|\|\||[=!<>]=|\S)|\s+"
-)
-
-
-def _ascii_case(s: str, upper: bool) -> str:
-    return "".join(
-        c.upper() if upper and "a" <= c <= "z" else c.lower() if not upper and "A" <= c <= "Z" else c
-        for c in s
-    )
-
-
-def _index_of(recv: Any, x: Any, *start: int) -> int:
-    if isinstance(recv, str):
-        if start and not 0 <= start[0] <= len(recv):
-            raise ValueError(f"index out of range: {start[0]}")
-        return recv.find(x, *start)
-    return next((i for i, v in enumerate(recv) if same_json(v, x)), -1)
-
-
-def _last_index_of(recv: Any, x: Any, *end: int) -> int:
-    if isinstance(recv, str):
-        return recv.rfind(x, 0, end[0] + len(x)) if end else recv.rfind(x)
-    return next((i for i in range(len(recv) - 1, -1, -1) if same_json(recv[i], x)), -1)
-
-
-def _split(s: str, sep: str, *n: int) -> list[str]:
-    limit = n[0] if n else -1
-    if limit == 0:
-        return []
-    parts = list(s) if sep == "" else s.split(sep)
-    return parts if limit < 0 or len(parts) <= limit else [*parts[: limit - 1], sep.join(parts[limit - 1 :])]
-
-
-def _substring(s: str, start: int, *end: int) -> str:
-    stop = end[0] if end else len(s)
-    if not 0 <= start <= stop <= len(s):
-        raise ValueError(f"index out of range: {start if not 0 <= start <= len(s) else stop}")
-    return s[start:stop]
-
-
-def _char_at(s: str, i: int) -> str:
-    if not 0 <= i <= len(s):
-        raise ValueError(f"index out of range: {i}")
-    return s[i : i + 1]
-
-
-def _find_all(s: str, pattern: str, *n: int) -> list[str]:
-    found = [m.group(0) for m in re2.finditer(pattern, s)]
-    return found if not n or n[0] < 0 else found[: n[0]]
-
-
-def _find(s: str, pattern: str) -> str:
-    m = re2.search(pattern, s)
-    return m.group(0) if m else ""
-
-
-LIBRARY: dict[str, Callable[..., Any]] = {  # kube's extension libraries, as far as rules need them
-    "charAt": _char_at,
-    "indexOf": _index_of,
-    "lastIndexOf": _last_index_of,
-    "lowerAscii": lambda s: _ascii_case(s, False),
-    "upperAscii": lambda s: _ascii_case(s, True),
-    "replace": lambda s, old, new, *n: s.replace(old, new, *n),
-    "split": _split,
-    "substring": _substring,
-    "trim": lambda s: s.strip(),
-    "join": lambda items, *sep: (sep[0] if sep else "").join(items),
-    "reverse": lambda s: s[::-1],
-    "find": _find,
-    "findAll": _find_all,
-    "isSorted": lambda xs: all(a <= b for a, b in itertools.pairwise(xs)),
-    "sum": lambda xs: sum(xs, 0.0 if any(isinstance(x, float) for x in xs) else 0),
-    "min": lambda xs, *more: min([*xs, *more] if more else xs),
-    "max": lambda xs, *more: max([*xs, *more] if more else xs),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One compiled x-kubernetes-validations entry with what the cost bound and activation need."""
-
-    raw: dict[str, Any]
-    program: Any = None
-    message_program: Any = None
-    error: str = ""
-    message_error: str = ""
-    field_path: str = ""  # normalized, appended to the node's path on failure
-    uses_old_self: bool = False
-    optional_old_self: bool = False
-    tokens: int = 1
-    depth: int = 0  # comprehension nesting
-    width: int = 1  # list concatenations multiply list sizes
-    self_fields: frozenset[str] | None = None  # the fields of self it reads, None for all
-    old_fields: frozenset[str] | None = None
-
-
-def _lex(src: str) -> list[tuple[str, str, int]]:
-    return [(m.lastgroup or "", m.group(), m.start()) for m in _TOKEN.finditer(src) if m.lastgroup]
-
-
-def _error_at(src: str, pos: int, msg: str) -> str:
-    line_no = src.count("\n", 0, pos) + 1
-    start = src.rfind("\n", 0, pos) + 1
-    line = src[start:].split("\n", 1)[0]
-    return f"ERROR: <input>:{line_no}:{pos - start + 1}: {msg}\n | {line}\n | {'.' * (pos - start)}^"
-
-
-def _analyze(src: str) -> tuple[dict[str, Any], str]:
-    """Comprehension depth, reads of self, and the references cel-rust would only find at run time."""
-    toks = _lex(src)
-    texts = [t for _, t, _ in toks] + ["", "", "", "", ""]
-    stack: list[bool] = []
-    depth, width, err = 0, 1, ""
-    bound: set[str] = set()
-    fields: dict[str, set[str] | None] = {"self": set(), "oldSelf": set()}
-    for i, (kind, text, pos) in enumerate(toks):
-        prev, nxt = texts[i - 1] if i else "", texts[i + 1]
-        if text == "(":
-            macro = i >= 2 and texts[i - 2] == "." and prev in _MACROS
-            stack.append(macro)
-            depth = max(depth, sum(stack))
-            if macro:  # the iteration variables: x in all(x, ...), i and v in all(i, v, ...)
-                bound.add(nxt)
-                if texts[i + 2] == "," and texts[i + 4] == ",":
-                    bound.add(texts[i + 3])
-        elif text == ")" and stack:
-            stack.pop()
-        elif text == "+" and not (
-            stack and stack[-1]
-        ):  # may concatenate a list some comprehension ranges over
-            width += 1
-        elif kind != "i" or prev == ".":
-            continue
-        elif text in fields:
-            seen = fields[text]
-            if seen is not None and nxt == "." and i + 2 < len(toks) and toks[i + 2][0] == "i":
-                seen.add(texts[i + 2])
-            else:
-                fields[text] = None
-        elif (nxt == "(" and text not in _BUILTINS and text not in LIBRARY) or (
-            nxt != "(" and text not in _KNOWN_IDENTS and text not in bound
-        ):
-            err = err or _error_at(src, pos, f"undeclared reference to '{text}' (in container '')")
-    for i, (kind, text, pos) in enumerate(toks):
-        if (
-            kind == "i"
-            and texts[i - 1] == "."
-            and texts[i + 1] == "("
-            and text not in _BUILTINS | LIBRARY.keys()
-        ):
-            err = err or _error_at(src, pos, f"undeclared reference to '{text}' (in container '')")
-    old_seen = fields["oldSelf"]
-    info = {
-        "tokens": max(len(toks), 1),
-        "depth": depth,
-        "width": width,
-        "self_fields": None if fields["self"] is None else frozenset(fields["self"]),
-        "old_fields": None if old_seen is None else frozenset(old_seen),
-        "uses_old_self": any(
-            k == "i" and t == "oldSelf" and texts[i - 1] != "." for i, (k, t, _) in enumerate(toks)
-        ),
-    }
-    return info, err
-
-
-def _compile(src: str) -> tuple[Any, str]:
-    _, err = _analyze(src)
-    if err:
-        return None, err
-    try:
-        return celrs.compile(src), ""
-    except ValueError as exc:
-        text = str(exc)
-        text = text[text.find("ERROR:") :] if "ERROR:" in text else text
-        return None, text.replace("\n| ", "\n | ")
-
-
-def compile_rule(raw: dict[str, Any], node: Node) -> Rule:
-    """Compile errors stay on the Rule: CRD validation reports them, serving reports them per object."""
-    src = str(raw.get("rule") or "").strip()
-    info, _ = _analyze(src)
-    program, err = _compile(src)
-    message_src = str(raw.get("messageExpression") or "").strip()
-    message_program, message_err = _compile(message_src) if message_src else (None, "")
-    return Rule(
-        raw=raw,
-        program=program,
-        error=f"compilation failed: {err}" if err else "",
-        message_program=message_program,
-        message_error=f"messageExpression compilation failed: {message_err}" if message_err else "",
-        field_path=normalize_field_path(str(raw.get("fieldPath") or ""), node) or "",
-        optional_old_self=raw.get("optionalOldSelf") is True,
-        **info,
-    )
-
-
-def normalize_field_path(path: str, node: Node) -> str | None:
-    """A rule's fieldPath as a field path (`.a['b']` -> `a.b`), or None if the schema has no such field."""
-    out, n, rest = "", node, path.strip()
-    while rest:
-        m = re.match(r"\.([^.\[\]]+)|\['((?:\\.|[^'\\])*)'\]", rest)
-        if m is None:
-            return None
-        name = m.group(1) or re.sub(r"\\(.)", r"\1", m.group(2) or "")
-        if n.properties:
-            if name not in n.properties:
-                return None
-            out, n = (f"{out}.{name}" if out else name), n.properties[name]
-        elif n.additional is not None:
-            out, n = f"{out}[{name}]", n.additional
-        else:
-            return None
-        rest = rest[m.end() :]
-    return out
-
-
-def rule_field_causes(rules: Any, node: Node, p: str) -> list[Cause]:
-    """Static checks on each rule's fields (apiextensions ValidateCustomResourceDefinitionOpenAPISchema)."""
-    errs: list[Cause] = []
-    for i, rule in enumerate(rules if isinstance(rules, list) else []):
-        rp = f"{p}.x-kubernetes-validations[{i}]"
-        r = rule if isinstance(rule, dict) else {}
-        src, msg = str(r.get("rule") or ""), str(r.get("message") or "")
-        if not src.strip():
-            errs.append(required(f"{rp}.rule", "rule is not specified"))
-        elif msg and not msg.strip():
-            errs.append(invalid(f"{rp}.message", msg, "must be non-empty if specified"))
-        elif re.search(r"[\n\r]", msg.strip()):
-            errs.append(invalid(f"{rp}.message", msg, "must not contain line breaks"))
-        elif re.search(r"[\n\r]", src.strip()) and not msg.strip():
-            errs.append(required(f"{rp}.message", "message must be specified if rule contains line breaks"))
-        expr = str(r.get("messageExpression") or "")
-        if expr and not expr.strip():
-            errs.append(
-                required(f"{rp}.messageExpression", "messageExpression must be non-empty if specified")
-            )
-        if r.get("reason") is not None and r["reason"] not in _REASONS:
-            errs.append(not_supported(f"{rp}.reason", r["reason"], _REASONS))
-        fp = str(r.get("fieldPath") or "")
-        if fp and not fp.strip():
-            errs.append(invalid(f"{rp}.fieldPath", fp, "must be non-empty if specified"))
-        if "\n" in fp or "\r" in fp:
-            errs.append(invalid(f"{rp}.fieldPath", fp, "must not contain line breaks"))
-        if fp and normalize_field_path(fp, node) is None:
-            errs.append(invalid(f"{rp}.fieldPath", fp, "must be a valid path"))
-    return errs
-
-
-_RULE_KEYS = ("rule", "message", "messageExpression", "reason", "fieldPath", "optionalOldSelf")
-
-
-def rule_compile_causes(node: Node, p: str, no_old_self: str | None) -> list[Cause]:
-    """Compile errors and misplaced oldSelf of a node's rules, as CRD validation errors."""
-    errs: list[Cause] = []
-    for i, rule in enumerate(node.rules or compile_rules(node)):
-        rp = f"{p}.x-kubernetes-validations[{i}]"
-        shown = shown_rule(rule.raw)
-        if rule.error:
-            errs.append(invalid(f"{rp}.rule", shown, rule.error))
-        if rule.message_error:
-            errs.append(invalid(f"{rp}.messageExpression", shown, rule.message_error))
-        if rule.uses_old_self and no_old_self is not None:
-            errs.append(
-                invalid(
-                    f"{rp}.rule",
-                    rule.raw.get("rule"),
-                    "oldSelf cannot be used on the uncorrelatable portion of the schema within "
-                    + str(no_old_self),
-                )
-            )
-        elif not rule.uses_old_self and rule.raw.get("optionalOldSelf") is not None:
-            errs.append(
-                invalid(
-                    f"{rp}.optionalOldSelf",
-                    rule.raw["optionalOldSelf"],
-                    "may not be set if oldSelf is not used in rule",
-                )
-            )
-    return errs
 
 
 def prepare(node: Node) -> bool:
@@ -434,11 +75,6 @@ def prepare(node: Node) -> bool:
         )
     )
     return below
-
-
-def compile_rules(node: Node) -> list[Rule]:
-    raw = node.raw.get("x-kubernetes-validations")
-    return [compile_rule(r, node) for r in raw if isinstance(r, dict)] if isinstance(raw, list) else []
 
 
 # --- evaluation (apiextensions schema/cel/validation.go) ---------------------------------------
@@ -698,12 +334,3 @@ def _runtime_error(exc: Exception, path: str, typ: str, text: str) -> Cause:
         m = re.search(r"failed: \w+: (.*?)\. Check function arguments", str(exc), re.S)
         why = m.group(1) if m else str(exc).split("\n", 1)[0]
     return invalid(path, typ, f"{why} evaluating rule: {text}")
-
-
-def shown_rule(raw: dict[str, Any]) -> JSONText:
-    """A rule as kube shows a ValidationRule value: JSON in the struct's field order."""
-    return JSONText(
-        "{"
-        + ",".join(f"{go_json(k)}:{go_json(raw[k])}" for k in _RULE_KEYS if raw.get(k) not in (None, ""))
-        + "}"
-    )

@@ -18,8 +18,10 @@ import orjson
 
 from kcp.apimachinery.errors import Cause
 from kcp.schema import cel, defaulting, pruning, validation
+from kcp.schema.embedded import embedded_causes
+from kcp.schema.fielderrors import NIL_PATH, duplicate, go_json, invalid
 from kcp.schema.structural import Node, parse
-from kcp.schema.validation import duplicate, go_json, invalid, scalar_key
+from kcp.schema.validation import scalar_key
 
 MAX_ENTRIES = 2048
 # kube skips CEL when the schema already failed like this: rules would see ill-typed data
@@ -32,8 +34,8 @@ _BLOCKING = frozenset(
         "FieldValueTypeInvalid",
     }
 )
-_NOT_CHECKED = validation.invalid(
-    validation.NIL_PATH,
+_NOT_CHECKED = invalid(
+    NIL_PATH,
     None,
     "some validation rules were not checked because the "
     "object was invalid; correct the existing errors to complete validation",
@@ -60,7 +62,7 @@ class CompiledSchema:
         """Schema, list-type, embedded-resource and CEL causes; `old` makes it an update (ratcheting)."""
         previous: Any = validation.MISSING if old is None else old
         causes = validation.validate(self.root, obj, previous)
-        causes += validation.embedded_causes(self.root, obj, "")
+        causes += embedded_causes(self.root, obj, "")
         if old is None or not list_causes(self.root, old, ""):
             causes += list_causes(self.root, obj, "")
         if not self.root.cel_below:

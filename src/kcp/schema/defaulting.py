@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
 from kcp.schema import cel, pruning, validation
+from kcp.schema.embedded import embedded_causes
+from kcp.schema.fielderrors import NIL_PATH, invalid
 
 if TYPE_CHECKING:
     from kcp.schema.structural import Node
@@ -53,10 +55,10 @@ def _check(n: Node, p: str, inside_meta: bool, resource: bool = False) -> list[C
         value = n.default
         pruned = copy.deepcopy(value)
         if not inside_meta and (pruning.prune_unknown(n, pruned, n.embedded) or pruned != value):
-            errs.append(validation.invalid(at, value, "must not have unknown fields"))
+            errs.append(invalid(at, value, "must not have unknown fields"))
         found = _prefixed(validation.validate(n, value), at)
         if not found and n.embedded:
-            found = validation.embedded_causes(n, value, at)
+            found = embedded_causes(n, value, at)
         if not found:
             found = cel.validate(n, value, value, path=at, ratchet=False) or cel.validate(n, value, path=at)
         errs += found
@@ -71,6 +73,5 @@ def _check(n: Node, p: str, inside_meta: bool, resource: bool = False) -> list[C
 def _prefixed(causes: list[Cause], prefix: str) -> list[Cause]:
     """Schema errors of a default value sit under `....default` (kube validates it with that root path)."""
     return [
-        Cause(c.type, c.message, prefix if c.field == validation.NIL_PATH else f"{prefix}.{c.field}")
-        for c in causes
+        Cause(c.type, c.message, prefix if c.field == NIL_PATH else f"{prefix}.{c.field}") for c in causes
     ]

@@ -1,172 +1,35 @@
 """Validating a custom resource against its structural schema, as kube-apiserver does.
 
 The checks and texts are kube-openapi's `validate` package, converted to field errors the way
-apiextensions' `kubeOpenAPIResultToFieldErrors` does: schema errors keep kube-openapi's dotted
-paths (`spec.labels.key`), list-type and embedded-resource errors use field paths
+apiextensions' `kubeOpenAPIResultToFieldErrors` does: they keep kube-openapi's dotted paths
+(`spec.labels.key`), where the list-type and embedded-resource checks use field paths
 (`spec.labels[key]`). Updates ratchet: an unchanged subtree is not re-validated, so tightening a
 schema never blocks an unrelated edit (CRDValidationRatcheting, on by default in kube).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
-import json
-import re
-from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
-from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
-
-import re2
 
 from kcp.apimachinery.errors import Cause
+from kcp.schema.fielderrors import (
+    NIL_PATH,
+    go_float,
+    go_json,
+    go_quote,
+    invalid,
+    not_supported,
+    required,
+    too_long,
+    too_many,
+    type_invalid,
+)
+from kcp.schema.formats import FORMATS
 
 if TYPE_CHECKING:
     from kcp.schema.structural import Node
 
 MISSING: Final = object()  # no correlated old value
-OMIT: Final = object()  # kube's omitValue: the message shows no value
-NIL_PATH = "<nil>"  # kube's rendering of a nil field path
-
-
-# --- kube's field error bodies (apimachinery util/validation/field/errors.go) -------------------
-
-
-def go_quote(text: str) -> str:
-    """Go's %q: kube quotes string values with it."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ch in "\n\t\r":
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[ch])
-        else:
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
-    return '"' + "".join(out) + '"'
-
-
-def _digits(f: float) -> tuple[str, int]:
-    """Shortest round-trip digits of |f| and the decimal exponent of the first one."""
-    _, digits, exp = Decimal(repr(abs(f))).normalize().as_tuple()
-    text = "".join(map(str, digits))
-    return text, len(text) + int(exp) - 1
-
-
-def _fixed(text: str, x: int) -> str:
-    if x < 0:
-        return "0." + "0" * (-x - 1) + text
-    whole, frac = text[: x + 1].ljust(x + 1, "0"), text[x + 1 :]
-    return whole + ("." + frac if frac else "")
-
-
-def go_float(f: float) -> str:
-    """Go's %v of a float64 (shortest digits; exponent form below 1e-4 and from 1e6)."""
-    if f != f or f in (float("inf"), float("-inf")):
-        return "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")
-    if f == 0:
-        return "0"
-    text, x = _digits(f)
-    sign = "-" if f < 0 else ""
-    if x < -4 or x >= 6:
-        mant = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        return f"{sign}{mant}e{'+' if x >= 0 else '-'}{abs(x):02d}"
-    return sign + _fixed(text, x)
-
-
-def _go_json_float(f: float) -> str:
-    if f == 0:
-        return "0"
-    text, x = _digits(f)
-    sign = "-" if f < 0 else ""
-    if x < -7 or x >= 21:
-        mant = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        return f"{sign}{mant}e{'+' if x >= 0 else '-'}{abs(x)}"
-    return sign + _fixed(text, x)
-
-
-def go_json(v: Any) -> str:
-    """Go's json.Marshal: sorted keys, compact, HTML-escaped, integral floats without `.0`."""
-    if isinstance(v, dict):
-        return "{" + ",".join(f"{go_json(str(k))}:{go_json(v[k])}" for k in sorted(v)) + "}"
-    if isinstance(v, list | tuple):
-        return "[" + ",".join(go_json(x) for x in v) + "]"
-    if isinstance(v, float):
-        return _go_json_float(v)
-    text = json.dumps(v, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-class JSONText(str):
-    """A value already rendered as Go's json.Marshal would (struct field order kept)."""
-
-    __slots__ = ()
-
-
-def go_value(v: Any) -> str:
-    """How kube's ErrorBody shows a bad value."""
-    if isinstance(v, JSONText):
-        return str(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return go_float(v)
-    if isinstance(v, str):
-        return go_quote(v)
-    return go_json(v)
-
-
-def _body(kind: str, value: Any, detail: str) -> str:
-    text = kind if value is OMIT else f"{kind}: {go_value(value)}"
-    return f"{text}: {detail}" if detail else text
-
-
-def invalid(path: str, value: Any, detail: str) -> Cause:
-    return Cause("FieldValueInvalid", _body("Invalid value", value, detail), path)
-
-
-def type_invalid(path: str, value: Any, detail: str) -> Cause:
-    return Cause("FieldValueTypeInvalid", _body("Invalid value", value, detail), path)
-
-
-def required(path: str, detail: str) -> Cause:
-    return Cause("FieldValueRequired", f"Required value: {detail}" if detail else "Required value", path)
-
-
-def forbidden(path: str, detail: str) -> Cause:
-    return Cause("FieldValueForbidden", f"Forbidden: {detail}" if detail else "Forbidden", path)
-
-
-def not_supported(path: str, value: Any, supported: list[str]) -> Cause:
-    detail = "supported values: " + ", ".join(go_quote(s) for s in supported) if supported else ""
-    return Cause("FieldValueNotSupported", _body("Unsupported value", value, detail), path)
-
-
-def duplicate(path: str, value: Any) -> Cause:
-    return Cause("FieldValueDuplicate", _body("Duplicate value", value, ""), path)
-
-
-def too_long(path: str, limit: int) -> Cause:
-    return Cause(
-        "FieldValueTooLong", f"Too long: may not be more than {limit} byte{'s' * (limit != 1)}", path
-    )
-
-
-def too_many(path: str, actual: int, limit: int) -> Cause:
-    return Cause(
-        "FieldValueTooMany", f"Too many: {actual}: must have at most {limit} item{'s' * (limit != 1)}", path
-    )
-
-
-# --- kube-openapi's SchemaValidator ------------------------------------------------------------
-
 _KIND = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object", list: "array"}
 
 
@@ -415,209 +278,3 @@ def _check_object(n: Node, v: dict[str, Any], name: str, out: _Out, old: Any) ->
     for k in n.required:
         if k not in v:
             out.add(required(_at(f"{name}.{k}"), ""))
-
-
-# --- string formats kube validates (kube-openapi strfmt, leniently like Go's parsers) -----------
-
-_UUID = {
-    v: re.compile(rf"(?i)[0-9a-f]{{8}}-?[0-9a-f]{{4}}-?{v}[0-9a-f]{{3}}-?{w}[0-9a-f]{{3}}-?[0-9a-f]{{12}}")
-    for v, w in (("[0-9a-f]", "[0-9a-f]"), ("3", "[0-9a-f]"), ("4", "[89ab]"), ("5", "[89ab]"))
-}
-_TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))")
-_HOSTNAME = re2.compile(
-    r"^([a-zA-Z0-9\p{S}\p{L}]((-?[a-zA-Z0-9\p{S}\p{L}]{0,62})?)|([a-zA-Z0-9\p{S}\p{L}](([a-zA-Z0-9-"
-    r"\p{S}\p{L}]{0,61}[a-zA-Z0-9\p{S}\p{L}])?)(\.)){1,}([a-zA-Z\p{L}]){2,63})$"
-)
-_GO_DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)")
-_SCALA_UNITS = (
-    "ns",
-    "nano",
-    "us",
-    "µs",
-    "micro",
-    "ms",
-    "milli",
-    "s",
-    "sec",
-    "m",
-    "min",
-    "h",
-    "hr",
-    "hour",
-    "d",
-    "day",
-    "w",
-    "wk",
-    "week",
-)
-_MAC = re.compile(
-    r"([0-9a-fA-F]{2}([:-]))(?:[0-9a-fA-F]{2}\2){4,18}[0-9a-fA-F]{2}|(?:[0-9a-fA-F]{4}\.){2,9}[0-9a-fA-F]{4}"
-)
-_SHORT = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_RGB_PART = r"\s*(0|[1-9]\d?|1\d\d?|2[0-4]\d|25[0-5])\s*"
-
-
-def _is_date(s: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
-        return False
-    try:
-        date.fromisoformat(s)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_datetime(s: str) -> bool:
-    parts = s.lower().split("t")
-    m = _TIME.fullmatch(parts[1]) if len(s) >= 4 and len(parts) >= 2 and _is_date(parts[0]) else None
-    return m is not None and m[1] <= "23" and m[2] <= "59" and m[3] <= "59"
-
-
-def _is_duration(s: str) -> bool:
-    if _GO_DURATION.fullmatch(s):
-        return True
-    units = (u.lower() for _, u in re.findall(r"(\d+)\s*([A-Za-zµ]+)", s))
-    return any(u in _SCALA_UNITS or u.rstrip("s") in _SCALA_UNITS for u in units)
-
-
-def _is_ip(s: str, v4: bool) -> bool:
-    try:
-        ipaddress.ip_address(re.sub(r"(?<![\d])0+(\d)", r"\1", s) if v4 else s)
-    except ValueError:
-        return False
-    return ("." in s) if v4 else (":" in s)
-
-
-def _is_cidr(s: str) -> bool:
-    try:
-        ipaddress.ip_network(s, strict=False)
-    except ValueError:
-        return False
-    return "/" in s
-
-
-def _is_base64(s: str) -> bool:
-    try:
-        base64.b64decode(s, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
-def _luhn(digits: str) -> bool:
-    total = sum(
-        d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(map(int, digits[::-1]))
-    )
-    return total % 10 == 0
-
-
-def _is_isbn(s: str, size: int) -> bool:
-    s = re.sub(r"[\s-]", "", s)
-    if size == 10 and re.fullmatch(r"[0-9]{9}[0-9X]", s):
-        return sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(s)) % 11 == 0
-    return (
-        size == 13
-        and bool(re.fullmatch(r"[0-9]{13}", s))
-        and sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(s)) % 10 == 0
-    )
-
-
-FORMATS: dict[str, Callable[[str], bool]] = {
-    "datetime": _is_datetime,
-    "date": _is_date,
-    "duration": _is_duration,
-    "byte": _is_base64,
-    "password": lambda s: True,
-    "ipv4": lambda s: _is_ip(s, True),
-    "ipv6": lambda s: _is_ip(s, False),
-    "cidr": _is_cidr,
-    "mac": lambda s: bool(_MAC.fullmatch(s)),
-    "hostname": lambda s: (
-        bool(_HOSTNAME.search(s)) and len(s) <= 255 and all(len(p) <= 63 for p in s.split("."))
-    ),
-    "email": lambda s: "@" in parseaddr(s)[1] and parseaddr(s)[1] == s.strip("<> ").split()[-1].strip("<>"),
-    "uri": lambda s: " " not in s and (s.startswith("/") or bool(urlsplit(s).scheme)),
-    "uuid": lambda s: bool(_UUID["[0-9a-f]"].fullmatch(s)),
-    "uuid3": lambda s: bool(_UUID["3"].fullmatch(s)),
-    "uuid4": lambda s: bool(_UUID["4"].fullmatch(s)),
-    "uuid5": lambda s: bool(_UUID["5"].fullmatch(s)),
-    "isbn": lambda s: _is_isbn(s, 10) or _is_isbn(s, 13),
-    "isbn10": lambda s: _is_isbn(s, 10),
-    "isbn13": lambda s: _is_isbn(s, 13),
-    "creditcard": lambda s: len(d := re.sub(r"\D", "", s)) in range(12, 20) and _luhn(d),
-    "ssn": lambda s: bool(re.fullmatch(r"\d{3}[- ]?\d{2}[- ]?\d{4}", s)),
-    "hexcolor": lambda s: bool(re.fullmatch(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})", s)),
-    "rgbcolor": lambda s: bool(re.fullmatch(rf"rgb\({_RGB_PART},{_RGB_PART},{_RGB_PART}\)", s)),
-    "bsonobjectid": lambda s: bool(re.fullmatch(r"[0-9a-fA-F]{24}", s)),
-    "k8sshortname": lambda s: len(s) <= 63 and bool(re.fullmatch(_SHORT, s)),
-    "k8slongname": lambda s: len(s) <= 253 and bool(re.fullmatch(rf"{_SHORT}(\.{_SHORT})*", s)),
-}
-
-
-# --- embedded resources: apiVersion, kind and metadata (schema/objectmeta, field paths) -----------
-
-_DNS1035 = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
-_GROUP_VERSION = re.compile(r"[^/]+(/[^/]+)?")
-
-
-def embedded_causes(n: Node, v: Any, path: str) -> list[Cause]:
-    """apiVersion, kind and metadata of x-kubernetes-embedded-resource objects (schema/objectmeta)."""
-    errs: list[Cause] = []
-    if isinstance(v, dict):
-        if n.embedded:
-            errs += _embedded(v, path)
-        if not n.embedded_below:
-            return errs
-        for k, item in v.items():
-            sub = n.properties.get(k)
-            if sub is not None:
-                errs += embedded_causes(sub, item, f"{path}.{k}" if path else k)
-            elif n.additional is not None:
-                errs += embedded_causes(n.additional, item, f"{path}[{k}]")
-    elif isinstance(v, list) and n.items is not None and (n.items.embedded or n.items.embedded_below):
-        for i, item in enumerate(v):
-            errs += embedded_causes(n.items, item, f"{path}[{i}]")
-    return errs
-
-
-def _embedded(v: dict[str, Any], path: str) -> list[Cause]:
-    errs = [required(f"{path}.{k}", "") for k in ("apiVersion", "kind") if k not in v]
-    api, kind = v.get("apiVersion"), v.get("kind")
-    if "apiVersion" in v:
-        if not isinstance(api, str):
-            errs.append(invalid(f"{path}.apiVersion", api, "must be a string"))
-        elif not api:
-            errs.append(invalid(f"{path}.apiVersion", api, "must not be empty"))
-        elif not _GROUP_VERSION.fullmatch(api):
-            errs.append(invalid(f"{path}.apiVersion", api, f"unexpected GroupVersion string: {api}"))
-    if "kind" in v:
-        if not isinstance(kind, str):
-            errs.append(invalid(f"{path}.kind", kind, "must be a string"))
-        elif not kind:
-            errs.append(invalid(f"{path}.kind", kind, "must not be empty"))
-        elif len(kind) > 63 or not _DNS1035.fullmatch(kind.lower()):
-            errs.append(
-                invalid(
-                    f"{path}.kind",
-                    kind,
-                    "may have mixed case, but should otherwise match: a DNS-1035 "
-                    "label must consist of lower case alphanumeric characters or '-', start with an "
-                    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
-                    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
-                )
-            )
-    meta = v.get("metadata")
-    if "metadata" in v and not isinstance(meta, dict):
-        errs.append(invalid(f"{path}.metadata", meta, "expected map[string]interface{}"))
-    elif isinstance(meta, dict):
-        for key in ("name", "generateName"):
-            value = meta.get(key)
-            if isinstance(value, str) and value:
-                errs += [invalid(f"{path}.metadata.{key}", value, why) for why in _segment_errors(value, key)]
-    return errs
-
-
-def _segment_errors(name: str, key: str) -> list[str]:
-    """kube's path-segment name rules for embedded objects (IsValidPathSegmentName/Prefix)."""
-    errs = [f"may not be '{name}'" for bad in (".", "..") if key == "name" and name == bad]
-    return errs + [f"may not contain '{c}'" for c in "/%" if c in name]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from kcp.apimachinery.errors import BadRequest
-from kcp.registry.tables import JSONPathError, compile_jsonpath, find_jsonpath, to_table
+from kcp.registry.jsonpath import JSONPathError, compile_jsonpath, find_jsonpath
+from kcp.registry.tables import to_table
 
 NOW = datetime(2024, 5, 10, 12, 0, 0, tzinfo=UTC)
 CREATED = "2024-05-10T11:55:00Z"  # 5m before NOW

@@ -9,7 +9,7 @@ import pytest
 
 from kcp.apimachinery.errors import Cause
 from kcp.schema import CompiledSchema, compile_schema
-from kcp.schema.validation import go_float, go_json, go_value
+from kcp.schema.fielderrors import go_float, go_json, go_value
 
 Make = Callable[..., dict[str, Any]]
 Causes = Callable[..., list[tuple[str, str, str]]]
