@@ -28,6 +28,7 @@ from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import decode_yaml
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix, resource_prefix
+from kcp.registry import ownerrefs
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
 from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
 from kcp.registry.strategy import Object, Strategy
@@ -510,13 +511,14 @@ class Store:
                     f"{opts.precondition_resource_version}, ResourceVersion in object "
                     f"meta: {meta['resourceVersion']}",
                 )
-            # propagationPolicy is validated but adds no finalizer: no owner-reference garbage
-            # collector exists yet to remove `orphan`/`foregroundDeletion`, and a stuck object is worse
+            # Orphan/Foreground add `orphan`/`foregroundDeletion`; registry/garbagecollector.py removes them
+            gc_changed = ownerrefs.apply_propagation(meta, opts.propagation_policy)
             if meta.get("finalizers") or not self._finalized(obj):
-                if meta.get("deletionTimestamp"):
+                if meta.get("deletionTimestamp") and not gc_changed:
                     return obj, False
-                meta["deletionTimestamp"] = now_rfc3339()
-                meta["deletionGracePeriodSeconds"] = 0
+                if not meta.get("deletionTimestamp"):
+                    meta["deletionTimestamp"] = now_rfc3339()
+                    meta["deletionGracePeriodSeconds"] = 0
                 self.strategy.prepare_for_delete(obj)
                 if opts.dry_run:
                     return obj, False

@@ -19,6 +19,7 @@ from kcp.controllers.universal import UniversalInitializer
 from kcp.controllers.workspace import WorkspaceLifecycle
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
+from kcp.registry.garbagecollector import GarbageCollector
 from kcp.registry.tenancy import home
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.registry.tenancy.paths import PathResolver
@@ -121,6 +122,8 @@ async def serve(config: ServerConfig) -> None:
     ]
     for controller in controllers:
         controller.start()
+    collector = GarbageCollector(storage, catalog)  # one storage watch for every cluster
+    collector.start()
     state.ready = True
     log.info(
         "kcp is ready on %s (in %.2fs); export KUBECONFIG=%s",
@@ -137,6 +140,7 @@ async def serve(config: ServerConfig) -> None:
     state.ready = False
     for controller in controllers:
         await controller.stop()
+    await collector.close()
     await loopback.close()
     await runner.cleanup()
     await resolver.close()

@@ -1,0 +1,205 @@
+"""The garbage collector over a real SQLite store and Catalog, without HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kcp.apimachinery.errors import NotFound
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
+from kcp.logicalcluster import ClusterName
+from kcp.registry.catalog import Catalog
+from kcp.registry.garbagecollector import GarbageCollector
+from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
+from kcp.registry.store import Store
+from kcp.storage.sqlite import SQLiteStorage
+
+ADMIN = UserInfo("admin", groups=(SYSTEM_MASTERS,))
+OPTS = WriteOptions(field_manager="test")
+
+
+@pytest.fixture
+async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
+    storage = SQLiteStorage(tmp_path / "kcp.db")
+    await storage.start()
+    cat = Catalog(storage)
+    for cluster in ("a", "b"):
+        await cat.store("", "v1", "namespaces").create(scope(cluster, ""), {"metadata": {"name": "ns"}}, OPTS)
+    yield cat
+    await storage.close()
+
+
+@pytest.fixture
+async def gc(catalog: Catalog) -> AsyncIterator[GarbageCollector]:
+    collector = GarbageCollector(catalog.storage, catalog, window=0.01)
+    collector.start()
+    yield collector
+    await collector.close()
+
+
+def scope(cluster: str = "a", ns: str = "ns") -> RequestScope:
+    return RequestScope(ClusterName(cluster), ns, ADMIN)
+
+
+def configmaps(catalog: Catalog) -> Store:
+    return catalog.store("", "v1", "configmaps")
+
+
+def ref(owner: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    meta = owner["metadata"]
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        **extra,
+    }
+
+
+async def make(
+    catalog: Catalog, name: str, *owners: dict[str, Any], cluster: str = "a", **meta: Any
+) -> dict[str, Any]:
+    body = {"metadata": {"name": name, "ownerReferences": list(owners), **meta}, "data": {"k": "v"}}
+    obj, _ = await configmaps(catalog).create(scope(cluster), body, OPTS)
+    return obj
+
+
+async def exists(catalog: Catalog, name: str, cluster: str = "a") -> bool:
+    try:
+        await configmaps(catalog).get(scope(cluster), name)
+    except NotFound:
+        return False
+    return True
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
+async def settled(gc: GarbageCollector) -> None:
+    """Let the collector see the last writes, then wait for it to finish its passes."""
+    await asyncio.sleep(0.05)
+
+    async def idle() -> bool:
+        return gc.idle()
+
+    await until(idle)
+
+
+async def test_background_cascade_through_a_chain(catalog: Catalog, gc: GarbageCollector) -> None:
+    owner = await make(catalog, "owner")
+    child = await make(catalog, "child", ref(owner))
+    await make(catalog, "grandchild", ref(child))
+    await make(catalog, "bystander")
+    await configmaps(catalog).delete(scope(), "owner", DeleteOptions())
+
+    async def chain_gone() -> bool:
+        return not await exists(catalog, "child") and not await exists(catalog, "grandchild")
+
+    await until(chain_gone)
+    await settled(gc)
+    assert await exists(catalog, "bystander")
+
+
+async def test_dependent_with_another_owner_only_loses_the_reference(
+    catalog: Catalog, gc: GarbageCollector
+) -> None:
+    first, second = await make(catalog, "first"), await make(catalog, "second")
+    await make(catalog, "shared", ref(first), ref(second))
+    await configmaps(catalog).delete(scope(), "first", DeleteOptions())
+
+    async def updated() -> bool:
+        refs = (await configmaps(catalog).get(scope(), "shared"))["metadata"].get("ownerReferences")
+        return [r["name"] for r in refs or []] == ["second"]
+
+    await until(updated)
+    await configmaps(catalog).delete(scope(), "second", DeleteOptions())
+
+    async def gone() -> bool:
+        return not await exists(catalog, "shared")
+
+    await until(gone)
+
+
+async def test_orphan_keeps_dependents_and_releases_the_owner(catalog: Catalog, gc: GarbageCollector) -> None:
+    owner = await make(catalog, "owner")
+    await make(catalog, "child", ref(owner))
+    marked, now = await configmaps(catalog).delete(
+        scope(), "owner", DeleteOptions(propagation_policy="Orphan")
+    )
+    assert not now and marked["metadata"]["finalizers"] == ["orphan"]
+
+    async def owner_gone() -> bool:
+        return not await exists(catalog, "owner")
+
+    await until(owner_gone)
+    await settled(gc)
+    child = await configmaps(catalog).get(scope(), "child")
+    assert "ownerReferences" not in child["metadata"]
+
+
+async def test_foreground_waits_for_blocking_dependents(catalog: Catalog, gc: GarbageCollector) -> None:
+    owner = await make(catalog, "owner")
+    await make(catalog, "held", ref(owner, blockOwnerDeletion=True), finalizers=["test/hold"])
+    await make(catalog, "free", ref(owner))
+    await configmaps(catalog).delete(scope(), "owner", DeleteOptions(propagation_policy="Foreground"))
+
+    async def held_marked() -> bool:
+        held = await configmaps(catalog).get(scope(), "held")
+        return not await exists(catalog, "free") and bool(held["metadata"].get("deletionTimestamp"))
+
+    await until(held_marked)
+    await asyncio.sleep(0.3)  # several passes: the owner must still wait for `held`
+    assert await exists(catalog, "owner")
+    held = await configmaps(catalog).get(scope(), "held")
+    held["metadata"]["finalizers"] = [f for f in held["metadata"]["finalizers"] if f != "test/hold"]
+    await configmaps(catalog).update(scope(), "held", held, OPTS)
+
+    async def all_gone() -> bool:
+        return not await exists(catalog, "owner") and not await exists(catalog, "held")
+
+    await until(all_gone)
+
+
+async def test_cluster_scoped_owner_and_cluster_isolation(catalog: Catalog, gc: GarbageCollector) -> None:
+    roles = catalog.store("rbac.authorization.k8s.io", "v1", "clusterroles")
+    role = {"metadata": {"name": "owner"}, "rules": []}
+    owner_a, _ = await roles.create(scope("a", ""), dict(role), OPTS)
+    owner_b, _ = await roles.create(scope("b", ""), dict(role), OPTS)
+    await make(catalog, "child", ref(owner_a))
+    # the same uid referenced in another cluster is another object's business
+    await make(catalog, "child", ref(owner_a), cluster="b")
+    await make(catalog, "child-b", ref(owner_b), cluster="b")
+    await roles.delete(scope("a", ""), "owner", DeleteOptions())
+
+    async def gone() -> bool:
+        return not await exists(catalog, "child")
+
+    await until(gone)
+    await settled(gc)
+    assert await exists(catalog, "child", cluster="b") and await exists(catalog, "child-b", cluster="b")
+
+
+async def test_owners_waiting_before_start_are_handled(catalog: Catalog) -> None:
+    owner = await make(catalog, "owner")
+    await make(catalog, "child", ref(owner))
+    await configmaps(catalog).delete(scope(), "owner", DeleteOptions(propagation_policy="Orphan"))
+    collector = GarbageCollector(catalog.storage, catalog, window=0.01)
+    collector.start()
+    try:
+
+        async def owner_gone() -> bool:
+            return not await exists(catalog, "owner")
+
+        await until(owner_gone)
+        assert await exists(catalog, "child")
+    finally:
+        await collector.close()
