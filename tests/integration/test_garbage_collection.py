@@ -236,3 +236,27 @@ def test_workspaces_are_isolated(kcp_server: Server, workspaces: Callable[[], st
     time.sleep(0.3)  # a leak would show within a pass or two
     child = b.get("child")
     assert child is not None and child["metadata"]["ownerReferences"][0]["uid"] == owner["metadata"]["uid"]
+
+
+def test_deprecated_orphan_dependents_flag(kcp_server: Server, ws: str) -> None:
+    o = Objects(kcp_server, ws)
+    kept_owner, dropped_owner = o.cm("kept-owner"), o.cm("dropped-owner")
+    o.cm("kept", ref(kept_owner))
+    o.cm("dropped", ref(dropped_owner))
+    both = {
+        "kind": "DeleteOptions",
+        "apiVersion": "v1",
+        "orphanDependents": True,
+        "propagationPolicy": "Orphan",
+    }
+    code, status, _ = kcp_server.request("DELETE", f"{o.cms}/kept-owner", both)
+    assert code == 422 and status["details"]["causes"][0]["field"] == "propagationPolicy"
+    for name, orphan in (("kept-owner", True), ("dropped-owner", False)):
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "orphanDependents": orphan}
+        code, _, _ = kcp_server.request("DELETE", f"{o.cms}/{name}", body)
+        assert code in (200, 202)
+    until(
+        o.gone("kept-owner", "dropped-owner", "dropped"), what="owners gone, Background dependent collected"
+    )
+    kept = o.get("kept")
+    assert kept is not None and not kept["metadata"].get("ownerReferences")

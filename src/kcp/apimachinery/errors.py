@@ -92,15 +92,6 @@ class Unauthorized(StatusError):
 class Forbidden(StatusError):
     code, reason = 403, "Forbidden"
 
-    @classmethod
-    def for_request(cls, user: str, verb: str, resource: str, group: str, name: str, why: str) -> Self:
-        """kube's wording: `User "x" cannot get resource "configmaps" in API group "" ...`."""
-        target = f' resource "{resource}" in API group "{group}"' if resource else " path"
-        msg = f'User "{user}" cannot {verb}{target}'
-        if why:
-            msg += f": {why}"
-        return cls(msg, name=name, group=group, kind=resource)
-
 
 class NotFound(StatusError):
     code, reason = 404, "NotFound"

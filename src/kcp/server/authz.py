@@ -17,7 +17,7 @@ from aiohttp import web
 from kcp.apimachinery.errors import Forbidden
 from kcp.apimachinery.user import UserInfo
 from kcp.auth import bootstrap_policy, impersonation
-from kcp.auth.attributes import Attributes, Decision
+from kcp.auth.attributes import WORKSPACE_ACCESS_NOT_PERMITTED, Attributes, Decision, forbidden
 from kcp.auth.rbac import RBACSnapshot, check_binding_escalation, check_role_escalation
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_prefix
 from kcp.registry.options import RequestScope
@@ -103,25 +103,15 @@ class Authorizer:
         return decision is Decision.ALLOW, reason
 
     async def authorize(self, user: UserInfo, info: RequestInfo, cluster: str) -> None:
+        attrs = attributes(user, info, cluster)
         if not user.is_master and cluster != "*":
             # kcp's workspace content authorizer: nothing in a workspace without `access` on `/` there
             entry = Attributes(user=user, verb="access", path="/", resource_request=False, cluster=cluster)
             if not (await self.allowed(entry))[0]:
-                raise Forbidden(
-                    f'User "{user.name}" cannot access workspace "{info.cluster}": access denied',
-                    name=info.cluster,
-                    group="tenancy.kcp.io",
-                    kind="workspaces",
-                )
-        attrs = attributes(user, info, cluster)
+                raise forbidden(attrs, WORKSPACE_ACCESS_NOT_PERMITTED)
         ok, reason = await self.allowed(attrs)
         if not ok:
-            if info.is_resource_request:
-                res = info.resource + (f"/{info.subresource}" if info.subresource else "")
-                raise Forbidden.for_request(
-                    user.name, info.verb, res, info.group, info.name, reason or "RBAC: access denied"
-                )
-            raise Forbidden(f'forbidden: User "{user.name}" cannot {info.verb} path "{info.path}"')
+            raise forbidden(attrs, reason)
 
     async def impersonate(self, request: web.Request, user: UserInfo, info: RequestInfo) -> UserInfo:
         """Impersonation headers become the request's user once RBAC allows each `impersonate`."""

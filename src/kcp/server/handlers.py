@@ -14,6 +14,8 @@ from aiohttp import web
 
 from kcp.apimachinery.errors import (
     BadRequest,
+    Cause,
+    Invalid,
     MethodNotAllowed,
     NotFound,
     StatusError,
@@ -140,8 +142,23 @@ def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
             f'propagationPolicy: Unsupported value: "{policy}": supported values: '
             '"Foreground", "Background", "Orphan"'
         )
-    if opts.get("orphanDependents") is True and not policy:
-        policy = "Orphan"
+    orphan = opts.get("orphanDependents")
+    if isinstance(orphan, bool):  # the deprecated spelling of Orphan / Background
+        if policy:
+            raise Invalid.object(
+                "DeleteOptions",
+                "meta.k8s.io",
+                "",
+                [
+                    Cause(
+                        "FieldValueInvalid",
+                        f'Invalid value: "{policy}": '
+                        "orphanDependents and deletionPropagation cannot be both set",
+                        "propagationPolicy",
+                    )
+                ],
+            )
+        policy = "Orphan" if orphan else "Background"
     pre = opts.get("preconditions") or {}
     dry = _dry_run(query) or (opts.get("dryRun") == ["All"])
     try:

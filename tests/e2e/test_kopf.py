@@ -1,0 +1,173 @@
+"""kopf, the Python operator framework, runs unmodified against a workspace URL.
+
+The operator is a separate `kopf run` process whose kubeconfig points at `/clusters/root:<ws>`:
+it watches a CRD served only in that workspace, patches status, adopts a child ConfigMap (the
+garbage collector removes it with its owner) and drives its finalizer through deletion.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.server import Server
+
+pytest.importorskip("kopf")
+
+OPERATOR = """
+import kopf
+import kubernetes
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, **_):
+    settings.watching.server_timeout = 10
+    kubernetes.config.load_kube_config()
+
+
+@kopf.on.create("example.com", "v1", "widgets")
+def made(spec, name, namespace, **_):
+    child = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{name}-child"},
+             "data": {"size": str(spec.get("size"))}}
+    kopf.adopt(child)
+    kubernetes.client.CoreV1Api().create_namespaced_config_map(namespace, child)
+    return {"child": child["metadata"]["name"]}
+
+
+@kopf.on.update("example.com", "v1", "widgets")
+def resized(old, new, **_):
+    return {"from": old["spec"]["size"], "to": new["spec"]["size"]}
+
+
+@kopf.on.delete("example.com", "v1", "widgets")
+def gone(name, **_):
+    pass
+"""
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.example.com"},
+    "spec": {
+        "group": "example.com",
+        "names": {"kind": "Widget", "plural": "widgets", "singular": "widget"},
+        "scope": "Namespaced",
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {
+                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                },
+            }
+        ],
+    },
+}
+
+
+def wait_for(what: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def workspace(kcp_server: Server) -> Iterator[str]:
+    name = f"kopf-{uuid.uuid4().hex[:8]}"
+    body = {"apiVersion": "tenancy.kcp.io/v1alpha1", "kind": "Workspace", "metadata": {"name": name}}
+    base = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspaces"
+    code, made, _ = kcp_server.request("POST", base, body)
+    assert code == 201, made
+
+    def ready() -> bool:
+        code, ws, _ = kcp_server.request("GET", f"{base}/{name}")
+        return code == 200 and ws.get("status", {}).get("phase") == "Ready"
+
+    wait_for(ready)
+    yield f"root:{name}"
+    kcp_server.request("DELETE", f"{base}/{name}")
+
+
+def test_kopf_operator_in_a_workspace(kcp_server: Server, workspace: str, tmp_path: Path) -> None:
+    ws = f"/clusters/{workspace}"
+    code, body, _ = kcp_server.request(
+        "POST", f"{ws}/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD
+    )
+    assert code == 201, body
+    wait_for(lambda: kcp_server.request("GET", f"{ws}/apis/example.com/v1/widgets")[0] == 200)
+    code, body, _ = kcp_server.request(
+        "POST",
+        f"{ws}/api/v1/namespaces",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}},
+    )
+    assert code == 201, body
+
+    config = yaml.safe_load(kcp_server.kubeconfig.read_text())
+    for cluster in config["clusters"]:
+        cluster["cluster"]["server"] = kcp_server.base_url + ws
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+    (tmp_path / "operator.py").write_text(OPERATOR)
+    kopf = shutil.which("kopf", path=str(Path(sys.executable).parent)) or "kopf"
+    log = (tmp_path / "kopf.log").open("wb")
+    operator = subprocess.Popen(
+        [kopf, "run", "--standalone", "--all-namespaces", str(tmp_path / "operator.py")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={"KUBECONFIG": str(kubeconfig), "PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)},
+    )
+    widgets = f"{ws}/apis/example.com/v1/namespaces/demo/widgets"
+    try:
+        widget = {
+            "apiVersion": "example.com/v1",
+            "kind": "Widget",
+            "metadata": {"name": "w1"},
+            "spec": {"size": 3},
+        }
+        code, body, _ = kcp_server.request("POST", widgets, widget)
+        assert code == 201, body
+
+        def status() -> dict[str, Any]:
+            code, obj, _ = kcp_server.request("GET", f"{widgets}/w1")
+            return obj.get("status") or {} if code == 200 else {}
+
+        assert wait_for(lambda: status().get("made")) == {"child": "w1-child"}
+        code, child, _ = kcp_server.request("GET", f"{ws}/api/v1/namespaces/demo/configmaps/w1-child")
+        assert code == 200 and child["metadata"]["ownerReferences"][0]["name"] == "w1"
+
+        code, body, _ = kcp_server.request(
+            "PATCH", f"{widgets}/w1", {"spec": {"size": 4}}, content_type="application/merge-patch+json"
+        )
+        assert code == 200, body
+        assert wait_for(lambda: status().get("resized")) == {"from": 3, "to": 4}
+
+        code, body, _ = kcp_server.request("DELETE", f"{widgets}/w1")
+        assert code in (200, 202), body
+        wait_for(lambda: kcp_server.request("GET", f"{widgets}/w1")[0] == 404)
+        wait_for(
+            lambda: kcp_server.request("GET", f"{ws}/api/v1/namespaces/demo/configmaps/w1-child")[0] == 404
+        )
+        assert operator.poll() is None, (tmp_path / "kopf.log").read_text()
+    finally:
+        operator.terminate()
+        try:
+            operator.wait(15)
+        except subprocess.TimeoutExpired:
+            operator.kill()
+            operator.wait()
+        log.close()
