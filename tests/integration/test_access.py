@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ssl
 import tempfile
+import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,3 +159,39 @@ def test_wildcard_is_list_and_watch_only(server: Server) -> None:
     assert code == 405
     code, _, _ = server.request("GET", "/clusters/*/api/v1/namespaces", token=user_token(server))
     assert code == 403
+
+
+def impersonated(server: Server, path: str, user: str) -> tuple[int, Any]:
+    req = urllib.request.Request(server.base_url + path)
+    req.add_header("Authorization", f"Bearer {server.token}")
+    req.add_header("Impersonate-User", user)
+    try:
+        with urllib.request.urlopen(req, context=server.ssl_context(), timeout=30) as resp:
+            return resp.status, orjson.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, orjson.loads(e.read())
+
+
+def test_unknown_paths_reveal_nothing_to_outsiders(server: Server) -> None:
+    """Below a workspace one may not enter, a missing child and an existing one answer alike (403);
+    whoever may enter the parent learns that the child does not exist (404)."""
+    name = f"private-{uuid.uuid4().hex[:6]}"
+    ws = {"apiVersion": "tenancy.kcp.io/v1alpha1", "kind": "Workspace", "metadata": {"name": name}}
+    assert server.request("POST", f"{ROOT}/apis/tenancy.kcp.io/v1alpha1/workspaces", ws)[0] == 201
+    deadline = time.monotonic() + 15
+    while server.request("GET", f"/clusters/root:{name}/api")[0] != 200:
+        assert time.monotonic() < deadline, "workspace never became usable"
+        time.sleep(0.05)
+    outsider = f"outsider-{uuid.uuid4().hex[:6]}"
+    answers = {}
+    for child in (name, f"{name}:missing"):
+        code, body = impersonated(server, f"/clusters/root:{child}/api/v1/namespaces", outsider)
+        assert code == 403, body
+        answers[child] = body["message"]
+    expected = (
+        f'namespaces is forbidden: User "{outsider}" cannot list resource "namespaces" in API group "" '
+        "at the cluster scope: workspace access not permitted"
+    )
+    assert set(answers.values()) == {expected}
+    code, body, _ = server.request("GET", f"/clusters/root:{name}:missing/api/v1/namespaces")
+    assert code == 404 and body["details"]["kind"] == "workspaces", body

@@ -34,7 +34,7 @@ from kcp.registry.tenancy.kinds import LOGICALCLUSTERS
 from kcp.server import discovery, handlers, metrics
 from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
-from kcp.server.clusters import ClusterResolver
+from kcp.server.clusters import ClusterResolver, UnknownPath
 from kcp.server.endpoints import Endpoints
 from kcp.server.handlers import json_response
 from kcp.server.home import HomeWorkspaces, serve_home, wants_home
@@ -161,7 +161,11 @@ async def _authorized(
     if info.virtual == "initializingworkspaces":
         assert state.initializing is not None  # set by build_app
         return await state.initializing.serve(request, info, user)
-    cluster = await state.resolver.resolve(info.cluster, user)
+    try:
+        cluster = await state.resolver.resolve(info.cluster, user)
+    except UnknownPath as unknown:
+        await state.authorizer.check_may_know(unknown, user, info)
+        raise
     if state.home is not None and wants_home(info):
         return await serve_home(state.home, state.catalog, request, user)
     user = localize(user, str(cluster))

@@ -21,6 +21,8 @@ from kcp.auth.attributes import WORKSPACE_ACCESS_NOT_PERMITTED, Attributes, Deci
 from kcp.auth.rbac import RBACSnapshot, check_binding_escalation, check_role_escalation
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_prefix
 from kcp.registry.options import RequestScope
+from kcp.server.authn import localize
+from kcp.server.clusters import UnknownPath
 from kcp.server.requestinfo import RequestInfo
 from kcp.storage import Storage
 
@@ -112,6 +114,17 @@ class Authorizer:
         ok, reason = await self.allowed(attrs)
         if not ok:
             raise forbidden(attrs, reason)
+
+    async def check_may_know(self, unknown: UnknownPath, user: UserInfo, info: RequestInfo) -> None:
+        """Whether a path exists is for those who may enter its parent; others get kcp's 403."""
+        if user.is_master:
+            return
+        parent = unknown.parent
+        entry = Attributes(
+            user=localize(user, parent), verb="access", path="/", resource_request=False, cluster=parent
+        )
+        if not (await self.allowed(entry))[0]:
+            raise forbidden(attributes(user, info, info.cluster), WORKSPACE_ACCESS_NOT_PERMITTED)
 
     async def impersonate(self, request: web.Request, user: UserInfo, info: RequestInfo) -> UserInfo:
         """Impersonation headers become the request's user once RBAC allows each `impersonate`."""

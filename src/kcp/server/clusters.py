@@ -11,9 +11,9 @@ import contextlib
 
 from kcp.apimachinery.errors import Forbidden, NotFound
 from kcp.apimachinery.user import UserInfo
-from kcp.logicalcluster import WILDCARD, ClusterName, cluster_of_key, is_cluster_name, resource_prefix
+from kcp.logicalcluster import ROOT, WILDCARD, ClusterName, cluster_of_key, is_cluster_name, resource_prefix
 from kcp.registry.tenancy.kinds import LOGICALCLUSTERS, WORKSPACES
-from kcp.registry.tenancy.paths import PathResolver
+from kcp.registry.tenancy.paths import PathResolver, resolves_through
 
 
 class ClusterResolver:
@@ -44,7 +44,9 @@ class ClusterResolver:
                     for event in batch:
                         if resource == LOGICALCLUSTERS.resource and event.type == "DELETE":
                             self.paths.forget_cluster(cluster_of_key(event.key))
-                        elif resource == WORKSPACES.resource and not event.created:
+                        elif resource == WORKSPACES.resource and (
+                            event.type == "DELETE" or not (event.created or resolves_through(event.value))
+                        ):
                             self.paths.forget()
             finally:
                 watch.close()
@@ -59,17 +61,38 @@ class ClusterResolver:
         if cluster is None and user.is_master and is_cluster_name(path):
             return ClusterName(path)  # the system creates a logical cluster by writing into it
         if cluster is None:
+            parent = await self._deepest_ancestor(path)
             if ":" in path and not path.startswith("system:"):
-                raise NotFound(
+                raise UnknownPath(
                     f'workspaces.tenancy.kcp.io "{path}" not found',
+                    parent,
                     name=path,
                     group="tenancy.kcp.io",
                     kind="workspaces",
                 )
-            raise NotFound(
+            raise UnknownPath(
                 f'logicalclusters.core.kcp.io "{path}" not found',
+                parent,
                 name=path,
                 group="core.kcp.io",
                 kind="logicalclusters",
             )
         return cluster
+
+    async def _deepest_ancestor(self, path: str) -> ClusterName:
+        """The cluster of the longest existing prefix of `path`; `root` for names outside any tree."""
+        segments = path.split(":")
+        for end in range(len(segments) - 1, 0, -1):
+            found = await self.paths.resolve(":".join(segments[:end]))
+            if found is not None:
+                return found
+        return ROOT
+
+
+class UnknownPath(NotFound):
+    """A path that resolves to no cluster. Only a caller who may enter `parent` may learn that (404);
+    anyone else is told what kcp's front-proxy says of any path it cannot serve them (403)."""
+
+    def __init__(self, message: str, parent: ClusterName, *, name: str, group: str, kind: str) -> None:
+        super().__init__(message, name=name, group=group, kind=kind)
+        self.parent = parent

@@ -53,6 +53,19 @@ def workspace_key(cluster: ClusterName, name: str) -> str:
     return object_key(WORKSPACES.group, WORKSPACES.resource, cluster, "", name)
 
 
+def resolves_through(value: bytes) -> bool:
+    """Whether a stored Workspace leads on to its cluster (what `resolve` requires of each segment).
+
+    Cached paths only ever hold answers that resolved, and `spec.cluster` never changes once set,
+    so an update can only make a cached answer stale by making this False (or by a delete).
+    """
+    ws = orjson.loads(value)
+    return bool((ws.get("spec") or {}).get("cluster")) and (ws.get("status") or {}).get("phase") not in (
+        None,
+        "Scheduling",
+    )
+
+
 class PathResolver:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
