@@ -228,6 +228,9 @@ _Sink = tuple[set[Path], set[Path], set[Path]]
 
 def _compare(lhs: Any, rhs: Any, schema: Schema | None, path: Path, sink: _Sink) -> None:
     added, modified, removed = sink
+    if lhs is ABSENT and rhs is not ABSENT:
+        _added(rhs, schema, path, added)  # every create, and each new subtree of an update
+        return
     kind = pair_shape(schema, lhs, rhs)
     if kind is Shape.LEAF or (is_empty(lhs) and is_empty(rhs)):
         if lhs is ABSENT:
@@ -251,6 +254,26 @@ def _compare(lhs: Any, rhs: Any, schema: Schema | None, path: Path, sink: _Sink)
         added.add(path)
     elif rhs is ABSENT:
         removed.add(path)
+
+
+def _added(rhs: Any, schema: Schema | None, path: Path, added: set[Path]) -> None:
+    """`_compare(ABSENT, rhs)` without pairing each node with nothing: same paths, less work."""
+    kind = shape(schema, rhs) if rhs is not None else Shape.LEAF
+    if kind is Shape.LEAF or rhs == {} or rhs == []:
+        added.add(path)
+        return
+    if kind is Shape.MAP:
+        for name, value in rhs.items():
+            _added(value, child(schema, name)[0], (*path, PathElement.of_field(name)), added)
+    else:
+        assert schema is not None
+        item_schema = items(schema)
+        for pe, values in _groups(rhs, schema, kind, path).items():
+            if len(values) == 1:
+                _added(values[0], item_schema, (*path, pe), added)
+            else:
+                added.add((*path, pe))  # duplicates: one opaque item
+    added.add(path)
 
 
 def _groups(value: Any, schema: Schema, kind: Shape, path: Path) -> dict[PathElement, list[Any]]:

@@ -86,6 +86,10 @@ class Client:
         self._session = aiohttp.ClientSession(
             headers=headers, connector=aiohttp.TCPConnector(ssl=ctx if ctx else True, limit=64)
         )
+        # aiohttp resends a PUT or DELETE once when a kept-alive connection drops before the answer;
+        # the first may have been applied, so a resend would report a 409 or 404 for a write that
+        # succeeded. An ambiguous failure reaches the caller instead, who re-reads (reliability ST11).
+        self._session._retry_connection = False
 
     @classmethod
     def from_kubeconfig(cls, path: str | Path, context: str = "base", **kw: Any) -> Client:
@@ -164,7 +168,8 @@ class ClusterClient:
         result: dict[str, Any] = await self.client.request("GET", self._url(gvr, namespace), params=params)
         return result
 
-    async def create(self, gvr: GVR, obj: dict[str, Any], namespace: str = "") -> dict[str, Any]:
+    async def create(self, gvr: GVR, obj: dict[str, Any] | bytes, namespace: str = "") -> dict[str, Any]:
+        """`obj` may come JSON-encoded already (a body sent many times is encoded once)."""
         result: dict[str, Any] = await self.client.request("POST", self._url(gvr, namespace), body=obj)
         return result
 
