@@ -184,12 +184,13 @@ def authorize(attrs: Attributes) -> tuple[Decision, str]:
         attrs.subresource,
         attrs.name if _NAMED_RULES else "",
         attrs.resource_request,
-        attrs.path,
+        "" if attrs.resource_request else attrs.path,  # RBAC reads the path of non-resource requests only
     )
 
 
-# The global policy never changes, so its answers are remembered; no global rule names objects,
-# so the object name is left out of the key and one entry serves every object of a kind.
+# The global policy never changes, so its answers are remembered. No global rule names objects and
+# resource requests are judged without their URL path, so neither is in the key: one entry serves
+# every object of a kind.
 _NAMED_RULES = any(
     rule.get("resourceNames") for role in GLOBAL_CLUSTER_ROLES for rule in role.get("rules") or ()
 )
