@@ -10,7 +10,7 @@ auto-increment race cannot happen), and nothing is acknowledged or visible befor
 Tables: `kv` maps each live key to its current revision, `log` holds every version (values live
 only there, written once), `meta` holds the revision counter (never max(rev): compaction deletes
 rows), the compacted revision and how far compaction has scanned. Reads run on a small pool of
-threads with read-only connections (`readers.py`); a list reads its page and the revision in one snapshot.
+threads with read-only connections (`readers.py`) running `sqlitereads.py`.
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kcp.storage import failpoints, metrics
+from kcp.storage import failpoints, metrics, sqlitereads
 from kcp.storage.interface import (
-    Compacted,
     Entry,
     Event,
     FutureRevision,
@@ -68,25 +67,9 @@ COMMIT;
 _META = "SELECT name, value FROM meta"
 _SET_META = "UPDATE meta SET value = ? WHERE name = ?"
 _REVISION = "SELECT value FROM meta WHERE name = 'revision'"
-_SNAPSHOT = """SELECT (SELECT value FROM meta WHERE name = 'revision'),
-(SELECT value FROM meta WHERE name = 'compacted')"""
-_CURRENT = (
-    "SELECT kv.mod_rev, kv.create_rev, log.value FROM kv JOIN log ON log.rev = kv.mod_rev WHERE kv.key = ?"
-)
 _INSERT_LOG = "INSERT INTO log(rev, key, value, create_rev, prev_rev, deleted) VALUES (?, ?, ?, ?, ?, ?)"
 _PUT_KV = "INSERT OR REPLACE INTO kv(key, mod_rev, create_rev) VALUES (?, ?, ?)"
 _DELETE_KV = "DELETE FROM kv WHERE key = ?"
-# Key ranges are `key >= low AND key < end` (one bound each, so the index range is exact), never LIKE.
-_LIST = """SELECT kv.key, log.value, kv.mod_rev, kv.create_rev FROM kv JOIN log ON log.rev = kv.mod_rev
-WHERE kv.key >= ? AND kv.key < ? ORDER BY kv.key LIMIT ?"""
-_COUNT = "SELECT count(*) FROM kv WHERE key >= ? AND key < ?"
-_LATEST_AT = """(SELECT max(rev) AS rev FROM log WHERE key >= ? AND key < ? AND rev <= ?
-GROUP BY key) AS latest JOIN log AS l ON l.rev = latest.rev WHERE l.deleted = 0"""
-_LIST_AT = f"SELECT l.key, l.value, l.rev, l.create_rev FROM {_LATEST_AT} ORDER BY l.key LIMIT ?"
-_COUNT_AT = f"SELECT count(*) FROM {_LATEST_AT}"
-_REPLAY = """SELECT l.rev, l.key, l.value, l.create_rev, l.deleted, p.value
-FROM log AS l LEFT JOIN log AS p ON p.rev = l.prev_rev
-WHERE l.rev > ? AND l.rev <= ? AND l.key >= ? AND l.key < ? ORDER BY l.rev LIMIT ?"""
 _SCAN = "SELECT rev, prev_rev, deleted FROM log WHERE rev > ? AND rev <= ? ORDER BY rev LIMIT ?"
 _DELETE_LOG = "DELETE FROM log WHERE rev = ?"
 
@@ -176,16 +159,18 @@ class SQLiteStorage:
             await asyncio.to_thread(self._readers.close)
 
     async def get(self, key: str) -> Entry | None:
-        return await self._read(functools.partial(_get, key))
+        return await self._read(functools.partial(sqlitereads.get, key))
 
     async def list(
         self, prefix: str, *, revision: int | None = None, start_after: str = "", limit: int = 0
     ) -> Page:
-        return await self._read(functools.partial(_list, prefix, revision, start_after, limit))
+        return await self._read(
+            functools.partial(sqlitereads.list_page, prefix, revision, start_after, limit)
+        )
 
     async def count(self, prefix: str) -> int:
-        bounds = (prefix, _prefix_end(prefix))
-        return await self._read(lambda conn: int(conn.execute(_COUNT, bounds).fetchone()[0]))
+        bounds = (prefix, sqlitereads.prefix_end(prefix))
+        return await self._read(lambda conn: int(conn.execute(sqlitereads.COUNT, bounds).fetchone()[0]))
 
     async def create(self, key: str, value: bytes) -> Entry:
         return await self._submit(_CREATE, key, value, None)
@@ -253,7 +238,7 @@ class SQLiteStorage:
         return await self._readers.submit(fn)
 
     async def _replay(self, prefix: str, after: int, until: int) -> _Replayed:
-        return await self._read(functools.partial(_replay, prefix, after, until, self._watch_page))
+        return await self._read(functools.partial(sqlitereads.replay, prefix, after, until, self._watch_page))
 
     def _deliver(self, events: _Events, outcomes: _Outcomes) -> None:
         """Runs on the loop after COMMIT: watchers first, so an acked revision is always watchable."""
@@ -411,7 +396,7 @@ def _apply(
         if key in seen:
             current = seen[key]
         else:
-            current = seen[key] = conn.execute(_CURRENT, (key,)).fetchone()
+            current = seen[key] = conn.execute(sqlitereads.CURRENT, (key,)).fetchone()
         error: StorageError
         if kind == _CREATE:
             if current is None:
@@ -457,85 +442,6 @@ def _settle(future: asyncio.Future[T], result: T, error: BaseException | None) -
         future.set_result(result)
     else:
         future.set_exception(error)
-
-
-def _prefix_end(prefix: str) -> str | bytes:
-    """The smallest string above every key starting with `prefix` (prefix with its last char + 1).
-
-    For "" (or all-max characters) there is no such string; an empty BLOB stands in, because SQLite
-    orders every TEXT value before every BLOB.
-    """
-    for i in range(len(prefix) - 1, -1, -1):
-        code = ord(prefix[i])
-        if code < 0x10FFFF:
-            code = 0xE000 if 0xD800 <= code + 1 <= 0xDFFF else code + 1  # skip unencodable surrogates
-            return prefix[:i] + chr(code)
-    return b""
-
-
-def _after(key: str) -> str:
-    """The least string above `key`, so `> key` can share the index range with the prefix bound."""
-    return key + "\x00"
-
-
-@contextlib.contextmanager
-def _snapshot(conn: sqlite3.Connection) -> Iterator[tuple[int, int]]:
-    """One read transaction; yields (current revision, compacted revision) as of its snapshot."""
-    conn.execute("BEGIN")
-    try:
-        current, compacted = conn.execute(_SNAPSHOT).fetchone()
-        yield current, compacted
-    finally:
-        conn.execute("COMMIT")
-
-
-def _get(key: str, conn: sqlite3.Connection) -> Entry | None:
-    row = conn.execute(_CURRENT, (key,)).fetchone()
-    return None if row is None else Entry(key, row[2], row[0], row[1])
-
-
-def _list(prefix: str, revision: int | None, start_after: str, limit: int, conn: sqlite3.Connection) -> Page:
-    end = _prefix_end(prefix)
-    low = _after(start_after) if start_after >= prefix else prefix
-    with _snapshot(conn) as (current, compacted):
-        if revision is not None and revision > current:
-            raise FutureRevision(revision, current)
-        if revision is not None and revision < compacted:
-            raise Compacted(revision, compacted)
-        at = current if revision is None else revision
-        extra: tuple[int, ...]
-        if at == current:
-            page_sql, count_sql, extra = _LIST, _COUNT, ()
-        else:
-            page_sql, count_sql, extra = _LIST_AT, _COUNT_AT, (at,)
-        rows = conn.execute(page_sql, (low, end, *extra, limit + 1 if limit else -1)).fetchall()
-        entries = [Entry(key, value, mod_rev, create_rev) for key, value, mod_rev, create_rev in rows]
-        if not limit or len(entries) <= limit:
-            return Page(entries, at, more=False)
-        del entries[limit:]
-        remaining = conn.execute(count_sql, (_after(entries[-1].key), end, *extra)).fetchone()[0]
-    return Page(entries, at, more=True, remaining=remaining)
-
-
-def _replay(
-    prefix: str, after: int, until: int, limit: int, conn: sqlite3.Connection
-) -> tuple[list[Event], int]:
-    """Events in (after, until] under `prefix`, at most `limit`, with the revision scanned up to."""
-    with _snapshot(conn) as (current, compacted):
-        if after < compacted:
-            raise Compacted(after, compacted)
-        if after > current:
-            raise FutureRevision(after, current)
-        if after >= until:
-            return [], until
-        rows = conn.execute(_REPLAY, (after, until, prefix, _prefix_end(prefix), limit)).fetchall()
-    events = [
-        Event("DELETE", key, prev or b"", rev, create_rev, prev)
-        if deleted
-        else Event("PUT", key, value, rev, create_rev, prev)
-        for rev, key, value, create_rev, deleted, prev in rows
-    ]
-    return events, events[-1].revision if len(events) == limit else until
 
 
 def _record_compacted(revision: int, conn: sqlite3.Connection) -> None:

@@ -17,7 +17,8 @@ from prometheus_client import REGISTRY
 
 from kcp.storage import sqlite as sqlite_backend
 from kcp.storage.interface import Compacted, Entry, KeyExists, KeyNotFound, RevisionConflict, StorageError
-from kcp.storage.sqlite import SQLiteStorage, _prefix_end
+from kcp.storage.sqlite import SQLiteStorage
+from kcp.storage.sqlitereads import prefix_end
 
 ROOT = "/registry/core/configmaps/root/"
 OpenStore = Callable[..., SQLiteStorage]
@@ -301,11 +302,11 @@ async def test_unknown_schema_version_is_refused(tmp_path: Path) -> None:
 
 
 def test_prefix_end_is_the_least_string_above_the_prefix() -> None:
-    assert _prefix_end("/registry/core/") == "/registry/core0"
-    assert _prefix_end("a\U0010ffff") == "b"
-    assert _prefix_end("\ud7ff") == "\ue000"
-    assert _prefix_end("") == b""
-    assert _prefix_end("\U0010ffff") == b""
+    assert prefix_end("/registry/core/") == "/registry/core0"
+    assert prefix_end("a\U0010ffff") == "b"
+    assert prefix_end("\ud7ff") == "\ue000"
+    assert prefix_end("") == b""
+    assert prefix_end("\U0010ffff") == b""
 
 
 CHILD = """
