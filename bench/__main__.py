@@ -1,7 +1,8 @@
-"""`python -m bench`: SQLite, HTTP ceiling, ConfigMap CRUD and watch figures, checked against targets.
+"""`python -m bench`: SQLite, HTTP ceiling, ConfigMap CRUD, watch and workspace figures, against targets.
 
-Starts its own server (by process handle) in a temp dir, drives it over loopback from separate
-load-generator processes, prints every figure, and exits 1 if a target fails.
+Starts its own servers (by process handle) in a temp dir, drives them over loopback from separate
+load-generator processes, prints every figure, and exits 1 if a target fails. The workspace figures
+come from a second, fresh server so that the other phases' load does not weigh on its memory.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from tests.support.server import Server, start, stop
 
-from bench import api_rates, sqlite_rate, watch_latency
+from bench import api_rates, sqlite_rate, watch_latency, workspaces
 from bench.stats import Rate
 
 NAMESPACE, LIST_NAMESPACE, WATCH_NAMESPACE = "bench", "bench-list", "bench-watch"
@@ -27,6 +28,10 @@ TARGET_CREATE_VS_NOOP = 0.5
 TARGET_CREATE_VS_SQLITE = 1.0
 TARGET_GET_P99_MS = 5.0
 OTHER_CPU_WARN = 0.25  # cores used by other processes during a phase before its figures are suspect
+WORKSPACES, WORKSPACE_CLIENTS = 10_000, 20
+TARGET_WORKSPACES_PER_SECOND = 500.0
+TARGET_RSS_PER_WORKSPACE = 2048.0  # bytes
+TARGET_WORKSPACE_VS_NAMESPACE = 2.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="load-generator processes sharing the 50 clients (default: 2)",
     )
     parser.add_argument("--quick", action="store_true", help="a tenth of the requests: a smoke run")
+    parser.add_argument(
+        "--only",
+        choices=("api", "workspaces"),
+        help="run one part: 'api' (SQLite, requests, watch) or 'workspaces'",
+    )
+    parser.add_argument(
+        "--workspaces", type=int, help=f"workspaces (and namespaces) to create (default {WORKSPACES:,})"
+    )
     args = parser.parse_args(argv)
     scale = 0.1 if args.quick else 1.0
     levels = [
@@ -48,29 +61,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows when piped
     began = time.monotonic()
+    checks: list[Check] = []
     with tempfile.TemporaryDirectory(prefix="kcp-bench-") as tmp:
         work = Path(tmp)
         print(
             f"kcp benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
             f"SQLite {sqlite3.sqlite_version}, data in {work}\n"
         )
-        sqlite = sqlite_rate.measure(work)
-        _print_sqlite(sqlite)
-        server: Server | None = None
-        try:
-            server = start(work / "root")
-            rates = _run_levels(server, levels)
-            watch = watch_latency.measure(server, WATCH_NAMESPACE, writes=int(200 * max(scale, 0.25)))
-        except BaseException:
-            _print_log_tail(work / "root.log")
-            raise
-        finally:
-            if server is not None:
-                stop(server)
-        _print_watch(watch)
-    passed = _print_targets(sqlite, rates, watch)
+        if args.only in (None, "api"):
+            checks += _api(work, levels, scale)
+        if args.only in (None, "workspaces"):
+            count = args.workspaces or int(WORKSPACES * scale)
+            checks += _workspaces(work, count)
+    passed = _print_targets(checks)
     print(f"\ntotal time {time.monotonic() - began:.0f} s")
     return 0 if passed else 1
+
+
+Check = tuple[str, str, str, bool]  # label, value, target, passed
+
+
+def _api(work: Path, levels: list[api_rates.Level], scale: float) -> list[Check]:
+    sqlite = sqlite_rate.measure(work)
+    _print_sqlite(sqlite)
+    server: Server | None = None
+    try:
+        server = start(work / "root")
+        rates = _run_levels(server, levels)
+        watch = watch_latency.measure(server, WATCH_NAMESPACE, writes=int(200 * max(scale, 0.25)))
+    except BaseException:
+        _print_log_tail(work / "root.log")
+        raise
+    finally:
+        if server is not None:
+            stop(server)
+    _print_watch(watch)
+    return _api_checks(sqlite, rates, watch)
+
+
+def _workspaces(work: Path, count: int) -> list[Check]:
+    print(
+        f"[e] workspaces: {count:,} namespaces, then {count:,} workspaces (type root:universal) in root, "
+        f"{WORKSPACE_CLIENTS} clients in 2 processes, on a fresh server"
+    )
+    server: Server | None = None
+    try:
+        (work / "ws-root").mkdir()
+        server = start(work / "ws-root")
+        figures = workspaces.measure(server, count, WORKSPACE_CLIENTS)
+    except BaseException:
+        _print_log_tail(work / "ws-root.log")
+        raise
+    finally:
+        if server is not None:
+            stop(server)
+    return _print_workspaces(figures, count)
 
 
 def _run_levels(server: Server, levels: list[api_rates.Level]) -> dict[int, dict[str, Rate]]:
@@ -138,9 +183,67 @@ def _print_watch(watch: watch_latency.WatchLatency) -> None:
     print(f"    write sent -> event       p50 {watch.sent_p50_ms:.2f} ms   p99 {watch.sent_p99_ms:.2f} ms\n")
 
 
-def _print_targets(
+def _print_workspaces(f: workspaces.WorkspaceFigures, count: int) -> list[Check]:
+    kib, mib = 1024, 1024 * 1024
+    for label, phase in (
+        ("namespaces created", f.namespaces),
+        ("workspaces created (POST)", f.posted),
+        ("workspaces Ready", f.ready),
+    ):
+        print(
+            f"    {label:<26}{phase.count:>7,} in {phase.seconds:7.2f} s = {phase.per_second:>7,.0f}/s   "
+            f"server CPU {phase.server_cpu / max(phase.count, 1) * 1000:5.2f} ms each, "
+            f"other CPU {phase.other_cpu:.0%}   errors {phase.errors}"
+        )
+        for error in phase.sample_errors:
+            print(f"    {'':<26}error: {error}")
+    print(
+        f"    server RSS, settled       {f.rss_before / mib:.1f} MiB before, "
+        f"{f.rss_after / mib:.1f} MiB after (peak {f.rss_peak / mib:.1f} MiB): "
+        f"{f.rss_per_workspace / kib:.2f} KiB per workspace"
+    )
+    print(
+        f"    root directory            {f.disk_before / mib:.1f} MiB before, "
+        f"{f.disk_after / mib:.1f} MiB after: "
+        f"{f.disk_per_workspace / kib:.1f} KiB per workspace "
+        f"({'after' if f.checkpointed else 'WAL not truncated: no'} checkpoint)"
+    )
+    print(
+        f"    time to Ready / time to create as many namespaces = "
+        f"{f.ready.seconds:.2f} / {f.namespaces.seconds:.2f} = {f.ratio:.2f}"
+        f" (POST only: {f.posted.seconds / f.namespaces.seconds:.2f})\n"
+    )
+    busy = [p for p in (f.namespaces, f.ready) if p.other_cpu > OTHER_CPU_WARN]
+    if busy:
+        print(f"    WARNING: other processes kept over {OTHER_CPU_WARN:.0%} of a core busy; figures skewed\n")
+    errors = f.namespaces.errors + f.posted.errors
+    return [
+        (
+            f"workspaces to Ready @{f.clients}",
+            f"{f.ready.per_second:,.0f}/s",
+            f">= {TARGET_WORKSPACES_PER_SECOND:.0f}/s",
+            f.ready.per_second >= TARGET_WORKSPACES_PER_SECOND,
+        ),
+        (
+            "RSS per idle workspace",
+            f"{f.rss_per_workspace / kib:.2f} KiB",
+            f"<= {TARGET_RSS_PER_WORKSPACE / kib:.0f} KiB",
+            f.rss_per_workspace <= TARGET_RSS_PER_WORKSPACE,
+        ),
+        (
+            "workspace time to Ready / namespace create",
+            f"{f.ratio:.2f}",
+            f"<= {TARGET_WORKSPACE_VS_NAMESPACE:.0f}",
+            f.ratio <= TARGET_WORKSPACE_VS_NAMESPACE,
+        ),
+        ("workspaces Ready / requested", f"{f.ready.count:,} / {count:,}", "all", f.ready.count == count),
+        ("failed creates, namespaces and workspaces", f"{errors}", "= 0", errors == 0),
+    ]
+
+
+def _api_checks(
     sqlite: sqlite_rate.SqliteRates, rates: dict[int, dict[str, Rate]], watch: watch_latency.WatchLatency
-) -> bool:
+) -> list[Check]:
     creates, noop, single = (
         rates[50]["create"].per_second,
         rates[50]["noop"].per_second,
@@ -150,7 +253,7 @@ def _print_targets(
     get_p99 = rates[10]["get"].p99_ms
     errors = sum(r.errors for level in rates.values() for r in level.values()) + watch.write_errors
     missing = watch.expected - watch.delivered
-    checks = [
+    checks: list[Check] = [
         (
             "API creates @50 / no-op @50",
             f"{creates:,.0f} / {noop:,.0f} = {vs_noop:.3f}",
@@ -172,9 +275,6 @@ def _print_targets(
         ("failed requests, all phases", f"{errors}", "= 0", errors == 0),
         ("watch events missing", f"{missing}", "= 0", missing == 0),
     ]
-    print("[e] targets")
-    for label, value, target, ok in checks:
-        print(f"    {label:<44}{value:<28}{target:<12}{'PASS' if ok else 'FAIL'}")
     busy = [
         f"{c}/{r.label}" for c, level in rates.items() for r in level.values() if r.other_cpu > OTHER_CPU_WARN
     ]
@@ -182,8 +282,15 @@ def _print_targets(
         print(
             f"    WARNING: other processes kept over {OTHER_CPU_WARN:.0%} of a core busy during "
             f"{len(busy)} of {sum(map(len, rates.values()))} phases ({', '.join(busy)}); "
-            "those figures are skewed, run again"
+            "those figures are skewed, run again\n"
         )
+    return checks
+
+
+def _print_targets(checks: list[Check]) -> bool:
+    print("[f] targets")
+    for label, value, target, ok in checks:
+        print(f"    {label:<44}{value:<28}{target:<12}{'PASS' if ok else 'FAIL'}")
     return all(ok for *_, ok in checks)
 
 

@@ -31,7 +31,8 @@ WATCH_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10)
 
 
 class Phase(TypedDict):
-    """One step: `op` is noop, create, get, list, update (request loops), watch or write."""
+    """One step: `op` is noop, create, get, list, update, workspace, namespace (request loops), watch
+    or write. `workspace` and `namespace` create objects of that kind in root (`namespace` unused)."""
 
     op: str
     requests: int  # the bound: requests for loops, writes for `write`, events per watcher for `watch`
@@ -64,6 +65,26 @@ def spec(server: Server, clients: int, prefix: str, phases: list[Phase]) -> Spec
 def configmap(name: str, data: dict[str, str], resource_version: str = "") -> bytes:
     meta = {"name": name, "resourceVersion": resource_version} if resource_version else {"name": name}
     return orjson.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data})
+
+
+WORKSPACES_PATH = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspaces"
+NAMESPACES_PATH = "/clusters/root/api/v1/namespaces"
+
+
+def workspace(name: str) -> bytes:
+    """A Workspace of type root:universal (initialized by root:universal: namespaces and roles)."""
+    return orjson.dumps(
+        {
+            "apiVersion": "tenancy.kcp.io/v1alpha1",
+            "kind": "Workspace",
+            "metadata": {"name": name},
+            "spec": {"type": {"name": "universal", "path": "root"}},
+        }
+    )
+
+
+def namespace(name: str) -> bytes:
+    return orjson.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
 
 def configmaps_path(namespace: str, name: str = "") -> str:
@@ -145,6 +166,10 @@ class Worker:
         if op == "create":
             name = f"{self.spec['prefix']}-{client}-{len(owned)}"
             return "POST", configmaps_path(ns), configmap(name, {"payload": PAYLOAD})
+        if op == "workspace":
+            return "POST", WORKSPACES_PATH, workspace(f"{self.spec['prefix']}-{client}-{len(owned)}")
+        if op == "namespace":
+            return "POST", NAMESPACES_PATH, namespace(f"{self.spec['prefix']}-{client}-{len(owned)}")
         names = list(owned)  # get and update cycle over what this client created
         if not names:
             raise RuntimeError(f"client {client} created nothing to {op}")
@@ -304,8 +329,16 @@ class Fleet:
 
     def step(self, timeout: float) -> list[dict[str, Any]]:
         """Run the next phase in every child; returns their results in child order."""
+        self.ready()
+        return self.go(timeout)
+
+    def ready(self) -> None:
+        """Wait until every child is set up for its next phase (started, connected, warmed up)."""
         for lines in self.lines:
             self._expect(lines, 60.0, ready=True)
+
+    def go(self, timeout: float) -> list[dict[str, Any]]:
+        """Start the phase every child is ready for; returns their results in child order."""
         for proc in self.procs:
             self._send(proc, b"go")
         return [orjson.loads(self._expect(lines, timeout)) for lines in self.lines]

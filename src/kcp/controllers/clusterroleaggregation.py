@@ -1,9 +1,10 @@
 """ClusterRole aggregation: an aggregated ClusterRole's rules are the union of the roles it selects.
 
 Aggregation never crosses a logical cluster, so the unit of work is a cluster: any ClusterRole event
-queues its cluster (the queue folds bursts into one run), and a run lists that cluster's ClusterRoles
-once and rewrites every aggregated role whose rules are stale. The informer caches nothing, so an idle
-workspace costs no memory here; there is no task, informer or queue per logical cluster.
+queues its cluster COALESCE seconds later (a burst of writes folds into one run), and a run lists
+that cluster's ClusterRoles once and rewrites every aggregated role whose rules are stale. The
+informer caches nothing, so an idle workspace costs no memory here; there is no task, informer or
+queue per logical cluster.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
 
 log = logging.getLogger("kcp.controllers.clusterroleaggregation")
 CLUSTERROLES = GVR("rbac.authorization.k8s.io", "v1", "clusterroles")
+COALESCE = 0.25  # seconds: a burst of role writes in one cluster (a new workspace gets 7) lists it once
 
 
 def _nothing(_: dict[str, Any]) -> bool:
@@ -29,7 +31,7 @@ class ClusterRoleAggregation:
         self.client = client
         self.informer = Informer(client.cluster("*"), CLUSTERROLES, keep=_nothing)
         self.controller = Controller("clusterrole-aggregation", self.reconcile, workers)
-        self.controller.watch(self.informer, lambda key: ObjectKey(key.cluster, "", ""))
+        self.controller.watch(self.informer, lambda key: ObjectKey(key.cluster, "", ""), delay=COALESCE)
 
     async def reconcile(self, key: ObjectKey) -> Result:
         cluster = self.client.cluster(key.cluster)

@@ -35,17 +35,24 @@ class Controller:
         self.queue.add(key)
 
     def watch(
-        self, informer: Informer, to_key: Callable[[ObjectKey], ObjectKey | None] | None = None
+        self,
+        informer: Informer,
+        to_key: Callable[[ObjectKey], ObjectKey | None] | None = None,
+        *,
+        delay: float = 0.0,
     ) -> None:
         """Reconcile on the informer's changes, each mapped by `to_key` (None: nothing to do).
 
+        With `delay`, a change is reconciled that much later, and every change to the same key
+        meanwhile folds into that one run: for keys that stand for many objects (a whole cluster),
+        where a burst of writes would otherwise cost a reconcile each.
         The controller starts and stops the informers it watches.
         """
 
         def handle(key: ObjectKey) -> None:
             mapped = to_key(key) if to_key is not None else key
             if mapped is not None:
-                self.enqueue(mapped)
+                self.queue.add_after(mapped, delay)
 
         informer.add_handler(handle)
         if informer not in self.informers:

@@ -37,13 +37,25 @@ def key_of(obj: dict[str, Any]) -> ObjectKey:
 Handler = Callable[[ObjectKey], None]
 
 
+def drop_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """A cache transform for controllers that never read field ownership (most of them)."""
+    obj["metadata"].pop("managedFields", None)
+    return obj
+
+
 class Informer:
     def __init__(
-        self, client: ClusterClient, gvr: GVR, keep: Callable[[dict[str, Any]], bool] = lambda _: True
+        self,
+        client: ClusterClient,
+        gvr: GVR,
+        keep: Callable[[dict[str, Any]], bool] = lambda _: True,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
+        """`keep` decides what is cached; `transform` trims what is (client-go's TransformFunc)."""
         self.client = client
         self.gvr = gvr
         self.keep = keep
+        self.transform = transform
         self.cache: dict[ObjectKey, dict[str, Any]] = {}
         self.handlers: list[Handler] = []
         self.synced = asyncio.Event()
@@ -72,7 +84,7 @@ class Informer:
             self.cache.pop(key, None)
             self._notify(key)  # handlers hear of every change, cached or not
             return
-        self.cache[key] = obj
+        self.cache[key] = self.transform(obj) if self.transform is not None else obj
         self._notify(key)
 
     def _notify(self, key: ObjectKey) -> None:
@@ -81,7 +93,8 @@ class Informer:
 
     async def _list(self) -> str:
         listing = await self.client.list(self.gvr)
-        fresh = {key_of(o): o for o in listing["items"] if self.keep(o)}
+        transform = self.transform or (lambda o: o)
+        fresh = {key_of(o): transform(o) for o in listing["items"] if self.keep(o)}
         for key in set(self.cache) - set(fresh):
             del self.cache[key]
             self._notify(key)

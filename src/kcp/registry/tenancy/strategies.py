@@ -66,6 +66,9 @@ class WorkspaceStrategy(Strategy):
         for field in ("cluster", "URL"):
             if old_spec.get(field) and not new_spec.get(field):
                 causes.append(Cause("FieldValueInvalid", "Invalid value: cannot be unset", f"spec.{field}"))
+        if old_spec.get("cluster") and new_spec.get("cluster") not in (None, "", old_spec["cluster"]):
+            # as kcp's `self == oldSelf`; cached path resolutions rely on it (paths.resolves_through)
+            causes.append(Cause("FieldValueInvalid", "Invalid value: cluster is immutable", "spec.cluster"))
         return causes
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
