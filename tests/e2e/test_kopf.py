@@ -10,15 +10,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.support.polling import eventually
 from tests.support.server import Server
 
 pytest.importorskip("kopf")
@@ -76,16 +76,6 @@ CRD = {
 }
 
 
-def wait_for(what: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = what()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout}s")
-
-
 @pytest.fixture
 def workspace(kcp_server: Server) -> Iterator[str]:
     name = f"kopf-{uuid.uuid4().hex[:8]}"
@@ -98,7 +88,7 @@ def workspace(kcp_server: Server) -> Iterator[str]:
         code, ws, _ = kcp_server.request("GET", f"{base}/{name}")
         return code == 200 and ws.get("status", {}).get("phase") == "Ready"
 
-    wait_for(ready)
+    eventually(ready)
     yield f"root:{name}"
     kcp_server.request("DELETE", f"{base}/{name}")
 
@@ -109,7 +99,7 @@ def test_kopf_operator_in_a_workspace(kcp_server: Server, workspace: str, tmp_pa
         "POST", f"{ws}/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD
     )
     assert code == 201, body
-    wait_for(lambda: kcp_server.request("GET", f"{ws}/apis/example.com/v1/widgets")[0] == 200)
+    eventually(lambda: kcp_server.request("GET", f"{ws}/apis/example.com/v1/widgets")[0] == 200)
     code, body, _ = kcp_server.request(
         "POST",
         f"{ws}/api/v1/namespaces",
@@ -146,7 +136,7 @@ def test_kopf_operator_in_a_workspace(kcp_server: Server, workspace: str, tmp_pa
             code, obj, _ = kcp_server.request("GET", f"{widgets}/w1")
             return obj.get("status") or {} if code == 200 else {}
 
-        assert wait_for(lambda: status().get("made")) == {"child": "w1-child"}
+        assert eventually(lambda: status().get("made")) == {"child": "w1-child"}
         code, child, _ = kcp_server.request("GET", f"{ws}/api/v1/namespaces/demo/configmaps/w1-child")
         assert code == 200 and child["metadata"]["ownerReferences"][0]["name"] == "w1"
 
@@ -154,12 +144,12 @@ def test_kopf_operator_in_a_workspace(kcp_server: Server, workspace: str, tmp_pa
             "PATCH", f"{widgets}/w1", {"spec": {"size": 4}}, content_type="application/merge-patch+json"
         )
         assert code == 200, body
-        assert wait_for(lambda: status().get("resized")) == {"from": 3, "to": 4}
+        assert eventually(lambda: status().get("resized")) == {"from": 3, "to": 4}
 
         code, body, _ = kcp_server.request("DELETE", f"{widgets}/w1")
         assert code in (200, 202), body
-        wait_for(lambda: kcp_server.request("GET", f"{widgets}/w1")[0] == 404)
-        wait_for(
+        eventually(lambda: kcp_server.request("GET", f"{widgets}/w1")[0] == 404)
+        eventually(
             lambda: kcp_server.request("GET", f"{ws}/api/v1/namespaces/demo/configmaps/w1-child")[0] == 404
         )
         assert operator.poll() is None, (tmp_path / "kopf.log").read_text()

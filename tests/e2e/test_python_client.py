@@ -14,6 +14,7 @@ import pytest
 from kubernetes import client, config, dynamic, watch
 from kubernetes.client.rest import ApiException
 
+from tests.support.polling import eventually
 from tests.support.server import Server
 
 WIDGET_GROUP = "pyclient.example.com"
@@ -55,18 +56,6 @@ WIDGET_CRD = {
         ],
     },
 }
-
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
-    """Poll `check` until it returns something truthy; fail with its last value."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
 def status_of(call: Callable[[], Any]) -> int:

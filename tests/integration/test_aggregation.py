@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
+from tests.support.polling import eventually
 from tests.support.server import Server
 
 ROLES = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
@@ -46,15 +45,6 @@ def rules_of(server: Server, cluster: str, name: str) -> list[dict[str, Any]]:
     code, body, _ = server.request("GET", f"/clusters/{cluster}{ROLES}/{name}")
     assert code == 200, body
     return list(body.get("rules") or [])
-
-
-def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def ready_workspace(server: Server) -> str:

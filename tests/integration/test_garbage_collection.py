@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.polling import eventually
 from tests.support.server import Server
 
 WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
@@ -32,13 +33,6 @@ CRD = {
         ],
     },
 }
-
-
-def until(check: Callable[[], bool], timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"{what} not reached in {timeout}s"
-        time.sleep(0.05)
 
 
 def ref(owner: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -81,7 +75,7 @@ def ready_workspace(server: Server) -> str:
         got = server.request("GET", f"/clusters/root{WS}/{name}")[1]
         return bool(got.get("status", {}).get("phase") == "Ready")
 
-    until(ready, what=f"workspace {name} Ready")
+    eventually(ready, what=f"workspace {name} Ready")
     return f"root:{name}"
 
 
@@ -130,7 +124,7 @@ def test_background_cascade_from_a_configmap(kcp_server: Server, ws: str) -> Non
     o.cm("grandchild", ref(child))
     o.cm("bystander")
     o.delete(f"{o.cms}/owner")
-    until(o.gone("child", "grandchild"), what="cascade")
+    eventually(o.gone("child", "grandchild"), what="cascade")
     assert o.get("bystander") is not None
 
 
@@ -141,7 +135,7 @@ def test_background_cascade_from_a_custom_resource(kcp_server: Server, ws: str) 
     app = o.create(apps, {"apiVersion": "gc.example.com/v1", "kind": "App", "metadata": {"name": "a"}})
     o.cm("config", ref(app, controller=True, blockOwnerDeletion=True))
     o.delete(f"{apps}/a")
-    until(o.gone("config"), what="dependent of the custom resource deleted")
+    eventually(o.gone("config"), what="dependent of the custom resource deleted")
 
 
 def test_multiple_owners(kcp_server: Server, ws: str) -> None:
@@ -155,9 +149,9 @@ def test_multiple_owners(kcp_server: Server, ws: str) -> None:
         assert shared is not None, "deleted although another owner exists"
         return [r["name"] for r in shared["metadata"].get("ownerReferences", [])] == ["second"]
 
-    until(only_second, what="reference to the deleted owner removed")
+    eventually(only_second, what="reference to the deleted owner removed")
     o.delete(f"{o.cms}/second")
-    until(o.gone("shared"), what="dependent deleted with its last owner")
+    eventually(o.gone("shared"), what="dependent deleted with its last owner")
 
 
 def test_orphan(kcp_server: Server, ws: str) -> None:
@@ -166,7 +160,7 @@ def test_orphan(kcp_server: Server, ws: str) -> None:
     o.cm("child", ref(owner))
     marked = o.delete(f"{o.cms}/owner", "Orphan")
     assert marked["metadata"]["finalizers"] == ["orphan"] and marked["metadata"]["deletionTimestamp"]
-    until(o.gone("owner"), what="orphaning owner released")
+    eventually(o.gone("owner"), what="orphaning owner released")
     child = o.get("child")
     assert child is not None and "ownerReferences" not in child["metadata"]
 
@@ -188,7 +182,7 @@ def test_foreground(kcp_server: Server, ws: str) -> None:
             and o.gone("free", "held-child")()
         )
 
-    until(dependents_going, what="dependents deleted first")
+    eventually(dependents_going, what="dependents deleted first")
     time.sleep(0.5)  # the owner must keep waiting for its blocking dependent, not just be slow
     assert o.get("owner") is not None
     dep = o.get("held")
@@ -196,7 +190,7 @@ def test_foreground(kcp_server: Server, ws: str) -> None:
     dep["metadata"]["finalizers"] = [f for f in dep["metadata"]["finalizers"] if f != "example.com/hold"]
     code, body, _ = kcp_server.request("PUT", f"{o.cms}/held", dep)
     assert code == 200, body
-    until(o.gone("owner", "held"), what="owner deleted after its dependents")
+    eventually(o.gone("owner", "held"), what="owner deleted after its dependents")
 
 
 def test_cluster_scoped_owner_of_namespaced_dependent(kcp_server: Server, ws: str) -> None:
@@ -221,7 +215,7 @@ def test_cluster_scoped_owner_of_namespaced_dependent(kcp_server: Server, ws: st
         },
     )
     o.delete(f"{roles}/r")
-    until(o.gone("by-role"), what="namespaced dependent of a cluster-scoped owner")
+    eventually(o.gone("by-role"), what="namespaced dependent of a cluster-scoped owner")
     assert kcp_server.request("GET", f"{other}/by-ns")[0] == 200
 
 
@@ -232,7 +226,7 @@ def test_workspaces_are_isolated(kcp_server: Server, workspaces: Callable[[], st
     b.cm("owner")
     b.cm("child", ref(owner))  # the same uid, in another logical cluster
     a.delete(f"{a.cms}/owner")
-    until(a.gone("child"), what="cascade in the owner's workspace")
+    eventually(a.gone("child"), what="cascade in the owner's workspace")
     time.sleep(0.3)  # a leak would show within a pass or two
     child = b.get("child")
     assert child is not None and child["metadata"]["ownerReferences"][0]["uid"] == owner["metadata"]["uid"]
@@ -255,7 +249,7 @@ def test_deprecated_orphan_dependents_flag(kcp_server: Server, ws: str) -> None:
         body = {"kind": "DeleteOptions", "apiVersion": "v1", "orphanDependents": orphan}
         code, _, _ = kcp_server.request("DELETE", f"{o.cms}/{name}", body)
         assert code in (200, 202)
-    until(
+    eventually(
         o.gone("kept-owner", "dropped-owner", "dropped"), what="owners gone, Background dependent collected"
     )
     kept = o.get("kept")

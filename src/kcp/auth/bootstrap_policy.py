@@ -267,3 +267,14 @@ def default_cluster_roles() -> list[dict[str, Any]]:
         role["rules"] = aggregate_cluster_role(role, roles)
         roles.append(role)
     return roles
+
+
+def workspace_admin_binding(owner: str) -> dict[str, Any]:
+    """The ClusterRoleBinding that makes a workspace's creator its cluster-admin (kcp's owner binding)."""
+    return {
+        "apiVersion": f"{RBAC_GROUP}/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "workspace-admin"},
+        "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"apiGroup": RBAC_GROUP, "kind": "User", "name": owner}],
+    }

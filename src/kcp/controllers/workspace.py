@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from kcp.apimachinery.errors import AlreadyExists, Conflict, NotFound
+from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
 from kcp.sdk.client import ClusterClient, discover
 from kcp.sdk.informer import drop_managed_fields
@@ -213,18 +214,8 @@ class WorkspaceLifecycle:
 
     async def _bind_owner(self, child: ClusterClient, owner_json: str) -> None:
         owner = orjson.loads(owner_json)
-        rbac = "rbac.authorization.k8s.io"
         with contextlib.suppress(AlreadyExists):
-            await child.create(
-                CLUSTERROLEBINDINGS,
-                {
-                    "apiVersion": f"{rbac}/v1",
-                    "kind": "ClusterRoleBinding",
-                    "metadata": {"name": "workspace-admin"},
-                    "roleRef": {"apiGroup": rbac, "kind": "ClusterRole", "name": "cluster-admin"},
-                    "subjects": [{"apiGroup": rbac, "kind": "User", "name": owner["username"]}],
-                },
-            )
+            await child.create(CLUSTERROLEBINDINGS, workspace_admin_binding(owner["username"]))
 
     async def _mirror(self, parent: ClusterClient, ws: dict[str, Any], lc: dict[str, Any] | None) -> Result:
         """The workspace shows its cluster's phase; a cluster with no initializers left becomes Ready."""

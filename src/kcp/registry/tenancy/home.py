@@ -25,6 +25,7 @@ from kcp.apimachinery.errors import (
 )
 from kcp.apimachinery.user import ANONYMOUS, SYSTEM_MASTERS, UserInfo
 from kcp.auth.attributes import Attributes
+from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import CLUSTER_NAME, ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope, WriteOptions
@@ -159,17 +160,7 @@ class HomeWorkspaces:
         """Bind the owner as cluster-admin, then hand the cluster to its initializers."""
         bindings = self.catalog.store(RBAC, "v1", "clusterrolebindings")
         with contextlib.suppress(AlreadyExists):
-            await bindings.create(
-                scope,
-                {
-                    "apiVersion": f"{RBAC}/v1",
-                    "kind": "ClusterRoleBinding",
-                    "metadata": {"name": "workspace-admin"},
-                    "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "cluster-admin"},
-                    "subjects": [{"apiGroup": RBAC, "kind": "User", "name": user.name}],
-                },
-                _OPTS,
-            )
+            await bindings.create(scope, workspace_admin_binding(user.name), _OPTS)
         lc = {
             **lc,
             "status": {
