@@ -77,15 +77,21 @@ class Client:
         ca_file: str | Path | None = None,
         ssl_context: ssl.SSLContext | None = None,
         user_agent: str = "kcp-sdk",
+        unix_socket: str | Path | None = None,
     ) -> None:
+        """`unix_socket`: reach the server through that socket file (`base_url` then only names the
+        host in request lines), as controllers in the server's own process do, without TLS."""
         self.base_url = base_url.rstrip("/")
         ctx = ssl_context or (ssl.create_default_context(cafile=str(ca_file)) if ca_file else None)
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self._session = aiohttp.ClientSession(
-            headers=headers, connector=aiohttp.TCPConnector(ssl=ctx if ctx else True, limit=64)
-        )
+        connector: aiohttp.BaseConnector
+        if unix_socket is not None:
+            connector = aiohttp.UnixConnector(path=str(unix_socket), limit=64)
+        else:
+            connector = aiohttp.TCPConnector(ssl=ctx if ctx else True, limit=64)
+        self._session = aiohttp.ClientSession(headers=headers, connector=connector)
         # aiohttp resends a PUT or DELETE once when a kept-alive connection drops before the answer;
         # the first may have been applied, so a resend would report a 409 or 404 for a write that
         # succeeded. An ambiguous failure reaches the caller instead, who re-reads (reliability ST11).
