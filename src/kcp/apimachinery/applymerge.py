@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from kcp.apimachinery.applyschema import Schema, Shape, child, drops_null, items, shape
-from kcp.apimachinery.applytyped import ABSENT, TypedError, clone, is_empty, item_elements, pair_shape
+from kcp.apimachinery.applytyped import ABSENT, TypedError, is_empty, item_elements, pair_shape
 from kcp.apimachinery.fieldpath import Path, PathElement, PathTree
+from kcp.apimachinery.serialization import clone
 
 _EMPTIED: Final[Any] = object()  # a map or list whose every entry was removed
 

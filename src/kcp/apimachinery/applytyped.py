@@ -67,15 +67,6 @@ def json_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and bool(a == b)
 
 
-def clone(value: Any) -> Any:
-    """A deep copy of a JSON value; results never share containers with their inputs."""
-    if isinstance(value, dict):
-        return {k: clone(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clone(v) for v in value]
-    return value
-
-
 def _item_element(item: Any, schema: Schema, kind: Shape) -> PathElement:
     """The element naming a set or keyed-list item; ValueError worded as kube words it."""
     if kind is Shape.SET:

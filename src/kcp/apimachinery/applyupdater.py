@@ -14,7 +14,7 @@ from typing import Any
 
 from kcp.apimachinery.applymerge import merge, remove
 from kcp.apimachinery.applyschema import Schema
-from kcp.apimachinery.applytyped import Comparison, clone, collapse_atomic, compare, ensure_named, field_set
+from kcp.apimachinery.applytyped import Comparison, collapse_atomic, compare, ensure_named, field_set
 from kcp.apimachinery.fieldpath import (
     EMPTY,
     FieldSet,
@@ -24,6 +24,7 @@ from kcp.apimachinery.fieldpath import (
     ordered,
     recursive_difference,
 )
+from kcp.apimachinery.serialization import clone
 
 # Never owned: identity and bookkeeping the server sets (kube's stripMetaManager).
 STRIPPED: FieldSet = frozenset(

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from kcp.apimachinery.applyschema import Schema, with_object_meta
-from kcp.apimachinery.applytyped import TypedError, clone, compare, field_set, json_equal
+from kcp.apimachinery.applytyped import TypedError, compare, field_set, json_equal
 from kcp.apimachinery.applyupdater import (
     ApplyConflicts,
     ManagerId,
@@ -29,6 +29,7 @@ from kcp.apimachinery.applyupdater import (
 )
 from kcp.apimachinery.errors import BadRequest, Cause, Conflict, InternalError, Invalid
 from kcp.apimachinery.fieldpath import FieldSet, Path, from_fields_v1, go_json, path_string, to_fields_v1
+from kcp.apimachinery.serialization import clone
 
 __all__ = ["LAST_APPLIED", "server_side_apply", "track_update", "validate_field_manager"]
 

@@ -12,13 +12,12 @@ than 10,000 operations is a 413.
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Final
 
 import jsonpatch
 
 from kcp.apimachinery.errors import BadRequest, Invalid, RequestEntityTooLarge, UnsupportedMediaType
-from kcp.apimachinery.serialization import decode_json
+from kcp.apimachinery.serialization import clone, decode_json
 from kcp.apimachinery.strategicpatch import REJECTED, Schema, strategic_merge_patch
 
 JSON_PATCH: Final = "application/json-patch+json"
@@ -58,13 +57,13 @@ def apply_patch(
     if isinstance(patch_body, bytes | bytearray | memoryview):
         patch = decode_json(bytes(patch_body))
     else:
-        patch = copy.deepcopy(patch_body)
+        patch = clone(patch_body)
     if media == JSON_PATCH:
         return _json_patch(original, patch)
     if media == MERGE_PATCH:
         return _merge_patch(original, patch)
     if patch is None:
-        return copy.deepcopy(original)  # kube decodes a null strategic patch as an empty one
+        return clone(original)  # kube decodes a null strategic patch as an empty one
     if not isinstance(patch, dict):
         raise BadRequest("a strategic merge patch must be a JSON object")
     return strategic_merge_patch(original, patch, schema)
@@ -94,7 +93,7 @@ def _merge_patch(original: dict[str, Any], patch: Any) -> dict[str, Any]:
     """RFC 7386: objects merge, null deletes, anything else replaces."""
     if not isinstance(patch, dict):
         raise BadRequest("a JSON merge patch must be a JSON object")
-    return _merge_into(copy.deepcopy(original), patch)
+    return _merge_into(clone(original), patch)
 
 
 def _merge_into(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

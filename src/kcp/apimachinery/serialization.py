@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 import yaml
 
 from kcp.apimachinery.errors import BadRequest, UnsupportedMediaType
 from kcp.apimachinery.protobuf import decode_protobuf
+
+T = TypeVar("T")
 
 MAX_DEPTH = 100  # user objects are rarely deeper than 20; our recursive algorithms stay far from 1000
 MAX_YAML_ALIASES = 100
@@ -92,3 +94,18 @@ def decode_body(content_type: str, raw: bytes) -> Any:
 
 def encode(value: Any) -> bytes:
     return orjson.dumps(value)
+
+
+def clone(value: T) -> T:
+    """A deep copy of a JSON value, several times faster than `copy.deepcopy`: only dicts and lists
+    are containers there, and everything else is immutable. Results never share containers with
+    their inputs."""
+    return cast(T, _clone(value))
+
+
+def _clone(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    return value

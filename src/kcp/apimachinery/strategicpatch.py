@@ -15,13 +15,13 @@ ever reaches the result: objects are stored as JSON, with no typed decode to dro
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Hashable, Mapping
 from functools import partial
 from typing import Any, Final
 
 from kcp.apimachinery.errors import BadRequest, Invalid
+from kcp.apimachinery.serialization import clone
 
 Schema = Mapping[str, Any]
 
@@ -43,7 +43,7 @@ def strategic_merge_patch(
 
     `schema` is the kind's inline schema; without one every map merges and every list is replaced.
     """
-    return _merge_map(copy.deepcopy(dict(original)), patch, schema)
+    return _merge_map(clone(dict(original)), patch, schema)
 
 
 # --- schema ------------------------------------------------------------------------------------------

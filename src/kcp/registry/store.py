@@ -6,7 +6,6 @@ storage revision, injected on read and never stored; the logical cluster comes f
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -26,7 +25,7 @@ from kcp.apimachinery.errors import (
 from kcp.apimachinery.meta import generate_name, new_uid, now_rfc3339, validate_object_meta
 from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.resources import APIResource
-from kcp.apimachinery.serialization import decode_yaml
+from kcp.apimachinery.serialization import clone, decode_yaml
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix, resource_prefix
 from kcp.registry import ownerrefs
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
@@ -272,7 +271,7 @@ class Store:
             if old is None:
                 if not self.strategy.allow_create_on_update:
                     raise self.not_found(name)
-                return copy.deepcopy(obj)
+                return clone(obj)
             if not wanted_rv and not self.strategy.allow_unconditional_update:
                 raise self.invalid(
                     name,
@@ -284,7 +283,7 @@ class Store:
                         )
                     ],
                 )
-            return copy.deepcopy(obj)
+            return clone(obj)
 
         return await self._write(scope, name, mutate, opts, subresource, wanted_rv, "Update")
 
@@ -328,8 +327,8 @@ class Store:
 
         def mutate(old: Object | None) -> Object:
             new: Object = managedfields.server_side_apply(
-                copy.deepcopy(old) if old is not None else None,
-                copy.deepcopy(applied),
+                clone(old) if old is not None else None,
+                clone(applied),
                 manager=opts.field_manager,
                 force=opts.force,
                 schema=self.strategy.schema,
@@ -448,7 +447,7 @@ class Store:
         if subresource == "status":
             status = new.get("status")
             new.clear()
-            new.update(copy.deepcopy(old))
+            new.update(clone(old))
             if status is None:
                 new.pop("status", None)
             else:
@@ -458,7 +457,7 @@ class Store:
                 new["metadata"]["managedFields"] = meta["managedFields"]
         elif self.strategy.has_status_subresource:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = clone(old["status"])
             else:
                 new.pop("status", None)
         self.strategy.prepare_for_update(new, old, subresource)
