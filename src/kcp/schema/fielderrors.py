@@ -49,24 +49,23 @@ def go_float(f: float) -> str:
     """Go's %v of a float64 (shortest digits; exponent form below 1e-4 and from 1e6)."""
     if f != f or f in (float("inf"), float("-inf")):
         return "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")
-    if f == 0:
-        return "0"
-    text, x = _digits(f)
-    sign = "-" if f < 0 else ""
-    if x < -4 or x >= 6:
-        mant = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        return f"{sign}{mant}e{'+' if x >= 0 else '-'}{abs(x):02d}"
-    return sign + _fixed(text, x)
+    return _shortest(f, -4, 6, 2)
 
 
 def _go_json_float(f: float) -> str:
+    return _shortest(f, -7, 21, 1)
+
+
+def _shortest(f: float, low: int, high: int, exponent_digits: int) -> str:
+    """Shortest digits, in exponent form when the exponent is below `low` or from `high` on (Go's
+    %v and encoding/json differ only there and in how many digits the exponent shows)."""
     if f == 0:
         return "0"
     text, x = _digits(f)
     sign = "-" if f < 0 else ""
-    if x < -7 or x >= 21:
+    if x < low or x >= high:
         mant = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        return f"{sign}{mant}e{'+' if x >= 0 else '-'}{abs(x)}"
+        return f"{sign}{mant}e{'+' if x >= 0 else '-'}{abs(x):0{exponent_digits}d}"
     return sign + _fixed(text, x)
 
 
