@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections import OrderedDict
 
 import orjson
 
-from kcp.storage import Storage, StorageError
+from kcp.storage import Event, Storage
+from kcp.storage.follow import follow
 
-log = logging.getLogger(__name__)
 PREFIX = "/registry/core/namespaces/"
 _SIZE = 16384
-_RETRY_SECONDS = 1.0
 
 
 class NamespaceLifecycle:
@@ -60,22 +58,18 @@ class NamespaceLifecycle:
         return terminating
 
     async def _follow(self) -> None:
-        while True:
-            try:
-                watch = await self._storage.watch(PREFIX, after=await self._storage.current_revision())
-            except StorageError:
-                log.exception("cannot watch namespaces; retrying")
-                await asyncio.sleep(_RETRY_SECONDS)
-                continue
-            self._following = True
-            self._epoch += 1  # reads begun before the watch are not remembered
-            try:
-                async for batch in watch:
-                    self._epoch += 1
-                    for event in batch:
-                        self._terminating.pop(event.key, None)
-            finally:
-                watch.close()
-                self._following = False
-                self._epoch += 1
-                self._terminating.clear()
+        await follow(self._storage, PREFIX, self._forget, self._stop_following, self._start_following)
+
+    def _start_following(self) -> None:
+        self._following = True
+        self._epoch += 1  # reads begun before the watch are not remembered
+
+    def _forget(self, batch: list[Event]) -> None:
+        self._epoch += 1
+        for event in batch:
+            self._terminating.pop(event.key, None)
+
+    def _stop_following(self) -> None:
+        self._following = False
+        self._epoch += 1
+        self._terminating.clear()

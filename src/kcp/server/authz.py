@@ -24,7 +24,8 @@ from kcp.registry.options import RequestScope
 from kcp.server.authn import localize
 from kcp.server.clusters import UnknownPath
 from kcp.server.requestinfo import RequestInfo
-from kcp.storage import Storage
+from kcp.storage import Event, Storage
+from kcp.storage.follow import follow
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 RBAC_RESOURCES = ("roles", "clusterroles", "rolebindings", "clusterrolebindings")
@@ -63,16 +64,11 @@ class Authorizer:
                 await self._task
 
     async def _invalidate(self) -> None:
-        prefix = f"/registry/{RBAC_GROUP}/"
-        while True:
-            watch = await self.storage.watch(prefix, after=await self.storage.current_revision())
-            try:
-                async for batch in watch:
-                    for event in batch:
-                        self._snapshots.pop(cluster_of_key(event.key), None)
-            finally:
-                watch.close()
-            self._snapshots.clear()
+        await follow(self.storage, f"/registry/{RBAC_GROUP}/", self._forget, self._snapshots.clear)
+
+    def _forget(self, batch: list[Event]) -> None:
+        for event in batch:
+            self._snapshots.pop(cluster_of_key(event.key), None)
 
     async def snapshot(self, cluster: str) -> RBACSnapshot:
         found = self._snapshots.get(cluster)

@@ -14,6 +14,8 @@ from kcp.apimachinery.user import UserInfo
 from kcp.logicalcluster import ROOT, WILDCARD, ClusterName, cluster_of_key, is_cluster_name, resource_prefix
 from kcp.registry.tenancy.kinds import LOGICALCLUSTERS, WORKSPACES
 from kcp.registry.tenancy.paths import PathResolver, resolves_through
+from kcp.storage import Event
+from kcp.storage.follow import follow
 
 
 class ClusterResolver:
@@ -34,23 +36,16 @@ class ClusterResolver:
                 await task
 
     async def _forget(self, group: str, resource: str) -> None:
-        storage = self.paths.storage
-        while True:
-            watch = await storage.watch(
-                resource_prefix(group, resource), after=await storage.current_revision()
-            )
-            try:
-                async for batch in watch:
-                    for event in batch:
-                        if resource == LOGICALCLUSTERS.resource and event.type == "DELETE":
-                            self.paths.forget_cluster(cluster_of_key(event.key))
-                        elif resource == WORKSPACES.resource and (
-                            event.type == "DELETE" or not (event.created or resolves_through(event.value))
-                        ):
-                            self.paths.forget()
-            finally:
-                watch.close()
-            self.paths.forget()  # the watch ended (overflow): start over without stale entries
+        def on_batch(batch: list[Event]) -> None:
+            for event in batch:
+                if resource == LOGICALCLUSTERS.resource and event.type == "DELETE":
+                    self.paths.forget_cluster(cluster_of_key(event.key))
+                elif resource == WORKSPACES.resource and (
+                    event.type == "DELETE" or not (event.created or resolves_through(event.value))
+                ):
+                    self.paths.forget()
+
+        await follow(self.paths.storage, resource_prefix(group, resource), on_batch, self.paths.forget)
 
     async def resolve(self, path: str, user: UserInfo) -> ClusterName | str:
         if path == WILDCARD:
