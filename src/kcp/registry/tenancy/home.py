@@ -18,13 +18,12 @@ from typing import Any, Protocol
 from kcp.apimachinery.errors import (
     AlreadyExists,
     Conflict,
-    Forbidden,
     InternalError,
     NotFound,
     TooManyRequests,
 )
 from kcp.apimachinery.user import ANONYMOUS, SYSTEM_MASTERS, UserInfo
-from kcp.auth.attributes import Attributes
+from kcp.auth.attributes import WORKSPACE_ACCESS_NOT_PERMITTED, Attributes, forbidden
 from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import CLUSTER_NAME, ROOT, ClusterName
 from kcp.registry.catalog import Catalog
@@ -120,14 +119,7 @@ class HomeWorkspaces:
         for attrs in checks:
             allowed = allowed and (await self.access.allowed(attrs))[0]
         if not allowed:
-            raise Forbidden(
-                f'{WORKSPACES.resource}.{TENANCY} "{HOME_NAME}" is forbidden: User "{user.name}" cannot '
-                f'create resource "{WORKSPACES.resource}" in API group "{TENANCY}" at the cluster scope: '
-                "workspace access not permitted",
-                name=HOME_NAME,
-                group=TENANCY,
-                kind=WORKSPACES.resource,
-            )
+            raise forbidden(checks[1], WORKSPACE_ACCESS_NOT_PERMITTED)
 
     async def _create(self, scope: RequestScope, user: UserInfo) -> dict[str, Any]:
         """The rootless LogicalCluster; a concurrent first access may win the race, which is fine."""
