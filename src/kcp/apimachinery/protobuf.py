@@ -26,12 +26,12 @@ from typing import Any
 import orjson
 
 from kcp.apimachinery.errors import BadRequest, UnsupportedMediaType
+from kcp.apimachinery.nesting import MAX_DEPTH, check_depth, too_deep
 from kcp.apimachinery.protobuf_types import Field, Kind, Message, Mode
 from kcp.apimachinery.prototables import lookup
 
 MAGIC = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
-MAX_DEPTH = 100  # the nesting limit JSON and YAML bodies get (serialization.MAX_DEPTH)
 
 UNKNOWN_FORMAT = (
     "the body of the request was in an unknown format - accepted media types include: "
@@ -173,7 +173,7 @@ def _text(buf: bytes, start: int, stop: int) -> str:
 def _fields(buf: bytes, pos: int, end: int, msg: Message, depth: int) -> dict[str, Any]:
     """The JSON fields of one message, before the message's own `form`."""
     if depth > MAX_DEPTH:
-        raise BadRequest(f"the object is nested too deeply (more than {MAX_DEPTH} levels)")
+        raise too_deep()
     table = msg.fields
     seen: dict[int, Any] = {}
     while pos < end:
@@ -285,13 +285,5 @@ def _embedded_json(data: bytes, depth: int) -> Any:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as e:
         raise BadRequest(f"the protobuf body of the request embeds invalid JSON: {e}") from None
-    stack: list[tuple[Any, int]] = [(value, depth + 1)]
-    while stack:
-        node, level = stack.pop()
-        if level > MAX_DEPTH:
-            raise BadRequest(f"the object is nested too deeply (more than {MAX_DEPTH} levels)")
-        if isinstance(node, dict):
-            stack.extend((v, level + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, level + 1) for v in node)
+    check_depth(value, depth + 1)
     return value

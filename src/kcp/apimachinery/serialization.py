@@ -8,28 +8,16 @@ import orjson
 import yaml
 
 from kcp.apimachinery.errors import BadRequest, UnsupportedMediaType
+from kcp.apimachinery.nesting import check_depth
 from kcp.apimachinery.protobuf import decode_protobuf
 
 T = TypeVar("T")
 
-MAX_DEPTH = 100  # user objects are rarely deeper than 20; our recursive algorithms stay far from 1000
 MAX_YAML_ALIASES = 100
 
 JSON = "application/json"
 YAML = "application/yaml"
 PROTOBUF = "application/vnd.kubernetes.protobuf"
-
-
-def _check_depth(value: Any) -> None:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise BadRequest(f"the object is nested too deeply (more than {MAX_DEPTH} levels)")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
 
 
 class _GuardedLoader(yaml.SafeLoader):
@@ -50,7 +38,7 @@ def decode_json(raw: bytes) -> Any:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         raise BadRequest(f"the body of the request was in an unknown format: {e}") from None
-    _check_depth(value)
+    check_depth(value)
     return value
 
 
@@ -65,7 +53,7 @@ def decode_yaml(raw: bytes) -> Any:
         raise
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:
         raise BadRequest(f"error converting YAML to JSON: {e}") from None
-    _check_depth(value)
+    check_depth(value)
     try:  # round-trip to refuse what JSON cannot carry (dates, binary, non-string keys)
         return orjson.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str))
     except (TypeError, orjson.JSONEncodeError) as e:
