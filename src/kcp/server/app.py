@@ -177,9 +177,8 @@ async def _in_cluster(
     state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo, cluster: ClusterName | str
 ) -> web.StreamResponse:
     """The request once its cluster is known and the caller authorized."""
-    if info.is_resource_request or not info.path.startswith("/openapi/"):  # OpenAPI also serves protobuf
-        check_json_acceptable(request.headers.get("Accept", ""))
     if info.is_resource_request:
+        check_json_acceptable(request.headers.get("Accept", ""))
         return await _resource(state, request, info, user, cluster)
     return await _non_resource(state, request, info, cluster)
 
@@ -210,13 +209,14 @@ async def _non_resource(
     state: ServerState, request: web.Request, info: RequestInfo, cluster: ClusterName | str
 ) -> web.StreamResponse:
     path = info.path.rstrip("/") or "/"
+    if path.startswith("/openapi/"):  # negotiates JSON or protobuf itself
+        return await state.endpoints.openapi(request, path, cluster)
     accept = request.headers.get("Accept", "")
+    check_json_acceptable(accept)
     if path == "/version":
         return json_response(version_info())
     if path == "/metrics" and info.cluster == "root" and not request.path.startswith("/clusters/"):
         return metrics.response()
-    if path.startswith("/openapi/"):
-        return await state.endpoints.openapi(request, path, cluster)
     if cluster == "*":
         raise NotFound("the server could not find the requested resource")
     served = await state.catalog.served(ClusterName(cluster))
