@@ -169,6 +169,26 @@ def test_errors_are_status_objects(kcp_server: Server, namespace: str) -> None:
     assert code == 400
 
 
+def test_wrong_json_types_in_built_in_kinds_are_refused(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    code, body, _ = kcp_server.request("POST", base, {**cm("typed"), "data": {"a": 1}})
+    assert code == 400 and body["reason"] == "BadRequest"
+    assert body["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number '
+        "into Go struct field ConfigMap.data of type string"
+    )
+    code, _, _ = kcp_server.request("POST", base, {**cm("typed"), "data": {"a": "1"}})
+    assert code == 201
+    code, body, _ = kcp_server.request(
+        "PATCH", f"{base}/typed", raw=b'{"data":{"a":true}}', content_type="application/merge-patch+json"
+    )
+    assert code == 422 and body["details"]["causes"][0]["field"] == "patch"
+    code, _, _ = kcp_server.request("PUT", f"{base}/typed", {**cm("typed"), "immutable": "yes"})
+    assert code == 400
+    code, body, _ = kcp_server.request("GET", f"{base}/typed")
+    assert code == 200 and body["data"] == {"a": "1"} and "immutable" not in body
+
+
 def test_health_is_public_and_api_is_not(kcp_server: Server) -> None:
     ctx = kcp_server.ssl_context()
     for path in ("/livez", "/readyz", "/healthz"):

@@ -33,7 +33,7 @@ class CustomResourceStrategy(Strategy):
     allow_unconditional_update = False
     return_deleted_object = True
     strategic_patch = False
-    normalizes_times = False
+    go_struct = False
 
     def __init__(self, resource: APIResource, version: dict[str, Any]) -> None:
         schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}

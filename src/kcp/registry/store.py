@@ -33,6 +33,8 @@ from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
 from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.schema import times
+from kcp.schema.fielderrors import go_json, invalid
+from kcp.schema.gotypes import type_error
 from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
@@ -166,16 +168,22 @@ class Store:
             meta["name"] = name
         return obj
 
+    def _undecodable(self, why: str) -> BadRequest:
+        kind, version = self.resource.kind, self.resource.version
+        return BadRequest(f'{kind} in version "{version}" cannot be handled as a {kind}: {why}')
+
+    def _check_types(self, obj: Object) -> None:
+        """A body whose JSON types the kind's Go struct cannot hold is a 400, as kube's codec answers."""
+        if self.strategy.go_type is not None and (err := type_error(self.strategy.go_type, obj)):
+            raise self._undecodable(err)
+
     def _finish(self, obj: Object, old: Object | None, opts: WriteOptions) -> list[str]:
         """Default, prune and validate; returns warnings. Raises Invalid or BadRequest."""
         if self.strategy.time_paths:
             try:
                 times.normalize(obj, self.strategy.time_paths)
             except times.TimeError as e:
-                kind, version = self.resource.kind, self.resource.version
-                raise BadRequest(
-                    f'{kind} in version "{version}" cannot be handled as a {kind}: {e}'
-                ) from None
+                raise self._undecodable(str(e)) from None
         self.strategy.default(obj)
         unknown = self.strategy.prune(obj)
         warnings: list[str] = []
@@ -195,6 +203,7 @@ class Store:
 
     async def create(self, scope: RequestScope, obj: Any, opts: WriteOptions) -> tuple[Object, list[str]]:
         obj = self._check_identity(scope, obj, None)
+        self._check_types(obj)
         meta = obj["metadata"]
         if not meta.get("name") and isinstance(meta.get("generateName"), str) and meta["generateName"]:
             meta["name"] = generate_name(meta["generateName"])
@@ -265,6 +274,7 @@ class Store:
     ) -> tuple[Object, bool, list[str]]:
         """PUT. Returns (object, created, warnings)."""
         obj = self._check_identity(scope, obj, name)
+        self._check_types(obj)
         wanted_rv = str(obj["metadata"].get("resourceVersion") or "")
 
         def mutate(old: Object | None) -> Object:
@@ -308,6 +318,9 @@ class Store:
             )
             if not isinstance(patched, dict):
                 raise BadRequest("the patch did not produce an object")
+            if self.strategy.go_type is not None and (err := type_error(self.strategy.go_type, patched)):
+                # kube decodes the patched JSON and reports its type error on the field "patch"
+                raise Invalid.object("", "", "", [invalid("patch", go_json(patched), err)])
             meta = patched.get("metadata")
             rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
             if rv and rv != old["metadata"]["resourceVersion"]:
@@ -324,6 +337,11 @@ class Store:
         self, scope: RequestScope, name: str, body: bytes, opts: WriteOptions, subresource: str
     ) -> tuple[Object, bool, list[str]]:
         applied = self._check_identity(scope, decode_yaml(body), name)
+        if self.strategy.go_type is not None and (err := type_error(self.strategy.go_type, applied)):
+            # kube fails to build the typed patch object here (with a 500); the body is at fault
+            ns = f"{scope.namespace}/" if scope.namespace else ""
+            gvk = f"{self.resource.group_version}, Kind={self.resource.kind}"
+            raise BadRequest(f"failed to create typed patch object ({ns}{name}; {gvk}): {err}")
 
         def mutate(old: Object | None) -> Object:
             new: Object = managedfields.server_side_apply(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.resources import APIResource
 from kcp.schema.compiled import compile_schema
+from kcp.schema.gotypes import go_type
 from kcp.schema.times import time_paths
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ class Strategy:
     allow_create_on_update = False
     return_deleted_object = False
     strategic_patch = True  # built-in kinds take strategic merge patch; custom resources do not
-    normalizes_times = True  # Go structs re-encode their timestamps; custom resources keep strings
+    # built-in kinds are decoded into Go structs (wrong JSON types refused, timestamps re-encoded);
+    # custom resources are unstructured and keep what the schema allows
+    go_struct = True
     stored_as: APIResource | None = None  # another version's resource whose keys hold these objects
 
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
@@ -34,7 +37,9 @@ class Strategy:
         self.schema = schema
         # compiled once per strategy: looking it up by content hash on every write costs a full hash
         self.compiled_schema = compile_schema(schema) if schema is not None else None
-        self.time_paths = time_paths(schema) if schema is not None and self.normalizes_times else ()
+        typed = schema if self.go_struct else None
+        self.time_paths = time_paths(typed) if typed is not None else ()
+        self.go_type = go_type(typed, f"{resource.version}.{resource.kind}") if typed is not None else None
 
     def to_storage(self, obj: Object) -> Object:
         """The object in the shape `stored_as` keeps; only kinds stored as another version convert."""

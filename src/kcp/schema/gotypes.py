@@ -1,0 +1,163 @@
+"""Go's JSON type errors for built-in kinds, so a wrong JSON type is the 400 kube-apiserver answers.
+
+kube decodes a built-in kind's body into its Go struct before anything else reads it: a string where
+an int32 belongs, or a string where a list belongs, never reaches defaulting or validation and is
+never stored. The message is encoding/json's `UnmarshalTypeError`: the innermost struct, the JSON
+field path from the root (no list indices, no map keys) and the Go type, as in
+`json: cannot unmarshal string into Go struct field LeaseSpec.spec.leaseDurationSeconds of type int32`.
+Custom resources are unstructured in kube; their schema validation reports types as 422 instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from kcp.schema.builtin import DEFINITIONS
+from kcp.schema.builtin.fields import Definition
+
+_INT_BITS = {"int32": 32, "int64": 64}
+
+
+@dataclass(slots=True, eq=False)
+class GoType:
+    """One Go type of a kind's struct tree, reduced to what the decoder checks."""
+
+    kind: str  # any | string | int | float | bool | intorstring | struct | map | slice
+    name: str  # Go's spelling in errors: int32, []v1.Subject, map[string]string, v1.LeaseSpec
+    struct: str = ""  # a struct's type name without its package: "Go struct field LeaseSpec.…"
+    fields: dict[str, GoType] = field(default_factory=dict)
+    elem: GoType | None = None
+    bits: int = 64
+
+
+def go_type(schema: Mapping[str, Any], type_name: str) -> GoType:
+    """The Go type of a built-in kind from its inline schema; `type_name` is the kind's, `v1.Lease`."""
+    return _build(schema, type_name)
+
+
+def type_error(t: GoType, obj: Any) -> str | None:
+    """encoding/json's error for the first value (in document order) of the wrong JSON type, if any."""
+    return _check(t, obj, "", ())
+
+
+def _build(s: Mapping[str, Any], name: str = "") -> GoType:
+    if s.get("x-kubernetes-preserve-unknown-fields") is True:
+        return GoType("any", "interface {}")
+    if s.get("x-kubernetes-int-or-string") is True:
+        return GoType("intorstring", "int32")
+    typ, fmt = s.get("type"), s.get("format", "")
+    if typ == "string":
+        return GoType("string", "[]uint8" if fmt == "byte" else "string")
+    if typ == "integer":
+        return GoType("int", fmt if fmt in _INT_BITS else "int64", bits=_INT_BITS.get(fmt, 64))
+    if typ == "number":
+        return GoType("float", "float64")
+    if typ == "boolean":
+        return GoType("bool", "bool")
+    if typ == "array" and isinstance(s.get("items"), Mapping):
+        elem = _build(s["items"])
+        return GoType("slice", f"[]{elem.name}", elem=elem)
+    if typ == "object" and isinstance(s.get("properties"), Mapping):
+        name = name or _definition_name(s)
+        fields = {k: _build(v) for k, v in s["properties"].items() if isinstance(v, Mapping)}
+        return GoType("struct", name, struct=name.rsplit(".", 1)[-1], fields=fields)
+    if typ == "object" and isinstance(s.get("additionalProperties"), Mapping):
+        elem = _build(s["additionalProperties"])
+        return GoType("map", f"map[string]{elem.name}", elem=elem)
+    return GoType("any", "interface {}")
+
+
+def _definition_name(s: Mapping[str, Any]) -> str:
+    """`v1.Subject` for an inline copy of a named type (descriptions aside), "" for anonymous ones."""
+    body = {k: v for k, v in s.items() if k != "description"}
+    for d in _by_fields().get(frozenset(s["properties"]), ()):
+        if d.body == body:
+            return ".".join(d.name.rsplit(".", 2)[-2:])
+    return ""
+
+
+_DEFINITIONS_BY_FIELDS: dict[frozenset[str], list[Definition]] = {}
+
+
+def _by_fields() -> dict[frozenset[str], list[Definition]]:
+    if not _DEFINITIONS_BY_FIELDS:
+        for d in DEFINITIONS:
+            props = d.body.get("properties")
+            if isinstance(props, Mapping):
+                _DEFINITIONS_BY_FIELDS.setdefault(frozenset(props), []).append(d)
+    return _DEFINITIONS_BY_FIELDS
+
+
+def _json_kind(v: Any) -> str:
+    """encoding/json's name for a JSON value in its errors."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    return "object"
+
+
+def _message(value: str, t: GoType, struct: str, path: tuple[str, ...]) -> str:
+    where = f"Go struct field {struct}.{'.'.join(path)}" if path else "Go value"
+    return f"json: cannot unmarshal {value} into {where} of type {t.name}"
+
+
+def _check(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
+    if v is None or t.kind == "any":
+        return None
+    kind = t.kind
+    if kind == "string":
+        return None if isinstance(v, str) else _message(_json_kind(v), t, struct, path)
+    if kind == "bool":
+        return None if isinstance(v, bool) else _message(_json_kind(v), t, struct, path)
+    if kind == "float":
+        ok = isinstance(v, int | float) and not isinstance(v, bool)
+        return None if ok else _message(_json_kind(v), t, struct, path)
+    if kind == "int":
+        return _check_int(t, v, struct, path)
+    if kind == "intorstring":
+        return None if isinstance(v, str) else _check_int(t, v, struct, path)
+    if kind == "slice":
+        if not isinstance(v, list):
+            return _message(_json_kind(v), t, struct, path)
+        elem = t.elem
+        assert elem is not None
+        if elem.kind == "string" and all(type(x) is str for x in v):
+            return None
+        for x in v:
+            if (err := _check(elem, x, struct, path)) is not None:
+                return err
+        return None
+    if not isinstance(v, dict):
+        return _message(_json_kind(v), t, struct, path)
+    if kind == "map":
+        elem = t.elem
+        assert elem is not None
+        if elem.kind == "string" and all(type(x) is str for x in v.values()):
+            return None
+        for x in v.values():
+            if (err := _check(elem, x, struct, path)) is not None:
+                return err
+        return None
+    for k, x in v.items():
+        sub = t.fields.get(k)
+        if sub is not None and (err := _check(sub, x, t.struct, (*path, k))) is not None:
+            return err
+    return None
+
+
+def _check_int(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return _message(_json_kind(v), t, struct, path)
+    limit = 1 << (t.bits - 1)
+    if isinstance(v, float) or not -limit <= v < limit:
+        return _message(f"number {orjson.dumps(v).decode()}", t, struct, path)
+    return None

@@ -1,0 +1,91 @@
+"""Wrong JSON types in built-in kinds get encoding/json's message, naming the Go struct, field and type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kcp.schema.builtin import schema_for
+from kcp.schema.gotypes import GoType, go_type, type_error
+
+
+def kind(group: str, k: str) -> GoType:
+    schema = schema_for(group, "v1", k)
+    assert schema is not None
+    return go_type(schema, f"v1.{k}")
+
+
+LEASE = kind("coordination.k8s.io", "Lease")
+BINDING = kind("rbac.authorization.k8s.io", "RoleBinding")
+SECRET = kind("", "Secret")
+
+
+@pytest.mark.parametrize(
+    ("t", "obj", "message"),
+    [
+        (
+            LEASE,
+            {"spec": {"leaseDurationSeconds": "abc"}},
+            "json: cannot unmarshal string into Go struct field LeaseSpec.spec.leaseDurationSeconds"
+            " of type int32",
+        ),
+        (
+            LEASE,
+            {"spec": {"leaseDurationSeconds": 1.5}},
+            "json: cannot unmarshal number 1.5 into Go struct field LeaseSpec.spec.leaseDurationSeconds"
+            " of type int32",
+        ),
+        (
+            LEASE,
+            {"spec": {"leaseDurationSeconds": 2**31}},
+            "json: cannot unmarshal number 2147483648 into Go struct field "
+            "LeaseSpec.spec.leaseDurationSeconds of type int32",
+        ),
+        (
+            LEASE,
+            {"spec": []},
+            "json: cannot unmarshal array into Go struct field Lease.spec of type v1.LeaseSpec",
+        ),
+        (
+            BINDING,
+            {"subjects": "bob"},
+            "json: cannot unmarshal string into Go struct field RoleBinding.subjects of type []v1.Subject",
+        ),
+        (
+            BINDING,
+            {"subjects": [{"kind": "User"}, {"kind": 5}]},
+            "json: cannot unmarshal number into Go struct field Subject.subjects.kind of type string",
+        ),
+        (
+            SECRET,
+            {"metadata": {"labels": {"a": True}}},
+            "json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string",
+        ),
+        (
+            SECRET,
+            {"data": {"a": 1}},
+            "json: cannot unmarshal number into Go struct field Secret.data of type []uint8",
+        ),
+    ],
+)
+def test_first_type_error_is_reported_as_go_does(t: GoType, obj: dict[str, Any], message: str) -> None:
+    assert type_error(t, obj) == message
+
+
+def test_document_order_decides_which_error_is_reported() -> None:
+    obj = {"spec": {"holderIdentity": 1, "leaseDurationSeconds": "x"}}
+    assert "holderIdentity" in str(type_error(LEASE, obj))
+
+
+def test_nulls_unknown_fields_and_free_form_values_pass() -> None:
+    assert type_error(LEASE, {"spec": {"leaseDurationSeconds": None}, "bogus": [1, {"x": 2}]}) is None
+    managed = {"metadata": {"managedFields": [{"fieldsV1": {"f:data": {}}, "manager": "m"}]}}
+    assert type_error(SECRET, managed) is None
+
+
+@given(st.integers(min_value=-(2**31), max_value=2**31 - 1))
+def test_every_int32_fits(n: int) -> None:
+    assert type_error(LEASE, {"spec": {"leaseDurationSeconds": n, "leaseTransitions": n}}) is None
