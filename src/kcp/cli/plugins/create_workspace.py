@@ -7,6 +7,7 @@ the printed type is the one the server returns, so `team` prints as `root:team`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -24,7 +25,8 @@ from kcp.cli.plugins.use import use_workspace
 
 APPEAR_TIMEOUT = 5.0
 APPEAR_INTERVAL = 0.1
-READY_INTERVAL = 0.5
+# kcp polls every 500 ms; a workspace is usually ready within tens of milliseconds, so start small
+READY_INTERVALS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.5)
 
 
 @dataclass(frozen=True)
@@ -183,13 +185,14 @@ def _wait_until_visible(client: RestClient, cluster: str, name: str) -> None:
 
 def _wait_until_ready(client: RestClient, cluster: str, name: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
-    while True:
+    for attempt in itertools.count():
         workspace: dict[str, Any] = client.get(in_cluster(cluster, WORKSPACES, name))
         if _phase(workspace) == READY:
             return workspace
         if time.monotonic() >= deadline:
             raise PluginError("context deadline exceeded")
-        time.sleep(READY_INTERVAL)
+        time.sleep(READY_INTERVALS[min(attempt, len(READY_INTERVALS) - 1)])
+    raise AssertionError("unreachable")
 
 
 def _label_selector(text: str) -> dict[str, Any] | None:
