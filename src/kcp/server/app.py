@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -36,7 +36,7 @@ from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver, UnknownPath
 from kcp.server.endpoints import Endpoints
-from kcp.server.handlers import json_response
+from kcp.server.handlers import STOPPING, json_response
 from kcp.server.home import HomeWorkspaces, serve_home, wants_home
 from kcp.server.negotiation import aggregated_discovery, check_json_acceptable
 from kcp.server.requestinfo import RequestInfo, parse
@@ -65,8 +65,10 @@ class ServerState:
     ready: bool = False
     in_flight: int = 0
     mutating_in_flight: int = 0
+    active: int = 0  # every request being served, watches and exempt ones included: shutdown drains it
     initializing: InitializingWorkspaces | None = None
     home: HomeWorkspaces | None = None  # None: --enable-home-workspaces=false
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set on SIGTERM: drain, refuse new
 
 
 def status_response(err: StatusError) -> web.Response:
@@ -79,6 +81,7 @@ def status_response(err: StatusError) -> web.Response:
 def build_app(state: ServerState) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app["state"] = state
+    app[STOPPING] = state.stopping
     state.initializing = InitializingWorkspaces(
         state.catalog.store(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource),
         state.resolver.paths.resolve,
@@ -90,13 +93,17 @@ def build_app(state: ServerState) -> web.Application:
         started = time.perf_counter()
         info: RequestInfo | None = None
         code = 500
+        state.active += 1
         try:
             resp, info = await _serve(state, request)
             code = resp.status
             return resp
         except StatusError as e:
             code = e.code
-            return status_response(e)
+            resp = status_response(e)
+            if state.stopping.is_set():
+                resp.force_close()  # send the client to another server (kube adds Connection: close)
+            return resp
         except web.HTTPRequestEntityTooLarge:
             code = 413
             return status_response(
@@ -109,6 +116,7 @@ def build_app(state: ServerState) -> web.Application:
             log.exception("internal error serving %s %s", request.method, request.path)
             return status_response(InternalError("an internal error occurred while serving the request"))
         finally:
+            state.active -= 1
             metrics.observe(request.method, info, code, time.perf_counter() - started)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
@@ -129,6 +137,8 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
     path = request.path
     if path.rstrip("/") in HEALTH_PATHS or path.startswith(tuple(p + "/" for p in HEALTH_PATHS)):
         return _health(state, path), None
+    if state.stopping.is_set():
+        raise TooManyRequests("The apiserver is shutting down, please try again later.", retry_after=5)
     user = await state.authenticator.authenticate(request)
     if user is None:
         raise Unauthorized("Unauthorized")

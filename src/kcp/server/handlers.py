@@ -38,6 +38,8 @@ from kcp.server.negotiation import wants_table
 from kcp.server.requestinfo import RequestInfo, parse_bool
 
 JSON_TYPE = "application/json"
+# set when the server begins to shut down: open watches end their streams cleanly, as kube's do
+STOPPING = web.AppKey("stopping", asyncio.Event)
 Predicate = Callable[[dict[str, Any]], bool]
 MIN_WATCH_TIMEOUT = 1800.0
 BOOKMARK_INTERVAL = 30.0
@@ -307,13 +309,21 @@ async def watch(
     if done and isinstance(pending.exception(), StatusError):
         await events.aclose()
         raise pending.exception()  # type: ignore[misc]
+    stopping: asyncio.Future[Any] = asyncio.ensure_future(request.app[STOPPING].wait())
     try:
         await resp.prepare(request)
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
-            done, _ = await asyncio.wait({pending}, timeout=min(remaining, BOOKMARK_INTERVAL))
+            waiting: set[asyncio.Future[Any]] = {pending, stopping}
+            done, _ = await asyncio.wait(
+                waiting,
+                timeout=min(remaining, BOOKMARK_INTERVAL),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if stopping in done:
+                break
             if not done:
                 if opts.allow_bookmarks:  # the watch's progress, or at least the last event sent
                     rv = max(progress.revision(), int(last_rv or 0))
@@ -332,6 +342,7 @@ async def watch(
     except ConnectionError:
         pass
     finally:
+        stopping.cancel()
         pending.cancel()
         with contextlib.suppress(BaseException):
             await pending

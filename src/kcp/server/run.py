@@ -40,6 +40,7 @@ SYSTEM_ADMIN = ClusterName("system:admin")  # the shard's own cluster, as in kcp
 
 
 LOOPBACK_SOCKET = "loopback.sock"
+_DRAIN_GRACE = 60.0  # seconds for requests in flight at SIGTERM (kube's request timeout)
 _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux
 
 
@@ -177,12 +178,25 @@ async def serve(config: ServerConfig) -> None:
         await controller.stop()
     await collector.close()
     await loopback.close()
+    state.stopping.set()  # watches end cleanly; new requests get 429 with Retry-After
+    await _drain(state)
     await runner.cleanup()
     (root / LOOPBACK_SOCKET).unlink(missing_ok=True)
     await resolver.close()
     await catalog.namespaces.close()
     await authorizer.close()
     await storage.close()
+
+
+async def _drain(state: ServerState) -> None:
+    """Let requests in flight finish while the listener still answers new ones with 429.
+
+    aiohttp's own shutdown stops reading from connections first, which can strand a request whose
+    body has not been read yet until its timeout; draining here first leaves it nothing in flight.
+    """
+    deadline = time.monotonic() + _DRAIN_GRACE
+    while state.active and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
 
 
 def _url_host(host: str) -> str:
