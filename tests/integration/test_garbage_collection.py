@@ -223,13 +223,21 @@ def test_workspaces_are_isolated(kcp_server: Server, workspaces: Callable[[], st
     a, b = Objects(kcp_server, workspaces()), Objects(kcp_server, workspaces())
     owner = a.cm("owner")
     a.cm("child", ref(owner))
-    b.cm("owner")
-    b.cm("child", ref(owner))  # the same uid, in another logical cluster
+    b_owner = b.cm("owner")
+    b.cm("child", ref(b_owner))  # the same names in another logical cluster
     a.delete(f"{a.cms}/owner")
     eventually(a.gone("child"), what="cascade in the owner's workspace")
     time.sleep(0.3)  # a leak would show within a pass or two
     child = b.get("child")
-    assert child is not None and child["metadata"]["ownerReferences"][0]["uid"] == owner["metadata"]["uid"]
+    assert child is not None and child["metadata"]["ownerReferences"][0]["uid"] == b_owner["metadata"]["uid"]
+
+
+def test_dependent_of_an_owner_that_does_not_exist_is_collected(kcp_server: Server, ws: str) -> None:
+    o = Objects(kcp_server, ws)
+    owner = o.cm("owner")
+    o.cm("orphan", {**ref(owner), "uid": "0f0f0f0f-0000-0000-0000-000000000000"})
+    eventually(o.gone("orphan"), what="dependent whose only owner is absent")
+    assert o.get("owner") is not None
 
 
 def test_deprecated_orphan_dependents_flag(kcp_server: Server, ws: str) -> None:

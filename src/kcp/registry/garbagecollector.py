@@ -6,8 +6,9 @@ The watch over all of `/registry/` notes deleted uids and owners waiting on `orp
 served resources (only the owners' namespaces when no owner is cluster-scoped), finds the
 dependents, and acts through the Store so watches, finalizers and namespace/workspace deletion
 behave as for any client. Memory is the work in flight, dropped once done.
-Restart: owners already waiting on the collector are found by one scan at start; dependents whose
-owners vanished while no collector ran are not (kube's would find them from its graph).
+Restart: one scan at start finds owners already waiting on the collector, and every object with
+owner references, whose owners are then looked up by kind and name as kube's collector does when it
+builds its graph: an owner deleted while no collector watched still takes its dependents along.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ class _Work:
 
     deleted: dict[str, str] = field(default_factory=dict)  # owner uid -> its namespace ("" cluster-scoped)
     finalizing: dict[str, int] = field(default_factory=dict)  # owner key -> passes it has waited
+    suspects: set[str] = field(default_factory=set)  # dependent keys whose owners may be gone
     failures: int = 0
 
     def merge(self, other: _Work) -> None:
         self.deleted.update(other.deleted)
+        self.suspects |= other.suspects
         for key, n in other.finalizing.items():
             self.finalizing[key] = max(n, self.finalizing.get(key, 0))
         self.failures = max(self.failures, other.failures)
@@ -128,7 +131,8 @@ class GarbageCollector:
         self._scan = asyncio.create_task(self._resume())
 
     async def _resume(self) -> None:
-        """Owners that were already waiting on a collector (restart, or a compacted gap)."""
+        """What happened while no collector watched (restart, or a compacted gap): owners waiting on
+        a collector, and dependents whose owners may be gone."""
         start_after = ""
         while True:
             try:
@@ -140,6 +144,8 @@ class GarbageCollector:
             for entry in page.entries:
                 try:
                     self._note_finalizing(entry.key, entry.value)
+                    if b'"ownerReferences"' in entry.value:
+                        self._suspect(entry.key)
                 except (ValueError, IndexError, AttributeError) as e:
                     log.warning("garbage collector skips %s: %s", entry.key, e)
             if not page.more or not page.entries:
@@ -157,8 +163,16 @@ class GarbageCollector:
                     self._schedule(cluster, self.window)
             else:
                 self._note_finalizing(event.key, event.value)
+                if b'"ownerReferences"' in event.value and _gained_owners(event):
+                    self._suspect(event.key)
         except (ValueError, IndexError, AttributeError) as e:
             log.warning("garbage collector skips %s: %s", event.key, e)
+
+    def _suspect(self, key: str) -> None:
+        """A dependent whose owners must be looked up: kube deletes one whose owners are all absent."""
+        cluster = cluster_of_key(key)
+        self._work_for(cluster).suspects.add(key)
+        self._schedule(cluster, self.window)
 
     def _note_finalizing(self, key: str, value: bytes) -> None:
         if b'"deletionTimestamp"' not in value:
@@ -228,6 +242,7 @@ class GarbageCollector:
     async def _pass(self, cluster: ClusterName, work: _Work) -> _Work | None:
         """Handle every owner of `work` with one scan; returns what must be tried again."""
         view = await ClusterView.load(self.catalog, cluster)
+        failed_suspects = await self._check_suspects(view, work.suspects)
         owners = {uid: Owner(uid, ns, "deleted") for uid, ns in work.deleted.items()}
         waiting: dict[str, tuple[str, Owner, Store]] = {}  # key -> (finalizer, owner, store)
         for key in work.finalizing:
@@ -237,7 +252,7 @@ class GarbageCollector:
                 owners[owner.uid] = owner
                 waiting[key] = (_FINALIZER[owner.mode], owner, store)
         if not owners:
-            return None
+            return _Work(suspects=failed_suspects, failures=work.failures + 1) if failed_suspects else None
         blocking: dict[str, int] = defaultdict(int)
         failed = False
         for store, dep in await view.dependents(owners):
@@ -247,7 +262,9 @@ class GarbageCollector:
             except StatusError as e:
                 failed = True
                 log.warning("garbage collector cannot handle %s %s: %s", store.resource.kind, _name(dep), e)
-        retry = _Work(failures=work.failures + 1) if failed else None
+        retry = (
+            _Work(suspects=failed_suspects, failures=work.failures + 1) if failed or failed_suspects else None
+        )
         for key, (finalizer, owner, store) in waiting.items():
             if failed or blocking[owner.uid]:
                 retry = retry or _Work()
@@ -258,6 +275,21 @@ class GarbageCollector:
         if failed and retry is not None:
             retry.deleted.update(work.deleted)
         return retry
+
+    async def _check_suspects(self, view: ClusterView, keys: set[str]) -> set[str]:
+        """Collect the dependents among `keys` whose owners are all gone; returns those that failed."""
+        failed = set()
+        for key in keys:
+            found = await view.object_at(key)
+            if found is None:
+                continue
+            store, dep = found
+            try:
+                await self._collect(view, store, dep, {})
+            except StatusError as e:
+                failed.add(key)
+                log.warning("garbage collector cannot handle %s %s: %s", store.resource.kind, _name(dep), e)
+        return failed
 
     async def _collect(
         self, view: ClusterView, store: Store, dep: Object, owners: dict[str, Owner]
@@ -324,6 +356,15 @@ class GarbageCollector:
                 return False
             return True
         return False
+
+
+def _gained_owners(event: Event) -> bool:
+    """Created with owners, or given an owner it did not have: the owner may never have existed
+    or be gone already, and no deletion event would ever bring the collector to this object."""
+    if event.created or event.prev_value is None or b'"ownerReferences"' not in event.prev_value:
+        return True
+    before = {str(r.get("uid")) for r in ownerrefs.owner_refs(orjson.loads(event.prev_value))}
+    return any(str(r.get("uid")) not in before for r in ownerrefs.owner_refs(orjson.loads(event.value)))
 
 
 def _name(obj: dict[str, Any]) -> str:

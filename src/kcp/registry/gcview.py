@@ -52,13 +52,20 @@ class ClusterView:
                 return store
         return None
 
-    async def finalizing_owner(self, key: str) -> tuple[Owner, Store] | None:
-        """The owner stored at `key` if it still waits on the collector."""
+    async def object_at(self, key: str) -> tuple[Store, Object] | None:
+        """The object stored at `key` and its Store, if this cluster still serves and holds it."""
         store = self._store_of_key(key)
         entry = await store.storage.get(key) if store is not None else None
         if store is None or entry is None:
             return None
-        obj = store.decode(entry)
+        return store, store.decode(entry)
+
+    async def finalizing_owner(self, key: str) -> tuple[Owner, Store] | None:
+        """The owner stored at `key` if it still waits on the collector."""
+        found = await self.object_at(key)
+        if found is None:
+            return None
+        store, obj = found
         mode = ownerrefs.finalizing_mode(obj)
         if mode is None:
             return None
