@@ -172,9 +172,13 @@ class Store:
         kind, version = self.resource.kind, self.resource.version
         return BadRequest(f'{kind} in version "{version}" cannot be handled as a {kind}: {why}')
 
+    def _type_error(self, obj: Object) -> str | None:
+        """Go's decode error for JSON types the kind's Go struct cannot hold; custom resources: None."""
+        return type_error(self.strategy.go_type, obj) if self.strategy.go_type is not None else None
+
     def _check_types(self, obj: Object) -> None:
-        """A body whose JSON types the kind's Go struct cannot hold is a 400, as kube's codec answers."""
-        if self.strategy.go_type is not None and (err := type_error(self.strategy.go_type, obj)):
+        """A body of the wrong JSON types is a 400, as kube's codec answers, before anything reads it."""
+        if err := self._type_error(obj):
             raise self._undecodable(err)
 
     def _finish(self, obj: Object, old: Object | None, opts: WriteOptions) -> list[str]:
@@ -318,7 +322,7 @@ class Store:
             )
             if not isinstance(patched, dict):
                 raise BadRequest("the patch did not produce an object")
-            if self.strategy.go_type is not None and (err := type_error(self.strategy.go_type, patched)):
+            if err := self._type_error(patched):
                 # kube decodes the patched JSON and reports its type error on the field "patch"
                 raise Invalid.object("", "", "", [invalid("patch", go_json(patched), err)])
             meta = patched.get("metadata")
@@ -337,7 +341,7 @@ class Store:
         self, scope: RequestScope, name: str, body: bytes, opts: WriteOptions, subresource: str
     ) -> tuple[Object, bool, list[str]]:
         applied = self._check_identity(scope, decode_yaml(body), name)
-        if self.strategy.go_type is not None and (err := type_error(self.strategy.go_type, applied)):
+        if err := self._type_error(applied):
             # kube fails to build the typed patch object here (with a 500); the body is at fault
             ns = f"{scope.namespace}/" if scope.namespace else ""
             gvk = f"{self.resource.group_version}, Kind={self.resource.kind}"
