@@ -38,6 +38,7 @@ REGISTRY = "/registry/"
 WRITE = WriteOptions(field_manager="garbage-collector", field_validation="Ignore")
 _FINALIZER = {"orphan": ownerrefs.ORPHAN, "foreground": ownerrefs.FOREGROUND}
 _MAX_BACKOFF = 30.0
+_MAX_SUSPECTS = 10_000  # the start scan waits while this many dependents await their owners' lookup
 
 
 @dataclass(slots=True)
@@ -151,6 +152,15 @@ class GarbageCollector:
             if not page.more or not page.entries:
                 return
             start_after = page.entries[-1].key
+            await self._let_suspects_drain()
+
+    async def _let_suspects_drain(self, patience: float = 5.0) -> None:
+        """A store full of dependents is looked up in steps, not all held at once; failing lookups
+        (retried with backoff) hold the scan back for at most `patience` seconds per page."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
+        while sum(len(w.suspects) for w in self._pending.values()) > _MAX_SUSPECTS and loop.time() < deadline:
+            await asyncio.sleep(self.window)
 
     def _observe(self, event: Event) -> None:
         """Runs for every write of the server: cheap byte checks before any parse."""
