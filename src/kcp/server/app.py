@@ -129,7 +129,7 @@ def build_app(state: ServerState) -> web.Application:
                     },
                 )
 
-    app.router.add_route("*", "/{tail:.*}", dispatch)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch)  # every path, newlines included
     return app
 
 

@@ -43,6 +43,7 @@ STOPPING = web.AppKey("stopping", asyncio.Event)
 Predicate = Callable[[dict[str, Any]], bool]
 MIN_WATCH_TIMEOUT = 1800.0
 BOOKMARK_INTERVAL = 30.0
+NOT_ALLOWED = "the server does not allow this method on the requested resource"
 _PATCH_TYPES = (
     "application/json-patch+json",
     "application/merge-patch+json",
@@ -207,6 +208,9 @@ async def handle(
         raise NotFound("the server could not find the requested resource")
     if scope.cluster == "*" and verb not in ("list", "watch"):
         raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
+    if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):
+        # kube serves PUT and PATCH only on an object's path and POST only on its collection's
+        raise MethodNotAllowed(NOT_ALLOWED)
     if verb == "get":
         obj = await store.get(scope, info.name)
         if wants_table(request.headers.get("Accept", "")):
