@@ -20,6 +20,18 @@ from kcp.schema.builtin import DEFINITIONS
 from kcp.schema.builtin.fields import Definition
 
 _INT_BITS = {"int32": 32, "int64": 64}
+# Go's named scalar types among the fields served here, which its errors print instead of `string`
+_NAMED = {
+    ("ObjectMeta", "uid"): "types.UID",
+    ("OwnerReference", "uid"): "types.UID",
+    ("ObjectReference", "uid"): "types.UID",
+    ("ManagedFieldsEntry", "operation"): "v1.ManagedFieldsOperationType",
+    ("NamespaceSpec", "finalizers"): "v1.FinalizerName",
+    ("NamespaceStatus", "phase"): "v1.NamespacePhase",
+    ("NamespaceCondition", "type"): "v1.NamespaceConditionType",
+    ("NamespaceCondition", "status"): "v1.ConditionStatus",
+    ("Secret", "type"): "v1.SecretType",
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -63,12 +75,28 @@ def _build(s: Mapping[str, Any], name: str = "") -> GoType:
         return GoType("slice", f"[]{elem.name}", elem=elem)
     if typ == "object" and isinstance(s.get("properties"), Mapping):
         name = name or _definition_name(s)
-        fields = {k: _build(v) for k, v in s["properties"].items() if isinstance(v, Mapping)}
-        return GoType("struct", name, struct=name.rsplit(".", 1)[-1], fields=fields)
+        struct = name.rsplit(".", 1)[-1]
+        fields = {
+            k: _named(_build(v), _NAMED.get((struct, k)))
+            for k, v in s["properties"].items()
+            if isinstance(v, Mapping)
+        }
+        return GoType("struct", name, struct=struct, fields=fields)
     if typ == "object" and isinstance(s.get("additionalProperties"), Mapping):
         elem = _build(s["additionalProperties"])
         return GoType("map", f"map[string]{elem.name}", elem=elem)
     return GoType("any", "interface {}")
+
+
+def _named(t: GoType, name: str | None) -> GoType:
+    """A field of a named scalar type, or a list of them (`[]v1.FinalizerName`)."""
+    if name is None:
+        return t
+    if t.kind == "slice" and t.elem is not None:
+        t.elem.name, t.name = name, f"[]{name}"
+    else:
+        t.name = name
+    return t
 
 
 def _definition_name(s: Mapping[str, Any]) -> str:

@@ -75,6 +75,28 @@ def test_first_type_error_is_reported_as_go_does(t: GoType, obj: dict[str, Any],
     assert type_error(t, obj) == message
 
 
+NAMESPACE = kind("", "Namespace")
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        (
+            {"spec": {"finalizers": "kubernetes"}},
+            "json: cannot unmarshal string into Go struct field NamespaceSpec.spec.finalizers"
+            " of type []v1.FinalizerName",
+        ),
+        (
+            {"metadata": {"ownerReferences": [{"uid": 5}]}},
+            "json: cannot unmarshal number into Go struct field OwnerReference.metadata.ownerReferences.uid"
+            " of type types.UID",
+        ),
+    ],
+)
+def test_named_types_are_printed_by_their_go_names(obj: dict[str, Any], message: str) -> None:
+    assert type_error(NAMESPACE, obj) == message
+
+
 def test_document_order_decides_which_error_is_reported() -> None:
     obj = {"spec": {"holderIdentity": 1, "leaseDurationSeconds": "x"}}
     assert "holderIdentity" in str(type_error(LEASE, obj))
