@@ -93,8 +93,18 @@ def test_hostile_names_get_client_errors_and_leave_no_stray_keys(kcp_server: Ser
 
 
 def test_write_verbs_only_where_kube_serves_them(kcp_server: Server) -> None:
-    """PUT and PATCH need an object's path, POST its collection's: 405 otherwise, never a 5xx."""
-    for method, path in [("PUT", CM), ("PATCH", f"{CM}/"), ("POST", f"{CM}/x")]:
+    """PUT and PATCH need an object's path, POST its collection's, and subresources take only their
+    verbs: 405 otherwise, never a 5xx."""
+    sa_token = "/clusters/root/api/v1/namespaces/default/serviceaccounts/default/token"
+    finalize = "/clusters/root/api/v1/namespaces/default/finalize"
+    for method, path in [
+        ("PUT", CM),
+        ("PATCH", f"{CM}/"),
+        ("POST", f"{CM}/x"),
+        ("PATCH", sa_token),
+        ("GET", sa_token),
+        ("PATCH", finalize),
+    ]:
         code, reply, _ = kcp_server.request(
             method, path, raw=b"{}", content_type="application/merge-patch+json"
         )

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kcp.apimachinery.errors import BadRequest, NotFound
+from kcp.apimachinery.errors import BadRequest, MethodNotAllowed, NotFound
 from kcp.apimachinery.meta import now_rfc3339
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import decode_body
@@ -26,7 +26,7 @@ from kcp.schema.openapi_proto import CONTENT_TYPE as PROTOBUF_CONTENT_TYPE
 from kcp.schema.openapi_proto import encode_v2_protobuf
 from kcp.schema.openapi_v2 import build_v2
 from kcp.schema.openapi_v3 import build_v3_gv, build_v3_index
-from kcp.server.handlers import json_response, write_options
+from kcp.server.handlers import NOT_ALLOWED, json_response, write_options
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.scale import serve_scale
 
@@ -182,7 +182,7 @@ class Endpoints:
         self, request: web.Request, info: RequestInfo, store: Store, scope: RequestScope
     ) -> web.StreamResponse:
         if info.verb != "create":
-            raise NotFound("the server could not find the requested resource")
+            raise MethodNotAllowed(NOT_ALLOWED)  # kube serves only POST on serviceaccounts/token
         sa = await store.get(scope, info.name)
         body = decode_body(request.headers.get("Content-Type", ""), await request.read())
         spec = (body or {}).get("spec") or {} if isinstance(body, dict) else {}
@@ -219,7 +219,7 @@ class Endpoints:
         self, request: web.Request, info: RequestInfo, store: Store, scope: RequestScope
     ) -> web.StreamResponse:
         if info.verb != "update":
-            raise NotFound("the server could not find the requested resource")
+            raise MethodNotAllowed(NOT_ALLOWED)  # kube serves only PUT on namespaces/finalize
         body = decode_body(request.headers.get("Content-Type", ""), await request.read())
         finalizers = ((body or {}).get("spec") or {}).get("finalizers") if isinstance(body, dict) else None
         current = await store.get(scope, info.name)
