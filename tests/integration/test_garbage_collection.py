@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.polling import eventually
+from tests.support.registry import ref
 from tests.support.server import Server
 
 WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
@@ -33,17 +34,6 @@ CRD = {
         ],
     },
 }
-
-
-def ref(owner: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    meta = owner["metadata"]
-    return {
-        "apiVersion": owner["apiVersion"],
-        "kind": owner["kind"],
-        "name": meta["name"],
-        "uid": meta["uid"],
-        **extra,
-    }
 
 
 @pytest.fixture

@@ -5,33 +5,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.registry import ADMIN, OPTS, ref
 
 from kcp.apimachinery.errors import NotFound
-from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.garbagecollector import GarbageCollector
-from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
+from kcp.registry.options import DeleteOptions, RequestScope
 from kcp.registry.store import Store
-from kcp.storage.sqlite import SQLiteStorage
-
-ADMIN = UserInfo("admin", groups=(SYSTEM_MASTERS,))
-OPTS = WriteOptions(field_manager="test")
-
-
-@pytest.fixture
-async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
-    storage = SQLiteStorage(tmp_path / "kcp.db")
-    await storage.start()
-    cat = Catalog(storage)
-    for cluster in ("a", "b"):
-        await cat.store("", "v1", "namespaces").create(scope(cluster, ""), {"metadata": {"name": "ns"}}, OPTS)
-    yield cat
-    await storage.close()
 
 
 @pytest.fixture
@@ -48,17 +32,6 @@ def scope(cluster: str = "a", ns: str = "ns") -> RequestScope:
 
 def configmaps(catalog: Catalog) -> Store:
     return catalog.store("", "v1", "configmaps")
-
-
-def ref(owner: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    meta = owner["metadata"]
-    return {
-        "apiVersion": owner["apiVersion"],
-        "kind": owner["kind"],
-        "name": meta["name"],
-        "uid": meta["uid"],
-        **extra,
-    }
 
 
 async def make(

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.registry import ADMIN, OPTS
 
 from kcp.apimachinery.errors import AlreadyExists, Conflict, Forbidden, Invalid, NotFound
-from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.logicalcluster import ClusterName
 from kcp.registry import reads
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import DeleteOptions, ListOptions, RequestScope, WriteOptions
-from kcp.storage.sqlite import SQLiteStorage
-
-ADMIN = UserInfo("admin", groups=(SYSTEM_MASTERS,))
-OPTS = WriteOptions(field_manager="test")
-
-
-@pytest.fixture
-async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
-    storage = SQLiteStorage(tmp_path / "kcp.db")
-    await storage.start()
-    cat = Catalog(storage)
-    for cluster in ("a", "b"):
-        await cat.store("", "v1", "namespaces").create(
-            RequestScope(ClusterName(cluster), "", ADMIN), {"metadata": {"name": "ns"}}, OPTS
-        )
-    yield cat
-    await storage.close()
 
 
 def scope(cluster: str = "a", ns: str = "ns") -> RequestScope:
