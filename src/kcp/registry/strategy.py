@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.resources import APIResource
+from kcp.schema.builtin import definition_name
 from kcp.schema.compiled import compile_schema
 from kcp.schema.gotypes import go_type
 from kcp.schema.times import time_paths
@@ -39,7 +40,8 @@ class Strategy:
         self.compiled_schema = compile_schema(schema) if schema is not None else None
         typed = schema if self.go_struct else None
         self.time_paths = time_paths(typed) if typed is not None else ()
-        self.go_type = go_type(typed, f"{resource.version}.{resource.kind}") if typed is not None else None
+        model = definition_name(resource.group, resource.version, resource.kind)
+        self.go_type = go_type(typed, model) if typed is not None else None
 
     def to_storage(self, obj: Object) -> Object:
         """The object in the shape `stored_as` keeps; only kinds stored as another version convert."""

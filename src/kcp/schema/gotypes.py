@@ -16,8 +16,7 @@ from typing import Any
 
 import orjson
 
-from kcp.schema.builtin import DEFINITIONS
-from kcp.schema.builtin.fields import Definition
+from kcp.schema.builtin import definition_of
 
 _INT_BITS = {"int32": 32, "int64": 64}
 # Go's named scalar types among the fields served here, which its errors print instead of `string`
@@ -46,9 +45,10 @@ class GoType:
     bits: int = 64
 
 
-def go_type(schema: Mapping[str, Any], type_name: str) -> GoType:
-    """The Go type of a built-in kind from its inline schema; `type_name` is the kind's, `v1.Lease`."""
-    return _build(schema, type_name)
+def go_type(schema: Mapping[str, Any], model: str) -> GoType:
+    """The Go type of a built-in kind from its inline schema; `model` is the kind's model name
+    (`io.k8s.api.coordination.v1.Lease`), whose package is preferred for its nested types."""
+    return _build(schema, model.rsplit(".", 1)[0], _go_name(model))
 
 
 def type_error(t: GoType, obj: Any) -> str | None:
@@ -56,7 +56,12 @@ def type_error(t: GoType, obj: Any) -> str | None:
     return _check(t, obj, "", ())
 
 
-def _build(s: Mapping[str, Any], name: str = "") -> GoType:
+def _go_name(model: str) -> str:
+    """Go's spelling of a model name: `io.k8s.api.core.v1.Subject` is `v1.Subject`."""
+    return ".".join(model.rsplit(".", 2)[-2:])
+
+
+def _build(s: Mapping[str, Any], package: str, name: str = "") -> GoType:
     if s.get("x-kubernetes-preserve-unknown-fields") is True:
         return GoType("any", "interface {}")
     if s.get("x-kubernetes-int-or-string") is True:
@@ -71,19 +76,20 @@ def _build(s: Mapping[str, Any], name: str = "") -> GoType:
     if typ == "boolean":
         return GoType("bool", "bool")
     if typ == "array" and isinstance(s.get("items"), Mapping):
-        elem = _build(s["items"])
+        elem = _build(s["items"], package)
         return GoType("slice", f"[]{elem.name}", elem=elem)
     if typ == "object" and isinstance(s.get("properties"), Mapping):
-        name = name or _definition_name(s)
+        if not name and (d := definition_of(s, package)) is not None:
+            name = _go_name(d.name)
         struct = name.rsplit(".", 1)[-1]
         fields = {
-            k: _named(_build(v), _NAMED.get((struct, k)))
+            k: _named(_build(v, package), _NAMED.get((struct, k)))
             for k, v in s["properties"].items()
             if isinstance(v, Mapping)
         }
         return GoType("struct", name, struct=struct, fields=fields)
     if typ == "object" and isinstance(s.get("additionalProperties"), Mapping):
-        elem = _build(s["additionalProperties"])
+        elem = _build(s["additionalProperties"], package)
         return GoType("map", f"map[string]{elem.name}", elem=elem)
     return GoType("any", "interface {}")
 
@@ -97,27 +103,6 @@ def _named(t: GoType, name: str | None) -> GoType:
     else:
         t.name = name
     return t
-
-
-def _definition_name(s: Mapping[str, Any]) -> str:
-    """`v1.Subject` for an inline copy of a named type (descriptions aside), "" for anonymous ones."""
-    body = {k: v for k, v in s.items() if k != "description"}
-    for d in _by_fields().get(frozenset(s["properties"]), ()):
-        if d.body == body:
-            return ".".join(d.name.rsplit(".", 2)[-2:])
-    return ""
-
-
-_DEFINITIONS_BY_FIELDS: dict[frozenset[str], list[Definition]] = {}
-
-
-def _by_fields() -> dict[frozenset[str], list[Definition]]:
-    if not _DEFINITIONS_BY_FIELDS:
-        for d in DEFINITIONS:
-            props = d.body.get("properties")
-            if isinstance(props, Mapping):
-                _DEFINITIONS_BY_FIELDS.setdefault(frozenset(props), []).append(d)
-    return _DEFINITIONS_BY_FIELDS
 
 
 def _json_kind(v: Any) -> str:

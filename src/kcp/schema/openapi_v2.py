@@ -81,9 +81,6 @@ class Definitions:
     def __init__(self, *, v3: bool) -> None:
         self.v3 = v3
         self.schemas: dict[str, Schema] = {}
-        self._shared: dict[frozenset[str], list[Definition]] = {}
-        for d in builtin.DEFINITIONS:
-            self._shared.setdefault(frozenset(d.body.get("properties", ())), []).append(d)
 
     def ref(self, name: str, description: str | None = None) -> Schema:
         """A reference to a definition; v3 wraps it in allOf when a description goes alongside."""
@@ -164,21 +161,9 @@ class Definitions:
         props.update(apiVersion=API_VERSION, kind=KIND, metadata=self.ref(self.add_shared(meta), description))
         return body | {"properties": props}
 
-    def _match(self, node: Schema, package: str) -> Definition | None:
-        props = node.get("properties")
-        if not isinstance(props, dict):
-            return None
-        found = None
-        for d in self._shared.get(frozenset(props), ()):
-            if {k: v for k, v in node.items() if k != "description"} == d.body:
-                if d.name.startswith(package + "."):
-                    return d
-                found = found or d
-        return found
-
     def _factor(self, node: Schema, package: str, *, root: bool = False) -> Schema:
         """Replace inline copies of named types by references, depth first from the top."""
-        if not root and (d := self._match(node, package)) is not None:
+        if not root and (d := builtin.definition_of(node, package)) is not None:
             description = node.get("description")  # a field's own; the type's stays in the definition
             return self.ref(
                 self.add_shared(d), None if description == d.schema.get("description") else description

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kcp.schema.builtin import schema_for
+from kcp.schema.builtin import definition_name, schema_for
 from kcp.schema.gotypes import GoType, go_type, type_error
 
 
 def kind(group: str, k: str) -> GoType:
     schema = schema_for(group, "v1", k)
     assert schema is not None
-    return go_type(schema, f"v1.{k}")
+    return go_type(schema, definition_name(group, "v1", k))
 
 
 LEASE = kind("coordination.k8s.io", "Lease")

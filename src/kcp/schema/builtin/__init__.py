@@ -12,6 +12,7 @@ import copy
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType, ModuleType
+from typing import Any
 
 from kcp.schema.builtin import (
     admissionregistration,
@@ -82,6 +83,29 @@ def schema_for(group: str, version: str, kind: str) -> Schema | None:
     """The inline schema of a built-in kind, kube's or kcp's, or None for kinds defined by CRDs."""
     gvk = (group, version, kind)
     return index().get(gvk) or kcp_index().get(gvk)
+
+
+@cache
+def _definitions_by_fields() -> Mapping[frozenset[str], tuple[Definition, ...]]:
+    by: dict[frozenset[str], list[Definition]] = {}
+    for d in DEFINITIONS:
+        by.setdefault(frozenset(d.body.get("properties", ())), []).append(d)
+    return MappingProxyType({k: tuple(v) for k, v in by.items()})
+
+
+def definition_of(node: Mapping[str, Any], package: str) -> Definition | None:
+    """The named type an inline schema node copies (its description aside), if any; among types of
+    the same shape, the one in `package` (`io.k8s.api.core.v1`) wins."""
+    props = node.get("properties")
+    if not isinstance(props, dict):
+        return None
+    found = None
+    for d in _definitions_by_fields().get(frozenset(props), ()):
+        if {k: v for k, v in node.items() if k != "description"} == d.body:
+            if d.name.startswith(package + "."):
+                return d
+            found = found or d
+    return found
 
 
 def definition_name(group: str, version: str, kind: str) -> str:
