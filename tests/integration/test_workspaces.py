@@ -6,6 +6,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -197,3 +198,57 @@ def test_deleting_a_subtree_leaves_no_keys(server: Server) -> None:
     finally:
         db.close()
     assert keys == []
+
+
+def _keys_of_clusters(server: Server) -> dict[str, list[str]]:
+    """Every stored key, by the logical cluster it belongs to."""
+    db = sqlite3.connect(f"file:{server.root / 'kcp.db'}?mode=ro", uri=True)
+    try:
+        out: dict[str, list[str]] = {}
+        for (key,) in db.execute("SELECT key FROM kv"):
+            out.setdefault(key.split("/")[4], []).append(key)
+        return out
+    finally:
+        db.close()
+
+
+def test_create_answers_with_a_ready_workspace_and_its_cluster(server: Server) -> None:
+    name = unique("now")
+    code, ws, _ = server.request("POST", f"/clusters/root{WS}", workspace(name))
+    assert code == 201, ws
+    cluster = ws["spec"]["cluster"]
+    assert ws["status"] == {"phase": "Ready"} and ws["metadata"]["labels"]["tenancy.kcp.io/phase"] == "Ready"
+    assert ws["spec"]["URL"] == f"{server.base_url}/clusters/root:{name}"
+    assert ws["metadata"]["finalizers"] == ["core.kcp.io/logicalcluster"]
+    code, lc, _ = server.request(
+        "GET", f"/clusters/root:{name}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
+    )
+    assert code == 200 and lc["status"]["phase"] == "Ready" and lc["status"]["URL"] == ws["spec"]["URL"]
+    assert lc["spec"]["initializers"] == ["root:universal"] and lc["status"]["initializers"] == []
+    assert lc["spec"]["owner"]["uid"] == ws["metadata"]["uid"]
+    code, nss, _ = server.request("GET", f"/clusters/{cluster}/api/v1/namespaces")
+    assert {n["metadata"]["name"] for n in nss["items"]} == {"default", "kube-system"}
+
+
+def test_same_name_created_at_once_leaves_one_cluster(server: Server) -> None:
+    name = unique("race")
+    before = set(_keys_of_clusters(server))
+    with ThreadPoolExecutor(8) as pool:
+        results = list(
+            pool.map(lambda _: server.request("POST", f"/clusters/root{WS}", workspace(name)), range(8))
+        )
+    codes = sorted(code for code, _, _ in results)
+    assert codes.count(201) == 1 and set(codes) <= {201, 409}, codes
+    assert all(body["reason"] == "AlreadyExists" for code, body, _ in results if code == 409)
+    winner = next(body for code, body, _ in results if code == 201)
+    new = set(_keys_of_clusters(server)) - before
+    assert new == {winner["spec"]["cluster"]}  # the losers' clusters were removed again
+
+
+def test_dry_run_create_makes_nothing(server: Server) -> None:
+    name = unique("dry")
+    before = _keys_of_clusters(server)
+    code, ws, _ = server.request("POST", f"/clusters/root{WS}?dryRun=All", workspace(name))
+    assert code == 201 and not ws["spec"].get("cluster"), ws
+    assert _keys_of_clusters(server) == before
+    assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404

@@ -228,13 +228,19 @@ class Store:
         obj = self._track(None, obj, opts, "Update")
         if opts.dry_run:
             return obj, warnings
+        return self._written(obj, await self._insert(scope, obj)), warnings
+
+    async def _insert(self, scope: RequestScope, obj: Object) -> Entry:
+        """Store a new, admitted object, after what the kind puts in place for it (before_create)."""
+        name = obj["metadata"]["name"]
+        undo = await self.strategy.before_create(self, scope, obj)
         try:
-            entry = await self.storage.create(
-                self.key(cluster, scope.namespace, meta["name"]), self.encode(obj)
-            )
+            key = self.key(_cluster(scope), scope.namespace, name)
+            return await self.storage.create(key, self.encode(obj))
         except KeyExists:
-            raise AlreadyExists.object(self.resource.resource, self.resource.group, meta["name"]) from None
-        return self._written(obj, entry), warnings
+            if undo is not None:
+                await undo()
+            raise AlreadyExists.object(self.resource.resource, self.resource.group, name) from None
 
     async def _require_active_namespace(self, cluster: ClusterName, obj: Object) -> None:
         """Namespace lifecycle admission: no new content in a missing or terminating namespace."""
@@ -446,15 +452,7 @@ class Store:
         obj["metadata"]["managedFields"] = fields
         if opts.dry_run:
             return obj, warnings
-        try:
-            entry = await self.storage.create(
-                self.key(_cluster(scope), scope.namespace, obj["metadata"]["name"]), self.encode(obj)
-            )
-        except KeyExists:
-            raise AlreadyExists.object(
-                self.resource.resource, self.resource.group, obj["metadata"]["name"]
-            ) from None
-        return self.decode(entry), warnings
+        return self.decode(await self._insert(scope, obj)), warnings
 
     def _carry_over(self, new: Object, old: Object, subresource: str) -> None:
         """Server-owned metadata survives every update; the status split follows the subresource."""

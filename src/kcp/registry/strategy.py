@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
@@ -76,6 +77,13 @@ class Strategy:
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """Checks that need to read other objects (run after validation, before the write)."""
+
+    async def before_create(
+        self, store: Store, scope: RequestScope, obj: Object
+    ) -> Callable[[], Awaitable[None]] | None:
+        """Write what the object needs in place before it is stored (never on a dry run); returns
+        what undoes that when the object's own write then fails."""
+        return None
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         """CRD additionalPrinterColumns; None means the built-in table for this kind."""

@@ -222,11 +222,11 @@ async def _non_resource(
     if path.startswith("/openapi/"):  # negotiates JSON or protobuf itself
         return await state.endpoints.openapi(request, path, cluster)
     accept = request.headers.get("Accept", "")
+    if path == "/metrics" and info.cluster == "root" and not request.path.startswith("/clusters/"):
+        return metrics.response(accept)  # Prometheus' own formats, negotiated by its library
     check_json_acceptable(accept)
     if path == "/version":
         return json_response(version_info())
-    if path == "/metrics" and info.cluster == "root" and not request.path.startswith("/clusters/"):
-        return metrics.response()
     if cluster == "*":
         raise NotFound("the server could not find the requested resource")
     served = await state.catalog.served(ClusterName(cluster))

@@ -10,13 +10,13 @@ import orjson
 from kcp.apimachinery.errors import AlreadyExists
 from kcp.apimachinery.meta import new_uid, now_rfc3339
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
-from kcp.auth.bootstrap_policy import default_cluster_roles
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.tenancy import bootstrap as tenancy_bootstrap
 from kcp.registry.tenancy.kinds import PATH_ANNOTATION, TYPE_ANNOTATION
 from kcp.registry.tenancy.paths import logicalcluster_key
+from kcp.registry.tenancy.scheduling import seed_content
 from kcp.storage import KeyExists
 
 SYSTEM_USER = UserInfo("system:kcp:bootstrap", groups=(SYSTEM_MASTERS,))
@@ -46,17 +46,7 @@ async def seed_cluster(
     catalog: Catalog, cluster: ClusterName, namespaces: tuple[str, ...] = DEFAULT_NAMESPACES
 ) -> None:
     """Default namespaces and ClusterRoles; existing objects are left alone."""
-    scope = RequestScope(cluster, "", SYSTEM_USER)
-    ns_store = catalog.store("", "v1", "namespaces")
-    for name in namespaces:
-        with contextlib.suppress(AlreadyExists):
-            await ns_store.create(
-                scope, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, _OPTS
-            )
-    roles = catalog.store("rbac.authorization.k8s.io", "v1", "clusterroles")
-    for role in default_cluster_roles():
-        with contextlib.suppress(AlreadyExists):
-            await roles.create(scope, role, _OPTS)
+    await seed_content(catalog.store, cluster, namespaces, SYSTEM_USER)
 
 
 async def seed_root(catalog: Catalog, batteries: tuple[str, ...]) -> None:

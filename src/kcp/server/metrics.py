@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.exposition import choose_encoder
 
 if TYPE_CHECKING:
     from kcp.server.requestinfo import RequestInfo
@@ -33,5 +34,7 @@ def observe(method: str, info: RequestInfo | None, code: int, seconds: float) ->
         LATENCY.labels(verb, group, resource).observe(seconds)
 
 
-def response() -> web.Response:
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+def response(accept: str) -> web.Response:
+    """Text exposition, or OpenMetrics when the scraper asks for it."""
+    encode, content_type = choose_encoder(accept)
+    return web.Response(body=encode(REGISTRY), headers={"Content-Type": content_type})

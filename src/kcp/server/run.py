@@ -17,7 +17,6 @@ from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.clusterroleaggregation import ClusterRoleAggregation
 from kcp.controllers.namespace import NamespaceDeletion
 from kcp.controllers.rootless import RootlessPhase
-from kcp.controllers.universal import UniversalInitializer
 from kcp.controllers.workspace import WorkspaceLifecycle
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
@@ -25,6 +24,7 @@ from kcp.registry.garbagecollector import GarbageCollector
 from kcp.registry.tenancy import home
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.registry.tenancy.paths import PathResolver
+from kcp.registry.tenancy.scheduling import WorkspaceScheduler
 from kcp.sdk import Client
 from kcp.server import bootstrap, pki
 from kcp.server.app import ServerState, build_app
@@ -106,6 +106,7 @@ async def serve(config: ServerConfig) -> None:
     paths = PathResolver(storage)
     admission = TenancyAdmission(paths, authorizer)
     catalog = Catalog(storage, Escalation(authorizer), admission)
+    admission.scheduler = WorkspaceScheduler(catalog.store, admission)
     resolver = ClusterResolver(paths)
     for cluster, type_ref in ((ROOT, "root:root"), (SYSTEM_ADMIN, "root:universal")):
         await bootstrap.ensure_logical_cluster(catalog, cluster, cluster, type_ref)
@@ -143,6 +144,7 @@ async def serve(config: ServerConfig) -> None:
     await site.start()
     port = runner.addresses[0][1] if config.secure_port == 0 else config.secure_port
     base_url = f"https://{_url_host(config.client_host)}:{port}"
+    admission.scheduler.external_url = base_url
     if state.home is not None:
         state.home.external_url = base_url
     pki.write_admin_kubeconfig(
@@ -152,8 +154,7 @@ async def serve(config: ServerConfig) -> None:
     controllers = [
         NamespaceDeletion(loopback).controller,
         ClusterRoleAggregation(loopback).controller,
-        WorkspaceLifecycle(loopback, base_url).controller,
-        UniversalInitializer(loopback).controller,
+        WorkspaceLifecycle(loopback).controller,
         RootlessPhase(loopback).controller,
     ]
     for controller in controllers:

@@ -138,7 +138,7 @@ def create_workspace(config: ClientConfig, options: CreateOptions) -> None:
             if ready
             else f"{reference} already exists. Waiting for it to be ready..."
         )
-    elif not ready:
+    else:  # kcp's POST never answers Ready, so its users always see this line; ours often does
         print(f"{reference} created. Waiting for it to be ready...")
 
     _wait_until_visible(client, current, options.name)

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -22,11 +22,15 @@ from kcp.registry.options import RequestScope
 from kcp.registry.strategy import Object
 from kcp.registry.tenancy.kinds import (
     OWNER_ANNOTATION,
+    PATH_ANNOTATION,
     TENANCY,
     TYPE_ANNOTATION,
     WORKSPACETYPES,
 )
 from kcp.registry.tenancy.paths import PathResolver
+
+if TYPE_CHECKING:
+    from kcp.registry.tenancy.scheduling import WorkspaceScheduler
 
 TypeRef = tuple[str, str]  # (path, name)
 _MAX_EXTEND_DEPTH = 16
@@ -72,6 +76,13 @@ class TenancyAdmission:
     def __init__(self, paths: PathResolver, access: AccessCheck) -> None:
         self.paths = paths
         self.access = access
+        self.scheduler: WorkspaceScheduler | None = None  # set once the catalog exists
+
+    async def path_of(self, cluster: ClusterName) -> str:
+        """The canonical path of a cluster, from its LogicalCluster's `kcp.io/path`."""
+        lc = await self.paths.logical_cluster(cluster)
+        annotations = ((lc or {}).get("metadata") or {}).get("annotations") or {}
+        return str(annotations.get(PATH_ANNOTATION, cluster))
 
     async def _type(self, ref: TypeRef) -> Object | None:
         cluster = await self.paths.resolve(ref[0])
@@ -131,7 +142,7 @@ class TenancyAdmission:
         parent_lc = await self.paths.logical_cluster(cluster)
         annotations: dict[str, Any] = ((parent_lc or {}).get("metadata") or {}).get("annotations") or {}
         parent_ref = parse_type_annotation(str(annotations.get(TYPE_ANNOTATION, "")))
-        parent_path = str(annotations.get("kcp.io/path", cluster))
+        parent_path = str(annotations.get(PATH_ANNOTATION, cluster))
         if parent_ref is None:
             raise Forbidden(f"workspaces cannot be created in {parent_path}: it has no workspace type")
         parent_types = await self.closure(parent_ref)

@@ -2,11 +2,11 @@
 
 A home is a rootless logical cluster: its name is computed from the user name (`home_cluster_name`),
 its `kcp.io/path` is `user:<name>`, and no Workspace object points at it, so a million users need no
-parent holding a million Workspaces. Creation follows kcp (`pkg/server/home_workspaces.go`): the
-LogicalCluster (type `root:home`, initializers of the type's closure), then the owner's
-`workspace-admin` binding and the move to Initializing; the initializers and the rootless phase
-controller take it to Ready, and until then callers get 429 with Retry-After. Nothing is kept in
-memory: every step reads storage, so any server process can continue what another began.
+parent holding a million Workspaces. As kcp (`pkg/server/home_workspaces.go`), it is a LogicalCluster
+of type `root:home` with the owner's `workspace-admin` binding; like any workspace it is made by the
+request that first asks for it (scheduling.py), Ready at once unless initializers of its own remain,
+which the rootless phase controller then waits for while callers get 429 with Retry-After. Nothing is
+kept in memory: every step reads storage, so any server process can continue what another began.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from typing import Any, Protocol
 
 from kcp.apimachinery.errors import (
     AlreadyExists,
-    Conflict,
     InternalError,
     NotFound,
     TooManyRequests,
 )
 from kcp.apimachinery.user import ANONYMOUS, SYSTEM_MASTERS, UserInfo
 from kcp.auth.attributes import WORKSPACE_ACCESS_NOT_PERMITTED, Attributes, forbidden
-from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import CLUSTER_NAME, ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope, WriteOptions
@@ -40,6 +38,7 @@ from kcp.registry.tenancy.kinds import (
     type_reference,
 )
 from kcp.registry.tenancy.paths import USER_TREE, home_cluster_name
+from kcp.registry.tenancy.scheduling import initializers_of
 
 HOME_TYPE = ("root", "home")
 HOME_NAME = "~"
@@ -89,11 +88,7 @@ class HomeWorkspaces:
         except NotFound:
             await self._check_create(user)
             lc = await self._create(scope, user)
-        phase = (lc.get("status") or {}).get("phase") or "Scheduling"
-        if phase == "Scheduling":
-            lc = await self._start_initializing(scope, lc, user)
-            phase = "Initializing"
-        if phase == "Initializing":
+        if (lc.get("status") or {}).get("phase") != "Ready":
             created = datetime.fromisoformat(lc["metadata"]["creationTimestamp"].replace("Z", "+00:00"))
             if (datetime.now(UTC) - created).total_seconds() > CREATION_TIMEOUT:
                 raise InternalError("home workspace creation timeout")
@@ -122,52 +117,26 @@ class HomeWorkspaces:
             raise forbidden(checks[1], WORKSPACE_ACCESS_NOT_PERMITTED)
 
     async def _create(self, scope: RequestScope, user: UserInfo) -> dict[str, Any]:
-        """The rootless LogicalCluster; a concurrent first access may win the race, which is fine."""
+        """The rootless LogicalCluster with its content; a concurrent first access may win the race."""
+        scheduler = self.admission.scheduler
+        assert scheduler is not None  # set when the server assembles the catalog
         closure = await self.admission.closure(HOME_TYPE)
-        initializers = sorted(
-            type_reference(*ref) for ref, obj in closure.items() if (obj.get("spec") or {}).get("initializer")
-        )
+        owner = owner_annotation(user)
         lc = {
             "apiVersion": f"{LOGICALCLUSTERS.group}/{LOGICALCLUSTERS.version}",
             "kind": LOGICALCLUSTERS.kind,
             "metadata": {
                 "name": LOGICALCLUSTER_NAME,
                 "annotations": {
-                    OWNER_ANNOTATION: owner_annotation(user),
+                    OWNER_ANNOTATION: owner,
                     TYPE_ANNOTATION: type_reference(*HOME_TYPE),
                     PATH_ANNOTATION: f"{USER_TREE}:{user.name}",
                 },
             },
-            "spec": {"initializers": initializers},
+            "spec": {"initializers": initializers_of(closure)},
         }
-        store = self.catalog.store(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource)
-        with contextlib.suppress(AlreadyExists):
-            created, _ = await store.create(scope, lc, _OPTS)
-            return created
-        return await store.get(scope, LOGICALCLUSTER_NAME)
-
-    async def _start_initializing(
-        self, scope: RequestScope, lc: dict[str, Any], user: UserInfo
-    ) -> dict[str, Any]:
-        """Bind the owner as cluster-admin, then hand the cluster to its initializers."""
-        bindings = self.catalog.store(RBAC, "v1", "clusterrolebindings")
-        with contextlib.suppress(AlreadyExists):
-            await bindings.create(scope, workspace_admin_binding(user.name), _OPTS)
-        lc = {
-            **lc,
-            "status": {
-                **(lc.get("status") or {}),
-                "phase": "Initializing",
-                "initializers": list((lc.get("spec") or {}).get("initializers") or []),
-                "URL": self._url(user.name),
-            },
-        }
-        store = self.catalog.store(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource)
-        try:
-            updated, _, _ = await store.update(scope, LOGICALCLUSTER_NAME, lc, _OPTS, "status")
-        except Conflict:  # another request moved it first
-            raise TooManyRequests("Creating the home workspace", retry_after=RETRY_SECONDS) from None
-        return updated
+        _, lc = await scheduler.initialize(ClusterName(str(scope.cluster)), lc, self._url(user.name), owner)
+        return lc
 
     def _url(self, username: str) -> str:
         return f"{self.external_url.rstrip('/')}/clusters/{home_path(username)}"

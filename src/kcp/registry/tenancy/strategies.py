@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
@@ -74,6 +75,13 @@ class WorkspaceStrategy(Strategy):
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         if store.tenancy is not None:
             await store.tenancy.admit_workspace(scope, obj, old)
+
+    async def before_create(
+        self, store: Store, scope: RequestScope, obj: Object
+    ) -> Callable[[], Awaitable[None]] | None:
+        if store.tenancy is None or store.tenancy.scheduler is None:
+            return None
+        return await store.tenancy.scheduler.schedule(store, scope, obj)
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         return WORKSPACE_COLUMNS

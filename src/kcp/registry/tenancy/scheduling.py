@@ -1,0 +1,191 @@
+"""A new workspace gets its logical cluster, owner binding and built-in content in its own POST.
+
+kcp schedules in controllers after the Workspace is stored: an update naming the cluster, the
+LogicalCluster, the owner's binding, the `root:universal` initializer's namespaces and two phase
+changes, each a round trip through the API. Here the create request does that work in-process before
+the Workspace is written: the cluster and what it holds first, the Workspace last, carrying the phase
+its cluster has. So a stored Workspace always points at a cluster that exists, and a crash in between
+leaves at most an unreachable cluster, never a Workspace stuck half made. Built-in initializers
+(`root:universal`) are done here; types with initializers of their own still pass through
+Initializing, and their controllers finish them through the initializing-workspaces virtual workspace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING
+
+import orjson
+
+from kcp.apimachinery.errors import AlreadyExists
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
+from kcp.auth.bootstrap_policy import default_cluster_roles, workspace_admin_binding
+from kcp.logicalcluster import ClusterName
+from kcp.registry.options import RequestScope, WriteOptions
+from kcp.registry.strategy import Object
+from kcp.registry.tenancy.kinds import (
+    LOGICALCLUSTER_NAME,
+    LOGICALCLUSTERS,
+    OWNER_ANNOTATION,
+    PATH_ANNOTATION,
+    PHASE_LABEL,
+    TENANCY,
+    TYPE_ANNOTATION,
+    WORKSPACE_FINALIZER,
+    WORKSPACES,
+    type_reference,
+)
+from kcp.storage import KeyNotFound
+
+if TYPE_CHECKING:
+    from kcp.registry.store import Store
+    from kcp.registry.tenancy.admission import TenancyAdmission, TypeRef
+
+UNIVERSAL = "root:universal"
+UNIVERSAL_NAMESPACES = ("default", "kube-system")
+RBAC = "rbac.authorization.k8s.io"
+SYSTEM = UserInfo("system:kcp:logical-cluster-admin", groups=(SYSTEM_MASTERS,))
+_OPTS = WriteOptions(field_manager="kcp-workspace-scheduler")
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+Stores = Callable[[str, str, str], "Store"]
+Undo = Callable[[], Awaitable[None]]
+
+
+def new_cluster_name() -> str:
+    """16 base36 characters from a hash of 32 random bytes, as kcp names logical clusters."""
+    n = int.from_bytes(hashlib.sha224(secrets.token_bytes(32)).digest(), "big")
+    out = []
+    for _ in range(16):
+        n, r = divmod(n, 36)
+        out.append(_BASE36[r])
+    return "".join(out)
+
+
+def initializers_of(closure: dict[TypeRef, Object]) -> list[str]:
+    """One initializer per type in the extension closure that declares `initializer: true`."""
+    return sorted(
+        type_reference(*ref) for ref, obj in closure.items() if (obj.get("spec") or {}).get("initializer")
+    )
+
+
+async def seed_content(
+    stores: Stores, cluster: ClusterName, namespaces: Iterable[str], user: UserInfo
+) -> list[tuple[Store, str]]:
+    """Namespaces and the default ClusterRoles, written side by side so they share one commit.
+
+    Existing objects are left alone; returns (store, name) for each object this call created.
+    """
+    scope = RequestScope(cluster, "", user)
+    wanted: list[tuple[Store, Object]] = [
+        (stores("", "v1", "namespaces"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}})
+        for n in namespaces
+    ]
+    wanted += [(stores(RBAC, "v1", "clusterroles"), role) for role in default_cluster_roles()]
+    return [c for c in await asyncio.gather(*(_create(store, scope, obj) for store, obj in wanted)) if c]
+
+
+async def _create(store: Store, scope: RequestScope, obj: Object) -> tuple[Store, str] | None:
+    with contextlib.suppress(AlreadyExists):
+        created, _ = await store.create(scope, obj, _OPTS)
+        return store, created["metadata"]["name"]
+    return None
+
+
+class WorkspaceScheduler:
+    """`external_url` (the server's URL, known once it listens) is written into `spec.URL`."""
+
+    def __init__(self, stores: Stores, admission: TenancyAdmission, external_url: str = "") -> None:
+        self.stores = stores
+        self.admission = admission
+        self.external_url = external_url
+
+    async def schedule(self, store: Store, scope: RequestScope, ws: Object) -> Undo:
+        """Make the cluster of an admitted Workspace about to be created; fill in its spec and status.
+
+        Returns what removes that cluster again, for when the Workspace's own write then fails.
+        """
+        name = ws["metadata"]["name"]
+        parent = ClusterName(str(scope.cluster))
+        if await store.storage.get(store.key(parent, "", name)) is not None:  # before making anything
+            raise AlreadyExists.object(WORKSPACES.resource, TENANCY, name)
+        parent_path = await self.admission.path_of(parent)
+        spec = ws["spec"]
+        type_ref: TypeRef = (spec["type"]["path"], spec["type"]["name"])
+        initializers = initializers_of(await self.admission.closure(type_ref))
+        cluster = ClusterName(spec.get("cluster") or new_cluster_name())
+        spec["cluster"] = cluster
+        spec.setdefault("URL", f"{self.external_url.rstrip('/')}/clusters/{parent_path}:{name}")
+        finalizers = ws["metadata"].setdefault("finalizers", [])
+        if WORKSPACE_FINALIZER not in finalizers:
+            finalizers.append(WORKSPACE_FINALIZER)
+        owner = ws["metadata"].get("annotations", {}).get(OWNER_ANNOTATION)
+        lc: Object = {
+            "apiVersion": f"{LOGICALCLUSTERS.group}/{LOGICALCLUSTERS.version}",
+            "kind": LOGICALCLUSTERS.kind,
+            "metadata": {
+                "name": LOGICALCLUSTER_NAME,
+                "annotations": {
+                    PATH_ANNOTATION: f"{parent_path}:{name}",
+                    TYPE_ANNOTATION: type_reference(*type_ref),
+                    **({OWNER_ANNOTATION: owner} if owner else {}),
+                },
+            },
+            "spec": {
+                "owner": {
+                    "apiVersion": f"{TENANCY}/{WORKSPACES.version}",
+                    "resource": WORKSPACES.resource,
+                    "name": name,
+                    "cluster": parent,
+                    "uid": ws["metadata"]["uid"],
+                },
+                "initializers": initializers,
+            },
+        }
+        created, lc = await self.initialize(cluster, lc, spec["URL"], owner)
+        status = lc.get("status") or {}
+        ws["status"] = {
+            "phase": status.get("phase"),
+            **({"initializers": status["initializers"]} if status.get("initializers") else {}),
+        }
+        ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = status.get("phase")
+        return lambda: _remove(created, cluster)
+
+    async def initialize(
+        self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None
+    ) -> tuple[list[tuple[Store, str]], Object]:
+        """Owner binding and built-in content first, then the LogicalCluster with the phase it has:
+        Ready when no initializer is left, else Initializing with the ones still to run."""
+        remaining = list(lc["spec"].get("initializers") or [])
+        created: list[tuple[Store, str]] = []
+        if UNIVERSAL in remaining:
+            created += await seed_content(self.stores, cluster, UNIVERSAL_NAMESPACES, SYSTEM)
+            remaining.remove(UNIVERSAL)
+        scope = RequestScope(cluster, "", SYSTEM)
+        if owner_json:
+            binding = workspace_admin_binding(orjson.loads(owner_json)["username"])
+            made = await _create(self.stores(RBAC, "v1", "clusterrolebindings"), scope, binding)
+            created += [made] if made else []
+        lc["status"] = {
+            "phase": "Initializing" if remaining else "Ready",
+            "initializers": remaining,
+            "URL": url,
+        }
+        lcs = self.stores(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource)
+        try:
+            lc, _ = await lcs.create(scope, lc, _OPTS)
+            created.append((lcs, LOGICALCLUSTER_NAME))
+        except AlreadyExists:  # a cluster named in advance that exists already: it keeps its phase
+            lc = await lcs.get(scope, LOGICALCLUSTER_NAME)
+        return created, lc
+
+
+async def _remove(created: list[tuple[Store, str]], cluster: ClusterName) -> None:
+    """Delete what `schedule` made, straight from storage: nothing else can have reached it yet."""
+    for store, name in created:
+        with contextlib.suppress(KeyNotFound):
+            await store.storage.delete(store.key(cluster, "", name))
