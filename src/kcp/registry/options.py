@@ -49,3 +49,4 @@ class DeleteOptions:
     propagation_policy: str = ""
     precondition_uid: str = ""
     precondition_resource_version: str = ""
+    orphan_dependents: bool | None = None  # the deprecated field, as sent

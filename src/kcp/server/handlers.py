@@ -146,6 +146,8 @@ def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
             '"Foreground", "Background", "Orphan"'
         )
     orphan = opts.get("orphanDependents")
+    if orphan is None and query.get("orphanDependents") in ("true", "false"):
+        orphan = query["orphanDependents"] == "true"
     if isinstance(orphan, bool):  # the deprecated spelling of Orphan / Background
         if policy:
             raise Invalid.object(
@@ -174,6 +176,7 @@ def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
         propagation_policy=str(policy),
         precondition_uid=str(pre.get("uid") or ""),
         precondition_resource_version=str(pre.get("resourceVersion") or ""),
+        orphan_dependents=orphan if isinstance(orphan, bool) else None,
     )
 
 
@@ -268,7 +271,8 @@ async def handle(
                     },
                 }
             )
-        return json_response(obj, 200 if deleted else 202)
+        # kube answers 202 for an object left waiting only when cascading was asked for the old way
+        return json_response(obj, 202 if not deleted and opts.orphan_dependents is False else 200)
     if verb == "deletecollection":
         opts = delete_options(request, await read_body(request))
         listing = await reads.list_objects(store, scope, list_options(request.query, store, predicate))
@@ -307,12 +311,9 @@ async def watch(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     last_rv = opts.resource_version if opts.resource_version not in ("", "0") else ""
+    # once the request parses, kube reports every failure (410 Expired, 504 too large) as an ERROR
+    # event in a 200 stream: clients such as kopf restart on that event, not on an HTTP error
     pending: asyncio.Future[tuple[str, dict[str, Any]]] = asyncio.ensure_future(anext(events))
-    # a watch that cannot start (410, 504) fails before anything is sent: answer it as a plain Status
-    done, _ = await asyncio.wait({pending}, timeout=0.05)
-    if done and isinstance(pending.exception(), StatusError):
-        await events.aclose()
-        raise pending.exception()  # type: ignore[misc]
     stopping: asyncio.Future[Any] = asyncio.ensure_future(request.app[STOPPING].wait())
     try:
         await resp.prepare(request)
