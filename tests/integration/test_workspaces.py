@@ -14,6 +14,7 @@ import pytest
 from tests.support.server import Server, running
 
 WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
+RBAC = "rbac.authorization.k8s.io"
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +253,31 @@ def test_dry_run_create_makes_nothing(server: Server) -> None:
     assert code == 201 and not ws["spec"].get("cluster"), ws
     assert _keys_of_clusters(server) == before
     assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404
+
+
+def test_kube_default_roles_are_bindable_in_a_workspace_without_copies(server: Server) -> None:
+    """As in kcp, admin/edit/view come from the global policy: a workspace stores no copies."""
+    name, user = unique("roles"), token_of(server, "user")
+    create_ready(server, "root", name)
+    rbac = f"/clusters/root:{name}/apis/rbac.authorization.k8s.io/v1"
+    code, roles, _ = server.request("GET", f"{rbac}/clusterroles")
+    assert code == 200 and roles["items"] == []
+    access = {
+        "metadata": {"name": "user-access"},
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "system:kcp:workspace:access"},
+        "subjects": [{"apiGroup": RBAC, "kind": "User", "name": "user"}],
+    }
+    assert server.request("POST", f"{rbac}/clusterrolebindings", access)[0] == 201
+    view = {
+        "metadata": {"name": "user-views", "namespace": "default"},
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"apiGroup": RBAC, "kind": "User", "name": "user"}],
+    }
+    assert server.request("POST", f"{rbac}/namespaces/default/rolebindings", view)[0] == 201
+    cms = f"/clusters/root:{name}/api/v1/namespaces/default/configmaps"
+    assert server.request("GET", cms, token=user)[0] == 200
+    code, body, _ = server.request("POST", cms, {"metadata": {"name": "c"}}, token=user)
+    assert code == 403, body
+    view["metadata"]["name"], view["roleRef"]["name"] = "user-edits", "edit"
+    assert server.request("POST", f"{rbac}/namespaces/default/rolebindings", view)[0] == 201
+    assert server.request("POST", cms, {"metadata": {"name": "c"}}, token=user)[0] == 201

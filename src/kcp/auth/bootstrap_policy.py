@@ -1,4 +1,4 @@
-"""The policy every logical cluster shares, and the ClusterRoles each new one starts with.
+"""The policy every logical cluster shares, and the ClusterRoles root starts with.
 
 Global policy (kcp's bootstrap policy in `system:admin`, plus kube's roles for every user) is
 evaluated in memory for every workspace and never copied into one: `system:masters` may do
@@ -6,8 +6,10 @@ anything, `system:kcp:admin` is cluster-admin everywhere, every authenticated us
 discovery and self-reviews. Local bindings may reference these cluster roles by name (as kcp's
 merged lister allows), e.g. `system:kcp:workspace:access`.
 
-`default_cluster_roles()` are real objects a new logical cluster stores, so users can read,
-bind and extend them: cluster-admin, and admin/edit/view aggregated from `system:aggregate-to-*`.
+`default_cluster_roles()` (cluster-admin, and admin/edit/view aggregated from
+`system:aggregate-to-*`) are part of that global policy, so a binding in any workspace may name
+them, as in kcp where they live in `system:admin` only; `root` also stores them as real objects
+that users can read and extend, as a fresh kube cluster has them. Workspaces do not copy them.
 """
 
 from __future__ import annotations
@@ -83,6 +85,47 @@ def _binding(name: str, role: str, *groups: str) -> dict[str, Any]:
 
 _CLUSTER_ADMIN_RULES = [_rule(["*"], ["*"], ["*"]), _rule(["*"], urls=["*"])]
 
+# kube's system:aggregate-to-* roles, cut to the resources this server serves. Leases are an
+# addition: kube grants them to no default role, but controllers run by workspace editors need them.
+_AGGREGATE_TO_ADMIN = [
+    _rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
+    _rule(READ_WRITE, [RBAC_GROUP], ["rolebindings", "roles"]),
+]
+_AGGREGATE_TO_EDIT = [
+    _rule(READ, [""], ["secrets"]),
+    _rule(["impersonate"], [""], ["serviceaccounts"]),
+    _rule(WRITE, [""], ["configmaps", "secrets", "serviceaccounts"]),
+    _rule(["create"], [""], ["serviceaccounts/token"]),
+    _rule(READ_WRITE, ["coordination.k8s.io"], ["leases"]),
+]
+_AGGREGATE_TO_VIEW = [
+    _rule(READ, [""], ["configmaps", "serviceaccounts"]),
+    _rule(READ, [""], ["events", "namespaces/status"]),
+    _rule(READ, [""], ["namespaces"]),
+]
+
+
+def default_cluster_roles() -> list[dict[str, Any]]:
+    """Fresh copies of the ClusterRoles a new logical cluster stores, aggregates already filled in."""
+    roles = [_cluster_role("cluster-admin", copy.deepcopy(_CLUSTER_ADMIN_RULES))]
+    for to, rules in (
+        ("admin", _AGGREGATE_TO_ADMIN),
+        ("edit", _AGGREGATE_TO_EDIT),
+        ("view", _AGGREGATE_TO_VIEW),
+    ):
+        roles.append(
+            _cluster_role(
+                f"system:aggregate-to-{to}", copy.deepcopy(rules), labels={AGGREGATE_TO + to: "true"}
+            )
+        )
+    # view feeds edit and edit feeds admin, so aggregate in that order
+    for name, into in (("view", "edit"), ("edit", "admin"), ("admin", "")):
+        role = _cluster_role(name, [], labels={AGGREGATE_TO + into: "true"} if into else None, aggregate=name)
+        role["rules"] = aggregate_cluster_role(role, roles)
+        roles.append(role)
+    return roles
+
+
 GLOBAL_CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
     _cluster_role("cluster-admin", _CLUSTER_ADMIN_RULES),
     _cluster_role(
@@ -148,6 +191,7 @@ GLOBAL_CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
         ],
     ),
     _cluster_role("system:kcp:metrics-reader", [_rule(["get"], urls=["/metrics"])]),
+    *(role for role in default_cluster_roles() if role["metadata"]["name"] != "cluster-admin"),
 )
 
 GLOBAL_CLUSTER_ROLE_BINDINGS: tuple[dict[str, Any], ...] = (
@@ -226,47 +270,6 @@ def _decide(
 def allows(attrs: Attributes) -> bool:
     """The cheap first step of every request: no storage, no per-cluster state."""
     return authorize(attrs)[0] is Decision.ALLOW
-
-
-# kube's system:aggregate-to-* roles, cut to the resources this server serves. Leases are an
-# addition: kube grants them to no default role, but controllers run by workspace editors need them.
-_AGGREGATE_TO_ADMIN = [
-    _rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
-    _rule(READ_WRITE, [RBAC_GROUP], ["rolebindings", "roles"]),
-]
-_AGGREGATE_TO_EDIT = [
-    _rule(READ, [""], ["secrets"]),
-    _rule(["impersonate"], [""], ["serviceaccounts"]),
-    _rule(WRITE, [""], ["configmaps", "secrets", "serviceaccounts"]),
-    _rule(["create"], [""], ["serviceaccounts/token"]),
-    _rule(READ_WRITE, ["coordination.k8s.io"], ["leases"]),
-]
-_AGGREGATE_TO_VIEW = [
-    _rule(READ, [""], ["configmaps", "serviceaccounts"]),
-    _rule(READ, [""], ["events", "namespaces/status"]),
-    _rule(READ, [""], ["namespaces"]),
-]
-
-
-def default_cluster_roles() -> list[dict[str, Any]]:
-    """Fresh copies of the ClusterRoles a new logical cluster stores, aggregates already filled in."""
-    roles = [_cluster_role("cluster-admin", copy.deepcopy(_CLUSTER_ADMIN_RULES))]
-    for to, rules in (
-        ("admin", _AGGREGATE_TO_ADMIN),
-        ("edit", _AGGREGATE_TO_EDIT),
-        ("view", _AGGREGATE_TO_VIEW),
-    ):
-        roles.append(
-            _cluster_role(
-                f"system:aggregate-to-{to}", copy.deepcopy(rules), labels={AGGREGATE_TO + to: "true"}
-            )
-        )
-    # view feeds edit and edit feeds admin, so aggregate in that order
-    for name, into in (("view", "edit"), ("edit", "admin"), ("admin", "")):
-        role = _cluster_role(name, [], labels={AGGREGATE_TO + into: "true"} if into else None, aggregate=name)
-        role["rules"] = aggregate_cluster_role(role, roles)
-        roles.append(role)
-    return roles
 
 
 def workspace_admin_binding(owner: str) -> dict[str, Any]:

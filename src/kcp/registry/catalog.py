@@ -194,7 +194,7 @@ class Catalog:
         for v in crd["spec"].get("versions") or []:
             if v.get("name") == version and v.get("served"):
                 res = resource_for(crd, v)
-                strategy = CustomResourceStrategy(res, v)
+                strategy = CustomResourceStrategy(res, v, bool(crd["metadata"].get("deletionTimestamp")))
                 return Store(self.storage, res, strategy, self.escalation, self.tenancy, self.namespaces)
         return None
 

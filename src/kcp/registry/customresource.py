@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.errors import Cause, MethodNotAllowed
 from kcp.apimachinery.resources import STANDARD_VERBS, APIResource
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema.compiled import CompiledSchema, compile_schema
@@ -35,12 +35,17 @@ class CustomResourceStrategy(Strategy):
     strategic_patch = False
     go_struct = False
 
-    def __init__(self, resource: APIResource, version: dict[str, Any]) -> None:
+    def __init__(self, resource: APIResource, version: dict[str, Any], terminating: bool = False) -> None:
         schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
         super().__init__(resource, schema)
         self.compiled: CompiledSchema = self.compiled_schema or compile_schema(schema)
         self.version = version
         self.has_status_subresource = "status" in (version.get("subresources") or {})
+        self.terminating = terminating  # the CRD is being deleted: what exists may change, nothing new
+
+    def prepare_for_create(self, obj: Object) -> None:
+        if self.terminating:
+            raise MethodNotAllowed("create not allowed while custom resource definition is terminating")
 
     def default(self, obj: Object) -> None:
         self.compiled.default(obj)

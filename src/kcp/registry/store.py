@@ -532,12 +532,15 @@ class Store:
                 )
             # Orphan/Foreground add `orphan`/`foregroundDeletion`; registry/garbagecollector.py removes them
             gc_changed = ownerrefs.apply_propagation(meta, opts.propagation_policy)
-            if meta.get("finalizers") or not self._finalized(obj):
+            held = self.strategy.finalizer_on_delete
+            if meta.get("finalizers") or held or not self._finalized(obj):
                 if meta.get("deletionTimestamp") and not gc_changed:
                     return obj, False
                 if not meta.get("deletionTimestamp"):
                     meta["deletionTimestamp"] = now_rfc3339()
                     meta["deletionGracePeriodSeconds"] = 0
+                    if held and held not in meta.setdefault("finalizers", []):
+                        meta["finalizers"].append(held)
                 self.strategy.prepare_for_delete(obj)
                 if opts.dry_run:
                     return obj, False

@@ -33,6 +33,8 @@ class Strategy:
     # custom resources are unstructured and keep what the schema allows
     go_struct = True
     stored_as: APIResource | None = None  # another version's resource whose keys hold these objects
+    # a finalizer the system adds when deletion starts, so a controller cleans up first (CRDs)
+    finalizer_on_delete = ""
 
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
         self.resource = resource

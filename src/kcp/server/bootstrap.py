@@ -10,6 +10,7 @@ import orjson
 from kcp.apimachinery.errors import AlreadyExists
 from kcp.apimachinery.meta import new_uid, now_rfc3339
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
+from kcp.auth.bootstrap_policy import default_cluster_roles
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope, WriteOptions
@@ -46,7 +47,7 @@ async def seed_cluster(
     catalog: Catalog, cluster: ClusterName, namespaces: tuple[str, ...] = DEFAULT_NAMESPACES
 ) -> None:
     """Default namespaces and ClusterRoles; existing objects are left alone."""
-    await seed_content(catalog.store, cluster, namespaces, SYSTEM_USER)
+    await seed_content(catalog.store, cluster, namespaces, SYSTEM_USER, default_cluster_roles())
 
 
 async def seed_root(catalog: Catalog, batteries: tuple[str, ...]) -> None:

@@ -15,6 +15,7 @@ from aiohttp import web
 from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UserInfo
 from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.clusterroleaggregation import ClusterRoleAggregation
+from kcp.controllers.crdcleanup import CRDCleanup
 from kcp.controllers.namespace import NamespaceDeletion
 from kcp.controllers.rootless import RootlessPhase
 from kcp.controllers.workspace import WorkspaceLifecycle
@@ -154,6 +155,7 @@ async def serve(config: ServerConfig) -> None:
     controllers = [
         NamespaceDeletion(loopback).controller,
         ClusterRoleAggregation(loopback).controller,
+        CRDCleanup(loopback).controller,
         WorkspaceLifecycle(loopback).controller,
         RootlessPhase(loopback).controller,
     ]

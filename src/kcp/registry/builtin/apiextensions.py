@@ -57,6 +57,18 @@ def _names_causes(names: Any) -> list[Cause]:
     return causes
 
 
+def set_condition(crd: Object, kind: str, status: str, reason: str, message: str) -> None:
+    """Set one status condition; its transition time changes only when its status does."""
+    conditions = crd.setdefault("status", {}).setdefault("conditions", [])
+    current = next((c for c in conditions if c.get("type") == kind), None)
+    if current is None:
+        current = {"type": kind}
+        conditions.append(current)
+    if current.get("status") != status:
+        current["lastTransitionTime"] = now_rfc3339()
+    current.update(status=status, reason=reason, message=message)
+
+
 def version_schema(crd: Object, version: str) -> dict[str, Any] | None:
     for v in crd["spec"].get("versions") or []:
         if v.get("name") == version:
@@ -65,9 +77,22 @@ def version_schema(crd: Object, version: str) -> dict[str, Any] | None:
     return None
 
 
+CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+
+
 class CRDStrategy(Strategy):
     has_status_subresource = True
     tracks_generation = True
+    finalizer_on_delete = CLEANUP_FINALIZER  # controllers/crdcleanup.py deletes the custom resources
+
+    def prepare_for_delete(self, obj: Object) -> None:
+        set_condition(
+            obj,
+            "Terminating",
+            "True",
+            "InstanceDeletionPending",
+            "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon",
+        )
 
     def prepare_for_create(self, obj: Object) -> None:
         self._default(obj)

@@ -6,7 +6,8 @@ changes, each a round trip through the API. Here the create request does that wo
 the Workspace is written: the cluster and what it holds first, the Workspace last, carrying the phase
 its cluster has. So a stored Workspace always points at a cluster that exists, and a crash in between
 leaves at most an unreachable cluster, never a Workspace stuck half made. Built-in initializers
-(`root:universal`) are done here; types with initializers of their own still pass through
+(`root:universal`: the `default` and `kube-system` namespaces; the default ClusterRoles are global
+policy, not copied, as in kcp) are done here; types with initializers of their own still pass through
 Initializing, and their controllers finish them through the initializing-workspaces virtual workspace.
 """
 
@@ -23,7 +24,7 @@ import orjson
 
 from kcp.apimachinery.errors import AlreadyExists
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
-from kcp.auth.bootstrap_policy import default_cluster_roles, workspace_admin_binding
+from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import ClusterName
 from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.strategy import Object
@@ -74,9 +75,13 @@ def initializers_of(closure: dict[TypeRef, Object]) -> list[str]:
 
 
 async def seed_content(
-    stores: Stores, cluster: ClusterName, namespaces: Iterable[str], user: UserInfo
+    stores: Stores,
+    cluster: ClusterName,
+    namespaces: Iterable[str],
+    user: UserInfo,
+    cluster_roles: Iterable[Object] = (),
 ) -> list[tuple[Store, str]]:
-    """Namespaces and the default ClusterRoles, written side by side so they share one commit.
+    """Namespaces (and ClusterRoles), written side by side so they share one commit.
 
     Existing objects are left alone; returns (store, name) for each object this call created.
     """
@@ -85,7 +90,7 @@ async def seed_content(
         (stores("", "v1", "namespaces"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}})
         for n in namespaces
     ]
-    wanted += [(stores(RBAC, "v1", "clusterroles"), role) for role in default_cluster_roles()]
+    wanted += [(stores(RBAC, "v1", "clusterroles"), role) for role in cluster_roles]
     return [c for c in await asyncio.gather(*(_create(store, scope, obj) for store, obj in wanted)) if c]
 
 
