@@ -178,6 +178,7 @@ def test_create_token(kubectl: Kubectl, namespace: str) -> None:
 
 
 def test_get_watch(kubectl: Kubectl, kcp_server: Server, namespace: str) -> None:
+    kubectl("create", "configmap", "first", "-n", namespace, "--from-literal=a=b")
     proc = subprocess.Popen(
         [KUBECTL, "get", "cm", "-n", namespace, "-w", "--request-timeout=8s"],
         stdout=subprocess.PIPE,
@@ -192,4 +193,7 @@ def test_get_watch(kubectl: Kubectl, kcp_server: Server, namespace: str) -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert "watched" in out
+    rows = [line.split() for line in out.splitlines()]
+    # one header, then a row per event with every column: each event is a Table row, headers once
+    assert rows[0] == ["NAME", "DATA", "AGE"] and ["NAME", "DATA", "AGE"] not in rows[1:], out
+    assert [r[:2] for r in rows[1:]] == [["first", "1"], ["kube-root-ca.crt", "1"], ["watched", "1"]], out

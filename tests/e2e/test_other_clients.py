@@ -235,7 +235,7 @@ def test_lightkube_apply_and_watch(lk: Any, namespace: str) -> None:
     from lightkube.resources.core_v1 import ConfigMap
 
     existing = client.list(ConfigMap, namespace=namespace)
-    assert list(existing) == []
+    assert [c.metadata.name for c in existing] == ["kube-root-ca.crt"]
     rv = existing.resourceVersion  # type: ignore[attr-defined]
 
     seen: list[tuple[str, str, str | None]] = []

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import pytest
 from kubernetes import client, config, dynamic, watch
 from kubernetes.client.rest import ApiException
@@ -471,7 +472,11 @@ def test_watch_live_events_with_selector(core: client.CoreV1Api, namespace: str)
 
 def test_watch_ends_at_timeout(core: client.CoreV1Api, namespace: str) -> None:
     start = time.monotonic()
-    events = list(watch.Watch().stream(core.list_namespaced_config_map, namespace, timeout_seconds=1))
+    events = list(
+        watch.Watch().stream(
+            core.list_namespaced_config_map, namespace, label_selector="absent=yes", timeout_seconds=1
+        )
+    )
     elapsed = time.monotonic() - start
     assert events == []
     assert 0.5 <= elapsed < 5
@@ -506,8 +511,9 @@ def test_watch_list_initial_events_and_bookmark(core: client.CoreV1Api, namespac
         seen.append((ev["type"], ev["object"].metadata.name))
         if ev["object"].metadata.name == "three":
             w.stop()
-    assert sorted(seen[:2]) == [("ADDED", "one"), ("ADDED", "two")]
-    assert seen[2:] == [("BOOKMARK", ""), ("ADDED", "three")]
+    initial = [("ADDED", "kube-root-ca.crt"), ("ADDED", "one"), ("ADDED", "two")]
+    assert sorted(seen[:3]) == initial
+    assert seen[3:] == [("BOOKMARK", ""), ("ADDED", "three")]
 
 
 # --- secrets and service accounts ---------------------------------------------------------------
@@ -593,10 +599,33 @@ def test_token_request_and_token_review(
     assert "system:serviceaccounts" in review.status.user.groups
     assert f"system:serviceaccounts:{namespace}" in review.status.user.groups
 
+    assert tr.spec.audiences == ["kcp"] and review.status.audiences == ["kcp"]  # the server's own
+    for_others = authn.create_token_review(
+        client.V1TokenReview(spec=client.V1TokenReviewSpec(token=token, audiences=["other"]))
+    )
+    assert (
+        not for_others.status.authenticated and "invalid for the target audiences" in for_others.status.error
+    )
+    scoped = core.create_namespaced_service_account_token(
+        "bot",
+        namespace,
+        client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=["other", "vault"])),
+    )
+    vault = authn.create_token_review(
+        client.V1TokenReview(spec=client.V1TokenReviewSpec(token=scoped.status.token, audiences=["vault"]))
+    )
+    assert vault.status.authenticated and vault.status.audiences == ["vault"]
+
     bad = authn.create_token_review(
         client.V1TokenReview(spec=client.V1TokenReviewSpec(token=token[:-4] + "AAAA"))
     )
-    assert not bad.status.authenticated
+    assert not bad.status.authenticated and bad.status.error.startswith("[invalid bearer token")
+    too_short = client.AuthenticationV1TokenRequest(
+        spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=10)
+    )
+    with pytest.raises(client.ApiException) as refused:
+        core.create_namespaced_service_account_token("bot", namespace, too_short)
+    assert refused.value.status == 422 and "spec.expirationSeconds" in str(refused.value.body)
 
     # token request for a missing service account is 404
     assert (
@@ -701,7 +730,8 @@ def test_rbac_grants_take_effect(core: client.CoreV1Api, api: client.ApiClient, 
     )
     with client.ApiClient(cfg) as reader_api:
         reader = client.CoreV1Api(reader_api)
-        assert [c.metadata.name for c in reader.list_namespaced_config_map(namespace).items] == ["visible"]
+        listed = [c.metadata.name for c in reader.list_namespaced_config_map(namespace).items]
+        assert listed == ["kube-root-ca.crt", "visible"]
         assert reader.read_namespaced_config_map("visible", namespace).metadata.name == "visible"
         with pytest.raises(ApiException) as exc:
             reader.create_namespaced_config_map(
@@ -1038,10 +1068,9 @@ def test_unknown_fields_warn_by_default(api: client.ApiClient, gadgets: str, nam
             field_validation="Strict",
         )
     assert exc.value.status == 400
-    assert (
-        'unknown field \\"spec.unknown\\"' in exc.value.body
-        or 'unknown field "spec.unknown"' in exc.value.body
-    )
+    message = orjson.loads(exc.value.body)["message"]
+    prefix = 'Gadget in version "v1" cannot be handled as a Gadget: '
+    assert message == prefix + 'strict decoding error: unknown field "spec.unknown"'
 
     made, code, headers = custom.create_namespaced_custom_object_with_http_info(
         WIDGET_GROUP, "v1", namespace, "gadgets", body
@@ -1405,6 +1434,7 @@ def test_events_v1_and_core_events_are_one_resource(
     modern = raw(api, "GET", f"/apis/events.k8s.io/v1/namespaces/{namespace}/events/legacy")
     assert modern["regarding"]["name"] == "cfg" and modern["note"] == "from core"
     assert modern["apiVersion"] == "events.k8s.io/v1" and "involvedObject" not in modern
+    assert modern["eventTime"] is None
     events.delete_namespaced_event("legacy", namespace)
     assert status_of(lambda: core.read_namespaced_event("legacy", namespace)) == 404
 

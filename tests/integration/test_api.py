@@ -107,15 +107,15 @@ def test_list_pagination_and_selectors(kcp_server: Server, namespace: str) -> No
     base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
     for i in range(7):
         kcp_server.request("POST", base, cm(f"c{i}", labels={"tier": "a" if i % 2 else "b"}))
-    code, page, _ = kcp_server.request("GET", f"{base}?limit=3")
+    code, page, _ = kcp_server.request("GET", f"{base}?limit=3")  # and the namespace's kube-root-ca.crt
     assert code == 200 and len(page["items"]) == 3 and page["metadata"]["continue"]
-    assert page["metadata"]["remainingItemCount"] == 4
+    assert page["metadata"]["remainingItemCount"] == 5
     seen = [i["metadata"]["name"] for i in page["items"]]
     while page["metadata"].get("continue"):
         code, page, _ = kcp_server.request("GET", f"{base}?limit=3&continue={page['metadata']['continue']}")
         assert code == 200
         seen += [i["metadata"]["name"] for i in page["items"]]
-    assert seen == [f"c{i}" for i in range(7)]
+    assert seen == [*(f"c{i}" for i in range(7)), "kube-root-ca.crt"]
     code, sel, _ = kcp_server.request("GET", f"{base}?labelSelector=tier%3Da")
     assert [i["metadata"]["name"] for i in sel["items"]] == ["c1", "c3", "c5"]
     code, sel, _ = kcp_server.request("GET", f"{base}?fieldSelector=metadata.name%3Dc2")
@@ -303,3 +303,63 @@ def test_a_watch_that_cannot_start_answers_200_with_one_error_event(
     status = body["object"]
     assert status["kind"] == "Status" and status["code"] == 504 and status["reason"] == "Timeout"
     assert status["message"].startswith("Too large resource version: 999999999999, current: ")
+
+
+def test_a_new_namespace_gets_the_default_service_account_and_root_ca(
+    kcp_server: Server, namespace: str
+) -> None:
+    # the namespace fixture waited for both to appear
+    base = f"{ROOT}/api/v1/namespaces/{namespace}"
+    code, sa, _ = kcp_server.request("GET", f"{base}/serviceaccounts/default")
+    assert code == 200, sa
+    code, ca, _ = kcp_server.request("GET", f"{base}/configmaps/kube-root-ca.crt")
+    assert code == 200 and ca["data"]["ca.crt"] == (kcp_server.root / "ca.crt").read_text()
+
+
+def test_metadata_only_views(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    kcp_server.request("POST", base, cm("meta", {"secret": "value"}))
+    accept = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+    code, listing, _ = kcp_server.request("GET", base, accept=accept)
+    assert code == 200 and (listing["kind"], listing["apiVersion"]) == (
+        "PartialObjectMetadataList",
+        "meta.k8s.io/v1",
+    )
+    assert listing["metadata"]["resourceVersion"]
+    named = {i["metadata"]["name"]: i for i in listing["items"]}
+    assert named["meta"]["kind"] == "PartialObjectMetadata" and "data" not in named["meta"]
+    code, one, _ = kcp_server.request(
+        "GET", f"{base}/meta", accept="application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
+    )
+    assert code == 200 and one["kind"] == "PartialObjectMetadata" and one["metadata"]["name"] == "meta"
+    assert "data" not in one
+    code, body, _ = kcp_server.request("GET", base, accept="application/json;as=Foo;v=v1;g=meta.k8s.io")
+    assert code == 406 and body["reason"] == "NotAcceptable", body
+    code, body, _ = kcp_server.request("GET", base, accept="application/json;as=Foo;v=v1;g=meta.k8s.io, */*")
+    assert code == 200 and body["kind"] == "ConfigMapList"
+
+
+def test_list_options_that_do_not_go_together_are_refused(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    for query, why in (
+        (
+            "resourceVersionMatch=NotOlderThan",
+            "resourceVersionMatch is forbidden unless resourceVersion is provided",
+        ),
+        ("resourceVersion=0&resourceVersionMatch=Exact", 'resourceVersionMatch "exact" is forbidden'),
+        ("resourceVersion=1&resourceVersionMatch=Newest", 'Unsupported value: "Newest"'),
+        ("sendInitialEvents=true", "sendInitialEvents is forbidden for list"),
+        (
+            "watch=1&sendInitialEvents=true",
+            "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        ),
+        (
+            "watch=1&resourceVersionMatch=NotOlderThan",
+            "forbidden for watch unless sendInitialEvents is provided",
+        ),
+    ):
+        code, body, _ = kcp_server.request("GET", f"{base}?{query}")
+        assert code == 422 and body["reason"] == "Invalid", (query, body)
+        assert (
+            body["message"].startswith('ListOptions.meta.k8s.io "" is invalid: ') and why in body["message"]
+        ), body

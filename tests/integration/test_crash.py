@@ -230,6 +230,7 @@ def _list(server: Server) -> tuple[dict[str, tuple[str, int]], int]:
     items = {
         item["metadata"]["name"]: (item["data"]["wid"], int(item["metadata"]["resourceVersion"]))
         for item in body["items"]
+        if "wid" in item.get("data", {})  # not the namespace's kube-root-ca.crt
     }
     return items, int(body["metadata"]["resourceVersion"])
 

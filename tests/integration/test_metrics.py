@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+import time
 
 from tests.support.server import Server
 
@@ -44,3 +46,31 @@ def test_metrics_negotiate_openmetrics(kcp_server: Server) -> None:
 def test_metrics_need_authentication(kcp_server: Server) -> None:
     code, body, _ = kcp_server.request("GET", "/metrics", token="", accept="text/plain")
     assert code == 401 and body["kind"] == "Status"
+
+
+def _watchers(server: Server) -> float:
+    return _series(server.request("GET", "/metrics", accept="text/plain")[1], "kcp_storage_watchers")[""]
+
+
+def test_a_watch_whose_client_left_is_closed(kcp_server: Server, namespace: str) -> None:
+    """Nothing is written on an idle watch, so the server must look: kube cancels it on disconnect."""
+    baseline = _watchers(kcp_server)
+    path = f"/clusters/root/api/v1/namespaces/{namespace}/configmaps?watch=1"
+    sockets = []
+    for _ in range(3):
+        raw = socket.create_connection(("127.0.0.1", kcp_server.port))
+        conn = kcp_server.ssl_context().wrap_socket(raw, server_hostname="127.0.0.1")
+        auth = f"Authorization: Bearer {kcp_server.token}"
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n\r\n".encode())
+        assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        sockets.append(conn)
+    deadline = time.monotonic() + 5
+    while _watchers(kcp_server) < baseline + 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _watchers(kcp_server) >= baseline + 3
+    for conn in sockets:
+        conn.close()
+    deadline = time.monotonic() + 15
+    while _watchers(kcp_server) > baseline and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _watchers(kcp_server) <= baseline

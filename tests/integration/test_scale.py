@@ -184,8 +184,16 @@ def test_patch_scale_merge_json_and_strategic(kcp_server: Server, namespace: str
         "PATCH", url, [{"op": "test", "path": "/spec/replicas", "value": 5}], content_type=JSON_PATCH
     )
     assert code == 422, failed
-    code, scale, _ = kcp_server.request(
+    code, scale, _ = kcp_server.request(  # as on the custom resource itself: no strategic merge
         "PATCH", url, {"spec": {"replicas": 2}}, content_type="application/strategic-merge-patch+json"
+    )
+    assert code == 415 and "application/json-patch+json, application/merge-patch+json, " in scale["message"]
+    applied = b"apiVersion: autoscaling/v1\nkind: Scale\nmetadata: {name: w1}\nspec: {replicas: 2}\n"
+    code, scale, _ = kcp_server.request(
+        "PATCH",
+        f"{url}?fieldManager=hpa&force=true",
+        raw=applied,
+        content_type="application/apply-patch+yaml",
     )
     assert code == 200 and scale["spec"] == {"replicas": 2}, scale
     code, stale, _ = kcp_server.request(
@@ -195,10 +203,13 @@ def test_patch_scale_merge_json_and_strategic(kcp_server: Server, namespace: str
         content_type=MERGE_PATCH,
     )
     assert code == 409 and stale["reason"] == "Conflict", stale
-    code, unsupported, _ = kcp_server.request(
-        "PATCH", url, raw=b"spec: {replicas: 3}", content_type="application/apply-patch+yaml"
+    code, not_a_scale, _ = kcp_server.request(
+        "PATCH",
+        f"{url}?fieldManager=hpa",
+        raw=b"spec: {replicas: 3}",
+        content_type="application/apply-patch+yaml",
     )
-    assert code == 415 and unsupported["reason"] == "UnsupportedMediaType", unsupported
+    assert code == 400 and not_a_scale["reason"] == "BadRequest", not_a_scale
     _, obj, _ = kcp_server.request("GET", f"{base(namespace)}/w1")
     assert obj["spec"]["replicas"] == 2
 

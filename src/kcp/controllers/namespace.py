@@ -14,6 +14,7 @@ from kcp.sdk.client import discover
 
 NAMESPACES = GVR("", "v1", "namespaces")
 FINALIZER = "kubernetes"
+WAITING = 1.0  # seconds between looks while content waits on its own finalizers
 
 
 def _terminating(obj: dict[str, Any]) -> bool:
@@ -32,7 +33,7 @@ class NamespaceDeletion:
         if ns is None or FINALIZER not in ((ns.get("spec") or {}).get("finalizers") or []):
             return Result()
         cluster = self.client.cluster(key.cluster)
-        remaining = 0
+        remaining, deleted = 0, 0
         for served in await discover(cluster):
             if not served.namespaced or "list" not in served.verbs or "delete" not in served.verbs:
                 continue
@@ -40,10 +41,11 @@ class NamespaceDeletion:
             for item in listing.get("items", []):
                 remaining += 1
                 if not item["metadata"].get("deletionTimestamp"):
+                    deleted += 1
                     with contextlib.suppress(NotFound):
                         await cluster.delete(served.gvr, item["metadata"]["name"], key.name)
-        if remaining:
-            return Result(requeue_after=0.2)
+        if remaining:  # soon after deleting; slower while only others' finalizers hold things up
+            return Result(requeue_after=0.2 if deleted else WAITING)
         try:
             current = await cluster.get(NAMESPACES, key.name)
         except NotFound:

@@ -99,11 +99,6 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
             revision = rv
         else:
             await _await_revision(store, rv)
-    elif opts.resource_version_match == "Exact":
-        raise BadRequest(
-            'resourceVersionMatch: Forbidden: resourceVersionMatch "Exact" is forbidden '
-            'for resourceVersion "0"'
-        )
     filtering = (opts.label_selector is not None and not opts.label_selector.empty) or (
         opts.field_selector is not None or opts.predicate is not None
     )

@@ -193,7 +193,7 @@ class Store:
         warnings: list[str] = []
         if unknown and opts.field_validation == "Strict":
             fields = ", ".join(f'unknown field "{f}"' for f in unknown)
-            raise BadRequest(f"strict decoding error: {fields}")
+            raise self._undecodable(f"strict decoding error: {fields}")
         if unknown and opts.field_validation == "Warn":
             warnings = [f'unknown field "{f}"' for f in unknown]
         meta = obj["metadata"]
@@ -231,15 +231,14 @@ class Store:
         return self._written(obj, await self._insert(scope, obj)), warnings
 
     async def _insert(self, scope: RequestScope, obj: Object) -> Entry:
-        """Store a new, admitted object, after what the kind puts in place for it (before_create)."""
+        """Store a new, admitted object, inside what its kind does around that (`creating`)."""
         name = obj["metadata"]["name"]
-        undo = await self.strategy.before_create(self, scope, obj)
         try:
-            key = self.key(_cluster(scope), scope.namespace, name)
-            return await self.storage.create(key, self.encode(obj))
+            async with self.strategy.creating(self, scope, obj):
+                return await self.storage.create(
+                    self.key(_cluster(scope), scope.namespace, name), self.encode(obj)
+                )
         except KeyExists:
-            if undo is not None:
-                await undo()
             raise AlreadyExists.object(self.resource.resource, self.resource.group, name) from None
 
     async def _require_active_namespace(self, cluster: ClusterName, obj: Object) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
@@ -80,12 +81,10 @@ class Strategy:
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """Checks that need to read other objects (run after validation, before the write)."""
 
-    async def before_create(
-        self, store: Store, scope: RequestScope, obj: Object
-    ) -> Callable[[], Awaitable[None]] | None:
-        """Write what the object needs in place before it is stored (never on a dry run); returns
-        what undoes that when the object's own write then fails."""
-        return None
+    def creating(self, store: Store, scope: RequestScope, obj: Object) -> AbstractAsyncContextManager[None]:
+        """Wraps the write of a new object (never a dry run): a kind may put in place what the object
+        needs first, and undo it when the write fails."""
+        return contextlib.nullcontext()
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         """CRD additionalPrinterColumns; None means the built-in table for this kind."""

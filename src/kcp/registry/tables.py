@@ -76,18 +76,18 @@ def _custom_table(printer_columns: Sequence[Mapping[str, Any]]) -> tuple[list[di
 # --- the Table ------------------------------------------------------------------------------------
 
 
-def _partial_metadata(obj: Obj) -> dict[str, Any]:
-    return {
-        "apiVersion": "meta.k8s.io/v1",
-        "kind": "PartialObjectMetadata",
-        "metadata": obj.get("metadata", {}),
-    }
+META_V1 = "meta.k8s.io/v1"
+
+
+def partial_metadata(obj: Obj) -> dict[str, Any]:
+    """An object's metadata alone, as kube answers `as=PartialObjectMetadata` and embeds in rows."""
+    return {"apiVersion": META_V1, "kind": "PartialObjectMetadata", "metadata": obj.get("metadata", {})}
 
 
 _EMBED: dict[str, Callable[[Obj], Any]] = {
     "None": lambda obj: None,
-    "Metadata": _partial_metadata,
-    "": _partial_metadata,
+    "Metadata": partial_metadata,
+    "": partial_metadata,
     "Object": lambda obj: obj,
 }
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kcp.apimachinery.errors import BadRequest, MethodNotAllowed, NotFound
+from kcp.apimachinery.errors import BadRequest, Cause, Invalid, MethodNotAllowed, NotFound
 from kcp.apimachinery.meta import now_rfc3339
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import decode_body
@@ -129,11 +129,14 @@ class Endpoints:
             token = str(spec.get("token") or "")
             if not token:
                 raise BadRequest("spec.token: Required value")
-            found = await self.authenticator.authenticate_token(token, str(cluster))
+            asked = [str(a) for a in spec.get("audiences") or []]
+            found, audiences, error = await self.authenticator.review_token(token, asked)
             status = {"authenticated": found is not None}
             if found is not None:
                 status["user"] = found.to_dict()
-                status["audiences"] = list(spec.get("audiences") or [])
+                status["audiences"] = audiences
+            else:
+                status["error"] = error
         elif kind == "SelfSubjectRulesReview":
             ns = str(spec.get("namespace") or "")
             snap = await self.authorizer.snapshot(str(cluster))
@@ -187,16 +190,25 @@ class Endpoints:
         body = decode_body(request.headers.get("Content-Type", ""), await request.read())
         spec = (body or {}).get("spec") or {} if isinstance(body, dict) else {}
         expiration = int(spec.get("expirationSeconds") or 3600)
-        if expiration < 600:
-            raise BadRequest(
-                "spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes"
+        limit = (
+            "may not specify a duration less than 10 minutes"
+            if expiration < 600
+            else "may not specify a duration larger than 2^32 seconds"
+            if expiration > 2**32
+            else ""
+        )
+        if limit:
+            cause = Cause(
+                "FieldValueInvalid", f"Invalid value: {expiration}: {limit}", "spec.expirationSeconds"
             )
+            raise Invalid.object("TokenRequest", "authentication.k8s.io", info.name, [cause])
+        audiences = list(spec.get("audiences") or []) or list(self.authenticator.issuer.api_audiences)
         token, expires = self.authenticator.issue_token(
             str(scope.cluster),
             scope.namespace,
             info.name,
             sa["metadata"]["uid"],
-            list(spec.get("audiences") or []),
+            audiences,
             expiration,
             spec.get("boundObjectRef"),
         )
@@ -209,7 +221,7 @@ class Endpoints:
                     "namespace": scope.namespace,
                     "creationTimestamp": now_rfc3339(),
                 },
-                "spec": {**spec, "expirationSeconds": expiration},
+                "spec": {**spec, "audiences": audiences, "expirationSeconds": expiration},
                 "status": {"token": token, "expirationTimestamp": expires},
             },
             201,

@@ -29,12 +29,13 @@ from kcp.apimachinery.fields import (
 )
 from kcp.apimachinery.labels import parse_selector
 from kcp.apimachinery.managedfields import validate_field_manager
+from kcp.apimachinery.patch import patch_types
 from kcp.apimachinery.serialization import decode_body, decode_json
 from kcp.registry import reads
 from kcp.registry.options import DeleteOptions, ListOptions, RequestScope, WriteOptions
 from kcp.registry.store import APPLY_PATCH, Store
-from kcp.registry.tables import to_table
-from kcp.server.negotiation import wants_table
+from kcp.registry.tables import META_V1, partial_metadata, to_table
+from kcp.server.negotiation import PARTIAL_LIST, TABLE, representation
 from kcp.server.requestinfo import RequestInfo, parse_bool
 
 JSON_TYPE = "application/json"
@@ -43,13 +44,22 @@ STOPPING = web.AppKey("stopping", asyncio.Event)
 Predicate = Callable[[dict[str, Any]], bool]
 MIN_WATCH_TIMEOUT = 1800.0
 BOOKMARK_INTERVAL = 30.0
+LIVENESS_CHECK = 5.0  # seconds between looks at an idle watch's connection
+FIELD_RVM = "resourceVersionMatch"
 NOT_ALLOWED = "the server does not allow this method on the requested resource"
-_PATCH_TYPES = (
-    "application/json-patch+json",
-    "application/merge-patch+json",
-    "application/strategic-merge-patch+json",
-    "application/apply-patch+yaml",
-)
+
+
+def check_patch_type(request: web.Request, store: Store) -> str:
+    """The patch's media type, if this kind takes it (custom resources take no strategic merge);
+    checked before anything is read, as kube does."""
+    media = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    accepted = (*patch_types(strategic=store.strategy.strategic_patch), APPLY_PATCH)
+    if media not in accepted:
+        raise UnsupportedMediaType(
+            "the body of the request was in an unknown format - accepted media types include: "
+            + ", ".join(accepted)
+        )
+    return media
 
 
 def json_response(body: Any, status: int = 200, warnings: list[str] | None = None) -> web.Response:
@@ -70,7 +80,49 @@ def _first(query: Mapping[str, str], name: str) -> str:
     return query.get(name, "")
 
 
-def list_options(query: Mapping[str, str], store: Store, predicate: Predicate | None = None) -> ListOptions:
+def _check_list_options(opts: ListOptions, watch: bool) -> None:
+    """kube's ValidateListOptions: which resourceVersionMatch and sendInitialEvents go together."""
+    match, rv, causes = opts.resource_version_match, opts.resource_version, []
+
+    def forbid(field: str, why: str) -> None:
+        causes.append(Cause("FieldValueForbidden", f"Forbidden: {why}", field))
+
+    def supported(values: str) -> None:
+        causes.append(
+            Cause(
+                "FieldValueNotSupported",
+                f'Unsupported value: "{match}": supported values: {values}',
+                FIELD_RVM,
+            )
+        )
+
+    if watch:
+        if opts.send_initial_events is not None and match != "NotOlderThan":
+            forbid(FIELD_RVM, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+        if match and opts.send_initial_events is None:
+            forbid(
+                FIELD_RVM, "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"
+            )
+        if match and match != "NotOlderThan":
+            supported('"NotOlderThan"')
+    else:
+        if match and not rv:
+            forbid(FIELD_RVM, "resourceVersionMatch is forbidden unless resourceVersion is provided")
+        if match and match not in ("Exact", "NotOlderThan"):
+            supported('"Exact", "NotOlderThan", ""')
+        if match == "Exact" and rv == "0":
+            forbid(FIELD_RVM, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+        if opts.send_initial_events is not None:
+            forbid("sendInitialEvents", "sendInitialEvents is forbidden for list")
+    if match and opts.continue_token:
+        forbid(FIELD_RVM, "resourceVersionMatch is forbidden when continue is provided")
+    if causes:
+        raise Invalid.object("ListOptions", "meta.k8s.io", "", causes)
+
+
+def list_options(
+    query: Mapping[str, str], store: Store, predicate: Predicate | None = None, *, watch: bool = False
+) -> ListOptions:
     limit_raw = _first(query, "limit")
     try:
         limit = int(limit_raw) if limit_raw else 0
@@ -79,7 +131,7 @@ def list_options(query: Mapping[str, str], store: Store, predicate: Predicate | 
     label = _first(query, "labelSelector")
     field = _first(query, "fieldSelector")
     initial = _first(query, "sendInitialEvents")
-    return ListOptions(
+    opts = ListOptions(
         label_selector=parse_selector(label) if label else None,
         field_selector=_field_selector(field, store) if field else None,
         limit=max(limit, 0),
@@ -90,6 +142,8 @@ def list_options(query: Mapping[str, str], store: Store, predicate: Predicate | 
         send_initial_events=parse_bool(initial, "sendInitialEvents") if initial else None,
         predicate=predicate,
     )
+    _check_list_options(opts, watch)
+    return opts
 
 
 def _field_selector(text: str, store: Store) -> FieldSelector:
@@ -215,16 +269,27 @@ async def handle(
         # kube serves PUT and PATCH only on an object's path and POST only on its collection's
         raise MethodNotAllowed(NOT_ALLOWED)
     if verb == "get":
+        view = representation(request.headers.get("Accept", ""))
         obj = await store.get(scope, info.name)
-        if wants_table(request.headers.get("Accept", "")):
+        if view == TABLE:
             return json_response(
                 _table(store, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, request)
             )
-        return json_response(obj)
+        return json_response(partial_metadata(obj) if view else obj)
     if verb == "list":
+        view = representation(request.headers.get("Accept", ""))
         listing = await reads.list_objects(store, scope, list_options(request.query, store, predicate))
-        if wants_table(request.headers.get("Accept", "")):
+        if view == TABLE:
             return json_response(_table(store, listing["items"], listing["metadata"], request))
+        if view:
+            return json_response(
+                {
+                    "kind": PARTIAL_LIST,
+                    "apiVersion": META_V1,
+                    "metadata": listing["metadata"],
+                    "items": [partial_metadata(i) for i in listing["items"]],
+                }
+            )
         return json_response(listing)
     if verb == "watch":
         return await watch(request, store, scope, predicate)
@@ -239,13 +304,7 @@ async def handle(
         obj, created, warnings = await store.update(scope, info.name, body, write_options(request), sub)
         return json_response(obj, 201 if created else 200, warnings)
     if verb == "patch":
-        content_type = request.headers.get("Content-Type", "")
-        media = content_type.split(";", 1)[0].strip().lower()
-        if media not in _PATCH_TYPES:
-            raise UnsupportedMediaType(
-                f"the body of the request was in an unknown format - accepted "
-                f"media types include: {', '.join(_PATCH_TYPES)}"
-            )
+        media = check_patch_type(request, store)
         if media == APPLY_PATCH:
             validate_field_manager(request.query.get("fieldManager", ""), apply=True)
         obj, created, warnings = await store.patch(
@@ -293,7 +352,7 @@ async def watch(
     request: web.Request, store: Store, scope: RequestScope, predicate: Predicate | None = None
 ) -> web.StreamResponse:
     """Stream watch events as newline-delimited JSON; errors after the start become ERROR events."""
-    opts = list_options(request.query, store, predicate)
+    opts = list_options(request.query, store, predicate, watch=True)
     timeout_raw = request.query.get("timeoutSeconds")
     try:
         timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())
@@ -315,32 +374,45 @@ async def watch(
     # event in a 200 stream: clients such as kopf restart on that event, not on an HTTP error
     pending: asyncio.Future[tuple[str, dict[str, Any]]] = asyncio.ensure_future(anext(events))
     stopping: asyncio.Future[Any] = asyncio.ensure_future(request.app[STOPPING].wait())
+    view, headers_sent = representation(request.headers.get("Accept", "")), False
     try:
         await resp.prepare(request)
+        last_sent = loop.time()
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
             waiting: set[asyncio.Future[Any]] = {pending, stopping}
             done, _ = await asyncio.wait(
-                waiting,
-                timeout=min(remaining, BOOKMARK_INTERVAL),
-                return_when=asyncio.FIRST_COMPLETED,
+                waiting, timeout=min(remaining, LIVENESS_CHECK), return_when=asyncio.FIRST_COMPLETED
             )
             if stopping in done:
                 break
             if not done:
-                if opts.allow_bookmarks:  # the watch's progress, or at least the last event sent
-                    rv = max(progress.revision(), int(last_rv or 0))
+                if request.transport is None or request.transport.is_closing():
+                    break  # the client left; with nothing to write, nothing else would notice
+                closing = loop.time() >= deadline  # a last bookmark tells where to resume from
+                if opts.allow_bookmarks and (closing or loop.time() - last_sent >= BOOKMARK_INTERVAL):
+                    rv = max(progress.revision(), int(last_rv or 0))  # progress, or the last event sent
                     if rv:
                         await resp.write(_frame("BOOKMARK", reads.bookmark(store, rv)))
+                        last_sent = loop.time()
                 continue
             try:
                 kind, obj = pending.result()
             except StopAsyncIteration:
                 break
-            await resp.write(_frame(kind, obj))
             last_rv = obj["metadata"].get("resourceVersion", last_rv)
+            if view == TABLE:
+                if kind != "BOOKMARK":
+                    obj = _table(store, [obj], {"resourceVersion": last_rv}, request)
+                    if headers_sent:  # kube prints headers with the first event only
+                        obj["columnDefinitions"] = None
+                    headers_sent = True
+            elif view:
+                obj = partial_metadata(obj)
+            await resp.write(_frame(kind, obj))
+            last_sent = loop.time()
             pending = asyncio.ensure_future(anext(events))
     except StatusError as e:
         await resp.write(_frame("ERROR", e.to_status()))

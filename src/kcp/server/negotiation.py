@@ -27,19 +27,36 @@ def parse_accept(header: str) -> list[MediaRange]:
     return out
 
 
+TABLE, PARTIAL, PARTIAL_LIST = "Table", "PartialObjectMetadata", "PartialObjectMetadataList"
+_JSON_RANGES = ("application/json", "*/*", "application/*", "application/yaml")
+
+
+def representation(header: str) -> str:
+    """What a read should answer with: "" for the object itself, or a meta.k8s.io/v1 view (Table,
+    PartialObjectMetadata[List]). Ranges asking for a view we cannot make are skipped, as kube does;
+    when none is left, 406."""
+    ranges = parse_accept(header)
+    for mr in ranges:
+        if mr.type not in _JSON_RANGES:
+            continue
+        view = mr.params.get("as")
+        if view is None:
+            return ""
+        if view in (TABLE, PARTIAL, PARTIAL_LIST) and (mr.params.get("g"), mr.params.get("v")) == (
+            "meta.k8s.io",
+            "v1",
+        ):
+            return view
+    if ranges:  # every JSON range asked for a view we do not make
+        raise NotAcceptable(
+            "only the following media types are accepted: application/json, "
+            "application/yaml, application/vnd.kubernetes.protobuf"
+        )
+    return ""
+
+
 def wants_table(header: str) -> bool:
-    """True when the first acceptable JSON range asks for a meta.k8s.io Table."""
-    for mr in parse_accept(header):
-        if mr.type in ("application/json", "*/*", "application/*"):
-            return mr.params.get("as") == "Table" and mr.params.get("g") == "meta.k8s.io"
-    return False
-
-
-def wants_partial_metadata(header: str) -> bool:
-    for mr in parse_accept(header):
-        if mr.type in ("application/json", "*/*", "application/*"):
-            return mr.params.get("as") in ("PartialObjectMetadata", "PartialObjectMetadataList")
-    return False
+    return representation(header) == TABLE
 
 
 def aggregated_discovery(header: str) -> str | None:

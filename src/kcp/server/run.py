@@ -17,6 +17,7 @@ from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.clusterroleaggregation import ClusterRoleAggregation
 from kcp.controllers.crdcleanup import CRDCleanup
 from kcp.controllers.namespace import NamespaceDeletion
+from kcp.controllers.namespacedefaults import NamespaceDefaults
 from kcp.controllers.rootless import RootlessPhase
 from kcp.controllers.workspace import WorkspaceLifecycle
 from kcp.logicalcluster import ROOT, ClusterName
@@ -152,8 +153,10 @@ async def serve(config: ServerConfig) -> None:
         root / "admin.kubeconfig", base_url, keys, with_user="user" in config.batteries
     )
     loopback = await _loopback_client(runner, root, port, base_url, config, keys.shard_admin_token)
+    deletion = NamespaceDeletion(loopback)
     controllers = [
-        NamespaceDeletion(loopback).controller,
+        deletion.controller,
+        NamespaceDefaults(loopback, deletion.informer, keys.ca_cert_pem).controller,
         ClusterRoleAggregation(loopback).controller,
         CRDCleanup(loopback).controller,
         WorkspaceLifecycle(loopback).controller,

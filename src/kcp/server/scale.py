@@ -23,13 +23,13 @@ from kcp.apimachinery.errors import (
     NotFound,
 )
 from kcp.apimachinery.patch import apply_patch
-from kcp.apimachinery.serialization import decode_body
+from kcp.apimachinery.serialization import clone, decode_body, decode_yaml
 from kcp.registry.customresource import CustomResourceStrategy
 from kcp.registry.options import RequestScope, WriteOptions
-from kcp.registry.store import Store
+from kcp.registry.store import APPLY_PATCH, Store
 from kcp.registry.strategy import Object
 from kcp.schema.builtin import schema_for
-from kcp.server.handlers import JSON_TYPE, json_response, write_options
+from kcp.server.handlers import JSON_TYPE, check_patch_type, json_response, write_options
 from kcp.server.requestinfo import RequestInfo
 
 API_VERSION, KIND = "autoscaling/v1", "Scale"
@@ -81,17 +81,35 @@ async def serve_scale(
     if info.verb not in ("update", "patch"):
         raise MethodNotAllowed(f"{info.verb} is not supported on {store.resource.resource}/scale")
     content_type = request.headers.get("Content-Type", JSON_TYPE)
+    media = check_patch_type(request, store) if info.verb == "patch" else ""
     body = await request.read()
     sent = decode_body(content_type, body) if info.verb == "update" else None
+    applied = decode_yaml(body) if media == APPLY_PATCH else None
 
     def change(old: Object) -> Any:
-        """PUT replaces the Scale whatever it was; PATCH applies to the Scale as it is now."""
+        """PUT replaces the Scale whatever it was; PATCH applies to the Scale as it is now; apply
+        sets what the applied Scale names (its replicas), the one field a Scale lets anyone own."""
         if info.verb == "update":
             return sent
+        if applied is not None:
+            return _applied_scale(old, applied)
         return apply_patch(content_type, old, body, schema_for("autoscaling", "v1", KIND))
 
     obj, warnings = await _scale_to(store, scope, info.name, paths, change, write_options(request))
     return json_response(scale_of(obj, paths), 200, warnings)
+
+
+def _applied_scale(old: Object, applied: Any) -> Object:
+    if not isinstance(applied, dict) or (applied.get("apiVersion"), applied.get("kind")) != (
+        API_VERSION,
+        KIND,
+    ):
+        raise BadRequest(f"an applied scale must be {API_VERSION}, Kind={KIND}")
+    scale = clone(old)
+    replicas = (applied.get("spec") or {}).get("replicas")
+    if replicas is not None:
+        scale.setdefault("spec", {})["replicas"] = replicas
+    return scale
 
 
 def scale_of(obj: Object, paths: ScalePaths, unset: int = 0) -> Object:

@@ -33,7 +33,9 @@ class EventsV1Strategy(Strategy):
         return _renamed(obj, _RENAMED, core.EVENTS.group_version)
 
     def from_storage(self, obj: Object) -> Object:
-        return _renamed(obj, _BACK, EVENTS_V1.group_version)
+        out = _renamed(obj, _BACK, EVENTS_V1.group_version)
+        out.setdefault("eventTime", None)  # not omitempty in events.k8s.io/v1: a core event shows null
+        return out
 
 
 def _renamed(obj: Object, names: dict[str, str], api_version: str) -> Object:

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -40,7 +40,7 @@ from kcp.registry.tenancy.kinds import (
     WORKSPACES,
     type_reference,
 )
-from kcp.storage import KeyNotFound
+from kcp.storage import KeyExists, KeyNotFound
 
 if TYPE_CHECKING:
     from kcp.registry.store import Store
@@ -54,7 +54,6 @@ _OPTS = WriteOptions(field_manager="kcp-workspace-scheduler")
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 Stores = Callable[[str, str, str], "Store"]
-Undo = Callable[[], Awaitable[None]]
 
 
 def new_cluster_name() -> str:
@@ -108,16 +107,37 @@ class WorkspaceScheduler:
         self.stores = stores
         self.admission = admission
         self.external_url = external_url
+        self._creating: set[tuple[ClusterName, str]] = set()  # names being created right now only
 
-    async def schedule(self, store: Store, scope: RequestScope, ws: Object) -> Undo:
-        """Make the cluster of an admitted Workspace about to be created; fill in its spec and status.
+    @contextlib.asynccontextmanager
+    async def schedule(self, store: Store, scope: RequestScope, ws: Object) -> AsyncIterator[None]:
+        """Around the write of an admitted Workspace: make its cluster, fill in its spec and status;
+        remove the cluster again if the write fails.
 
-        Returns what removes that cluster again, for when the Workspace's own write then fails.
+        Concurrent creates of one name are refused here, before either makes anything: otherwise the
+        loser's cluster would exist for a moment, long enough for controllers to add to it.
         """
         name = ws["metadata"]["name"]
         parent = ClusterName(str(scope.cluster))
-        if await store.storage.get(store.key(parent, "", name)) is not None:  # before making anything
+        key = (parent, name)
+        if key in self._creating:
             raise AlreadyExists.object(WORKSPACES.resource, TENANCY, name)
+        self._creating.add(key)  # before any await, or two could pass the test above together
+        try:
+            if await store.storage.get(store.key(parent, "", name)) is not None:
+                raise AlreadyExists.object(WORKSPACES.resource, TENANCY, name)
+            created = await self._make(parent, ws)
+            try:
+                yield
+            except KeyExists:
+                await _remove(created, ClusterName(ws["spec"]["cluster"]))
+                raise
+        finally:
+            self._creating.discard(key)
+
+    async def _make(self, parent: ClusterName, ws: Object) -> list[tuple[Store, str]]:
+        """The cluster and its content, and the Workspace's spec and status to match; returns what it made."""
+        name = ws["metadata"]["name"]
         parent_path = await self.admission.path_of(parent)
         spec = ws["spec"]
         type_ref: TypeRef = (spec["type"]["path"], spec["type"]["name"])
@@ -158,7 +178,7 @@ class WorkspaceScheduler:
             **({"initializers": status["initializers"]} if status.get("initializers") else {}),
         }
         ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = status.get("phase")
-        return lambda: _remove(created, cluster)
+        return created
 
     async def initialize(
         self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None

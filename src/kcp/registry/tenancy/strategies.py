@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
@@ -76,12 +77,10 @@ class WorkspaceStrategy(Strategy):
         if store.tenancy is not None:
             await store.tenancy.admit_workspace(scope, obj, old)
 
-    async def before_create(
-        self, store: Store, scope: RequestScope, obj: Object
-    ) -> Callable[[], Awaitable[None]] | None:
+    def creating(self, store: Store, scope: RequestScope, obj: Object) -> AbstractAsyncContextManager[None]:
         if store.tenancy is None or store.tenancy.scheduler is None:
-            return None
-        return await store.tenancy.scheduler.schedule(store, scope, obj)
+            return contextlib.nullcontext()
+        return store.tenancy.scheduler.schedule(store, scope, obj)
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         return WORKSPACE_COLUMNS
