@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.server import Server, running, wait_for_defaults
+from tests.support.server import Server, running
 
 
 @pytest.fixture(scope="package")
@@ -26,6 +26,5 @@ def namespace(kcp_server: Server) -> Iterator[str]:
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
     )
     assert code == 201, body
-    wait_for_defaults(kcp_server, "root", name)
     yield name
     kcp_server.request("DELETE", f"/clusters/root/api/v1/namespaces/{name}")

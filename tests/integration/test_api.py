@@ -308,7 +308,7 @@ def test_a_watch_that_cannot_start_answers_200_with_one_error_event(
 def test_a_new_namespace_gets_the_default_service_account_and_root_ca(
     kcp_server: Server, namespace: str
 ) -> None:
-    # the namespace fixture waited for both to appear
+    # made with the namespace, so there the moment its create is answered
     base = f"{ROOT}/api/v1/namespaces/{namespace}"
     code, sa, _ = kcp_server.request("GET", f"{base}/serviceaccounts/default")
     assert code == 200, sa

@@ -145,14 +145,3 @@ def running(root: Path, *extra: str) -> Iterator[Server]:
         yield server
     finally:
         stop(server)
-
-
-def wait_for_defaults(server: Server, cluster: str, namespace: str, timeout: float = 10.0) -> None:
-    """Until a new namespace has its `default` ServiceAccount and `kube-root-ca.crt`, which a
-    controller adds, as kube's e2e framework waits for the default ServiceAccount."""
-    base = f"/clusters/{cluster}/api/v1/namespaces/{namespace}"
-    deadline = time.monotonic() + timeout
-    for path in (f"{base}/serviceaccounts/default", f"{base}/configmaps/kube-root-ca.crt"):
-        while server.request("GET", path)[0] != 200:
-            assert time.monotonic() < deadline, f"{path} did not appear"
-            time.sleep(0.02)

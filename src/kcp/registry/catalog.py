@@ -16,6 +16,7 @@ from kcp.logicalcluster import ClusterName, object_key, object_prefix
 from kcp.registry.builtin import apiextensions, core, rbac
 from kcp.registry.builtin.events import EVENTS_V1, EventsV1Strategy
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
+from kcp.registry.namespacecontent import NamespaceContent
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
 from kcp.registry.store import EscalationCheck, Store
 from kcp.registry.strategy import Object, Strategy
@@ -135,7 +136,9 @@ class Catalog:
         storage: Storage,
         escalation: EscalationCheck | None = None,
         tenancy: TenancyAdmission | None = None,
+        root_ca_pem: bytes | None = None,
     ) -> None:
+        """`root_ca_pem`: what each new namespace's kube-root-ca.crt holds (none without it)."""
         self.storage = storage
         self.escalation = escalation
         self.tenancy = tenancy
@@ -150,6 +153,10 @@ class Catalog:
                 tenancy,
                 self.namespaces,
             )
+        if root_ca_pem is not None:
+            namespaces = self.store(core.NAMESPACES.group, core.NAMESPACES.version, core.NAMESPACES.resource)
+            assert isinstance(namespaces.strategy, core.NamespaceStrategy)
+            namespaces.strategy.content = NamespaceContent(self.store, root_ca_pem)
         self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
         self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
         self._crd_stores: OrderedDict[tuple[str, str, str], tuple[int, Store]] = OrderedDict()

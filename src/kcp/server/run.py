@@ -17,7 +17,6 @@ from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.clusterroleaggregation import ClusterRoleAggregation
 from kcp.controllers.crdcleanup import CRDCleanup
 from kcp.controllers.namespace import NamespaceDeletion
-from kcp.controllers.namespacedefaults import NamespaceDefaults
 from kcp.controllers.rootless import RootlessPhase
 from kcp.controllers.workspace import WorkspaceLifecycle
 from kcp.logicalcluster import ROOT, ClusterName
@@ -107,7 +106,7 @@ async def serve(config: ServerConfig) -> None:
     authorizer = Authorizer(storage)
     paths = PathResolver(storage)
     admission = TenancyAdmission(paths, authorizer)
-    catalog = Catalog(storage, Escalation(authorizer), admission)
+    catalog = Catalog(storage, Escalation(authorizer), admission, keys.ca_cert_pem)
     admission.scheduler = WorkspaceScheduler(catalog.store, admission)
     resolver = ClusterResolver(paths)
     for cluster, type_ref in ((ROOT, "root:root"), (SYSTEM_ADMIN, "root:universal")):
@@ -153,10 +152,8 @@ async def serve(config: ServerConfig) -> None:
         root / "admin.kubeconfig", base_url, keys, with_user="user" in config.batteries
     )
     loopback = await _loopback_client(runner, root, port, base_url, config, keys.shard_admin_token)
-    deletion = NamespaceDeletion(loopback)
     controllers = [
-        deletion.controller,
-        NamespaceDefaults(loopback, deletion.informer, keys.ca_cert_pem).controller,
+        NamespaceDeletion(loopback).controller,
         ClusterRoleAggregation(loopback).controller,
         CRDCleanup(loopback).controller,
         WorkspaceLifecycle(loopback).controller,

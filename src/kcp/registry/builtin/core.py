@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from kcp.apimachinery.errors import BadRequest, Cause
 from kcp.apimachinery.resources import APIResource
+from kcp.logicalcluster import ClusterName
 from kcp.registry.strategy import Object, Strategy
+
+if TYPE_CHECKING:
+    from kcp.registry.namespacecontent import NamespaceContent
+    from kcp.registry.options import RequestScope
+    from kcp.registry.store import Store
 
 _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 NAMESPACE_FINALIZER = "kubernetes"
@@ -35,6 +44,13 @@ EVENTS = APIResource("", "v1", "events", "Event", True, "event", ("ev",))
 class NamespaceStrategy(Strategy):
     name_rule = "label"
     has_status_subresource = True
+    content: NamespaceContent | None = None  # what a new namespace starts with (set by the catalog)
+
+    @contextlib.asynccontextmanager
+    async def creating(self, store: Store, scope: RequestScope, obj: Object) -> AsyncIterator[None]:
+        yield
+        if self.content is not None:
+            await self.content.fill(ClusterName(str(scope.cluster)), obj["metadata"]["name"])
 
     def prepare_for_create(self, obj: Object) -> None:
         spec = obj.setdefault("spec", {})
