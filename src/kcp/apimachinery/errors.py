@@ -179,3 +179,25 @@ class ServiceUnavailable(StatusError):
 
 class Timeout(StatusError):
     code, reason = 504, "Timeout"
+
+
+BY_CODE: dict[int, type[StatusError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    410: Expired,
+    413: RequestEntityTooLarge,
+    415: UnsupportedMediaType,
+    422: Invalid,
+    429: TooManyRequests,
+    503: ServiceUnavailable,
+    504: Timeout,
+}
+
+
+def for_code(code: int) -> type[StatusError]:
+    """The class for an HTTP code read off the wire (a 409 is Conflict unless the reason says otherwise)."""
+    return BY_CODE.get(code, InternalError)

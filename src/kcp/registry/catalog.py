@@ -13,6 +13,7 @@ import orjson
 
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName, object_key, object_prefix
+from kcp.registry.admission import Webhooks
 from kcp.registry.builtin import apiextensions, core, rbac
 from kcp.registry.builtin.events import EVENTS_V1, EventsV1Strategy
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
@@ -137,11 +138,13 @@ class Catalog:
         escalation: EscalationCheck | None = None,
         tenancy: TenancyAdmission | None = None,
         root_ca_pem: bytes | None = None,
+        webhooks: Webhooks | None = None,
     ) -> None:
         """`root_ca_pem`: what each new namespace's kube-root-ca.crt holds (none without it)."""
         self.storage = storage
         self.escalation = escalation
         self.tenancy = tenancy
+        self.webhooks = webhooks
         self.namespaces = NamespaceLifecycle(storage)  # started by whoever runs the server
         self.builtin: dict[tuple[str, str, str], Store] = {}
         for resource, strategy in STORED:
@@ -152,6 +155,7 @@ class Catalog:
                 escalation,
                 tenancy,
                 self.namespaces,
+                webhooks,
             )
         if root_ca_pem is not None:
             namespaces = self.store(core.NAMESPACES.group, core.NAMESPACES.version, core.NAMESPACES.resource)
@@ -202,7 +206,9 @@ class Catalog:
             if v.get("name") == version and v.get("served"):
                 res = resource_for(crd, v)
                 strategy = CustomResourceStrategy(res, v, bool(crd["metadata"].get("deletionTimestamp")))
-                return Store(self.storage, res, strategy, self.escalation, self.tenancy, self.namespaces)
+                return Store(
+                    self.storage, res, strategy, self.escalation, self.tenancy, self.namespaces, self.webhooks
+                )
         return None
 
     def _wildcard_store(self, group: str, version: str, resource: str) -> Store:

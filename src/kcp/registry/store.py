@@ -28,6 +28,7 @@ from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import clone, decode_yaml
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix, resource_prefix
 from kcp.registry import ownerrefs
+from kcp.registry.admission import Attributes, Webhooks
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
 from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
 from kcp.registry.strategy import Object, Strategy
@@ -62,9 +63,11 @@ class Store:
         escalation: EscalationCheck | None = None,
         tenancy: TenancyAdmission | None = None,
         namespaces: NamespaceLifecycle | None = None,
+        webhooks: Webhooks | None = None,
     ) -> None:
         self.storage = storage
         self.namespaces = namespaces
+        self.webhooks = webhooks
         self.resource = resource
         self.strategy = strategy
         self.escalation = escalation
@@ -220,11 +223,17 @@ class Store:
         else:
             meta.pop("generation", None)
         self.strategy.prepare_for_create(obj)
+        review = self._review(scope, "CREATE", obj, None, opts.dry_run, "", opts.field_manager)
+        if review is not None:
+            obj = await self._mutated(review)
         warnings = self._finish(obj, None, opts)
         cluster = _cluster(scope)
         if self.resource.namespaced:
             await self._require_active_namespace(cluster, obj)
         await self.strategy.admit(self, scope, obj, None)
+        if review is not None:
+            await self._validated(review, obj)
+            warnings += review.warnings
         obj = self._track(None, obj, opts, "Update")
         if opts.dry_run:
             return obj, warnings
@@ -240,6 +249,44 @@ class Store:
                 )
         except KeyExists:
             raise AlreadyExists.object(self.resource.resource, self.resource.group, name) from None
+
+    def _review(
+        self,
+        scope: RequestScope,
+        operation: str,
+        obj: Object | None,
+        old: Object | None,
+        dry_run: bool,
+        subresource: str,
+        field_manager: str = "",
+    ) -> Attributes | None:
+        """What admission webhooks are told of this write; None when the cluster registered none."""
+        if self.webhooks is None or scope.cluster == "*" or not self.webhooks.registered(scope.cluster):
+            return None
+        meta = (obj if obj is not None else old or {})["metadata"]
+        return Attributes(
+            scope.cluster,
+            self.resource,
+            subresource,
+            scope.namespace,
+            meta.get("name", ""),
+            operation,
+            scope.user,
+            obj,
+            old,
+            dry_run,
+            _options(operation, field_manager, dry_run),
+        )
+
+    async def _mutated(self, review: Attributes) -> Object:
+        assert self.webhooks is not None
+        await self.webhooks.mutate(review)
+        return review.obj or {}
+
+    async def _validated(self, review: Attributes, obj: Object | None) -> None:
+        assert self.webhooks is not None
+        review.obj = obj
+        await self.webhooks.validate(review)
 
     async def _require_active_namespace(self, cluster: ClusterName, obj: Object) -> None:
         """Namespace lifecycle admission: no new content in a missing or terminating namespace."""
@@ -401,8 +448,14 @@ class Store:
                 return obj, True, warnings
             assert entry is not None
             self._carry_over(new, old, subresource)
+            review = self._review(scope, "UPDATE", new, old, opts.dry_run, subresource, opts.field_manager)
+            if review is not None:
+                new = await self._mutated(review)
             warnings = self._finish(new, old, opts)
             await self.strategy.admit(self, scope, new, old)
+            if review is not None:
+                await self._validated(review, new)
+                warnings += review.warnings
             if operation != "Apply":
                 new = self._track(old, new, opts, operation, subresource)
             if self._unchanged(new, old):
@@ -507,6 +560,7 @@ class Store:
         """Returns (object, deleted_now). With finalizers, marks the object and leaves it."""
         cluster = _cluster(scope)
         key = self.key(cluster, scope.namespace, name)
+        reviewed = False
         for _ in range(_MAX_RETRIES):
             entry = await self.storage.get(key)
             if entry is None:
@@ -529,6 +583,12 @@ class Store:
                     f"{opts.precondition_resource_version}, ResourceVersion in object "
                     f"meta: {meta['resourceVersion']}",
                 )
+            if not reviewed:  # once per request, as kube admits a delete before its retries
+                reviewed = True
+                review = self._review(scope, "DELETE", None, obj, opts.dry_run, "")
+                if review is not None:
+                    await self._mutated(review)
+                    await self._validated(review, None)
             # Orphan/Foreground add `orphan`/`foregroundDeletion`; registry/garbagecollector.py removes them
             gc_changed = ownerrefs.apply_propagation(meta, opts.propagation_policy)
             held = self.strategy.finalizer_on_delete
@@ -558,6 +618,16 @@ class Store:
                 raise self.not_found(name) from None
             return self.decode(gone), True
         raise self.conflict(name, "too many concurrent updates, please retry")
+
+
+def _options(operation: str, field_manager: str, dry_run: bool) -> Object:
+    """The `options` of an AdmissionReview: the request's Create/Update/DeleteOptions."""
+    out: Object = {"apiVersion": "meta.k8s.io/v1", "kind": f"{operation.capitalize()}Options"}
+    if field_manager:
+        out["fieldManager"] = field_manager
+    if dry_run:
+        out["dryRun"] = ["All"]
+    return out
 
 
 def _cluster(scope: RequestScope) -> ClusterName:

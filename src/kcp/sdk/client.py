@@ -18,21 +18,6 @@ import yaml
 
 from kcp.apimachinery import errors
 
-_BY_CODE: dict[int, type[errors.StatusError]] = {
-    400: errors.BadRequest,
-    401: errors.Unauthorized,
-    403: errors.Forbidden,
-    404: errors.NotFound,
-    405: errors.MethodNotAllowed,
-    410: errors.Expired,
-    413: errors.RequestEntityTooLarge,
-    415: errors.UnsupportedMediaType,
-    422: errors.Invalid,
-    429: errors.TooManyRequests,
-    503: errors.ServiceUnavailable,
-    504: errors.Timeout,
-}
-
 
 @dataclass(frozen=True, slots=True)
 class GVR:
@@ -63,7 +48,7 @@ def _raise_for(status: int, body: bytes) -> None:
         message, reason = body.decode(errors="replace"), ""
     if status == 409:
         raise (errors.AlreadyExists if reason == "AlreadyExists" else errors.Conflict)(message)
-    raise _BY_CODE.get(status, errors.InternalError)(message)
+    raise errors.for_code(status)(message)
 
 
 class Client:

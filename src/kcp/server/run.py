@@ -34,6 +34,7 @@ from kcp.server.authz import Authorizer, Escalation
 from kcp.server.clusters import ClusterResolver
 from kcp.server.config import ServerConfig
 from kcp.server.endpoints import Endpoints
+from kcp.server.webhooks import AdmissionWebhooks
 from kcp.storage.sqlite import SQLiteStorage
 
 log = logging.getLogger("kcp")
@@ -106,7 +107,8 @@ async def serve(config: ServerConfig) -> None:
     authorizer = Authorizer(storage)
     paths = PathResolver(storage)
     admission = TenancyAdmission(paths, authorizer)
-    catalog = Catalog(storage, Escalation(authorizer), admission, keys.ca_cert_pem)
+    webhooks = AdmissionWebhooks(storage)
+    catalog = Catalog(storage, Escalation(authorizer), admission, keys.ca_cert_pem, webhooks)
     admission.scheduler = WorkspaceScheduler(catalog.store, admission)
     resolver = ClusterResolver(paths)
     for cluster, type_ref in ((ROOT, "root:root"), (SYSTEM_ADMIN, "root:universal")):
@@ -135,6 +137,7 @@ async def serve(config: ServerConfig) -> None:
         home=home.HomeWorkspaces(catalog, admission, authorizer) if config.enable_home_workspaces else None,
     )
     await authorizer.start()
+    await webhooks.start()
     await resolver.start()
     catalog.namespaces.start()
     runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=1.0)
@@ -188,6 +191,7 @@ async def serve(config: ServerConfig) -> None:
     await resolver.close()
     await catalog.namespaces.close()
     await authorizer.close()
+    await webhooks.close()
     await storage.close()
 
 

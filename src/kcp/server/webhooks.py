@@ -1,0 +1,283 @@
+"""Calling the admission webhooks a logical cluster registered (admissionregistration.k8s.io/v1).
+
+A write in a workspace goes to the webhooks configured in that workspace, as in kcp. Which clusters
+have any configuration at all is kept as a set (filled by one scan, kept by a storage watch), so a
+write elsewhere pays one set lookup; the configurations of recently used clusters are cached.
+Webhooks are reached by `clientConfig.url` over HTTPS, trusting `caBundle` (no Services here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import ssl
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+import aiohttp
+import orjson
+
+from kcp.apimachinery import errors
+from kcp.apimachinery.labels import selector_from_dict
+from kcp.apimachinery.patch import JSON_PATCH, apply_patch
+from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix
+from kcp.registry.admission import Attributes
+from kcp.storage import Event, Storage
+from kcp.storage.follow import follow
+
+log = logging.getLogger(__name__)
+GROUP = "admissionregistration.k8s.io"
+VALIDATING, MUTATING = "validatingwebhookconfigurations", "mutatingwebhookconfigurations"
+PREFIX = f"/registry/{GROUP}/"
+REVIEW_VERSION = "admission.k8s.io/v1"
+_CACHED_CLUSTERS = 256
+_CACHED_CONTEXTS = 64
+Hook = tuple[str, dict[str, Any]]  # (configuration name, webhook)
+
+
+class AdmissionWebhooks:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._with_hooks: set[ClusterName] = set()  # clusters that may have configurations
+        self._scanned = False  # until the scan after a watch opens, every cluster may have some
+        self._configs: OrderedDict[ClusterName, tuple[list[Hook], list[Hook]]] = OrderedDict()
+        self._contexts: OrderedDict[str, ssl.SSLContext] = OrderedDict()
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        self._tasks.append(
+            asyncio.create_task(follow(self.storage, PREFIX, self._changed, self._forget, self._rescan))
+        )
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._session is not None:
+            await self._session.close()
+
+    # -- which clusters have webhooks -------------------------------------------------------------
+
+    def registered(self, cluster: ClusterName) -> bool:
+        return not self._scanned or cluster in self._with_hooks
+
+    def _changed(self, batch: list[Event]) -> None:
+        for event in batch:
+            cluster = cluster_of_key(event.key)
+            self._configs.pop(cluster, None)
+            self._with_hooks.add(cluster)  # a delete may leave others: loading the configs tells
+
+    def _forget(self) -> None:
+        self._scanned = False
+        self._configs.clear()
+
+    def _rescan(self) -> None:
+        self._tasks = [t for t in self._tasks if not t.done()]
+        self._tasks.append(asyncio.create_task(self._scan()))
+
+    async def _scan(self) -> None:
+        found: set[ClusterName] = set()
+        for resource in (VALIDATING, MUTATING):
+            start = ""
+            while True:
+                page = await self.storage.list(f"{PREFIX}{resource}/", start_after=start, limit=1000)
+                found.update(cluster_of_key(e.key) for e in page.entries)
+                if not page.more:
+                    break
+                start = page.entries[-1].key
+        self._with_hooks |= found
+        self._scanned = True
+
+    async def _hooks(self, cluster: ClusterName) -> tuple[list[Hook], list[Hook]]:
+        """(mutating, validating) webhooks of a cluster, configurations in name order as kube runs them."""
+        cached = self._configs.get(cluster)
+        if cached is not None:
+            self._configs.move_to_end(cluster)
+            return cached
+        out: list[list[Hook]] = []
+        for resource in (MUTATING, VALIDATING):
+            page = await self.storage.list(object_prefix(GROUP, resource, cluster))
+            configs = sorted(
+                (orjson.loads(e.value) for e in page.entries), key=lambda c: c["metadata"]["name"]
+            )
+            out.append([(c["metadata"]["name"], h) for c in configs for h in c.get("webhooks") or []])
+        hooks = (out[0], out[1])
+        if not hooks[0] and not hooks[1] and self._scanned:
+            self._with_hooks.discard(cluster)
+        self._configs[cluster] = hooks
+        if len(self._configs) > _CACHED_CLUSTERS:
+            self._configs.popitem(last=False)
+        return hooks
+
+    # -- calling them -----------------------------------------------------------------------------
+
+    async def mutate(self, attrs: Attributes) -> None:
+        mutating, _ = await self._hooks(attrs.cluster)
+        for config, hook in mutating:
+            if await self._matches(hook, attrs):
+                response = await self._call(config, hook, attrs)
+                patch = response.get("patch")
+                if patch and attrs.obj is not None:
+                    if response.get("patchType", "JSONPatch") != "JSONPatch":
+                        raise self._failed(hook, f"unsupported patch type {response.get('patchType')!r}")
+                    try:
+                        attrs.obj = apply_patch(
+                            JSON_PATCH, attrs.obj, orjson.loads(base64.b64decode(patch)), None
+                        )
+                    except (ValueError, errors.StatusError) as e:
+                        raise self._failed(hook, f"the patch could not be applied: {e}") from None
+
+    async def validate(self, attrs: Attributes) -> None:
+        _, validating = await self._hooks(attrs.cluster)
+        matching = [(c, h) for c, h in validating if await self._matches(h, attrs)]
+        # kube calls validating webhooks in parallel; the first denial in order is the answer
+        results = await asyncio.gather(
+            *(self._call(c, h, attrs) for c, h in matching), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _matches(self, hook: dict[str, Any], attrs: Attributes) -> bool:
+        if not any(_rule_matches(rule, attrs) for rule in hook.get("rules") or []):
+            return False
+        labels = [((o.get("metadata") or {}).get("labels") or {}) for o in (attrs.obj, attrs.old) if o]
+        objects = hook.get("objectSelector")
+        if objects and not any(selector_from_dict(objects).matches(lbl) for lbl in labels or [{}]):
+            return False
+        namespaces = hook.get("namespaceSelector")
+        if not namespaces:
+            return True
+        if attrs.resource.resource == "namespaces" and attrs.resource.group == "":
+            ns_labels = labels[0] if labels else {}
+        elif attrs.resource.namespaced:
+            entry = await self.storage.get(object_key("", "namespaces", attrs.cluster, "", attrs.namespace))
+            ns_labels = (orjson.loads(entry.value)["metadata"].get("labels") or {}) if entry else {}
+        else:
+            return True  # cluster-scoped objects are not in a namespace to select on
+        return selector_from_dict(namespaces).matches(ns_labels)
+
+    async def _call(self, config: str, hook: dict[str, Any], attrs: Attributes) -> dict[str, Any]:
+        """One AdmissionReview round trip; raises the webhook's denial, or its failure when the
+        failure policy is Fail (an unreachable webhook under Ignore is skipped)."""
+        name = hook.get("name", config)
+        effects = hook.get("sideEffects", "Unknown")
+        if attrs.dry_run and effects not in ("None", "NoneOnDryRun"):
+            raise errors.BadRequest(f'admission webhook "{name}" does not support dry run')
+        uid = str(uuid.uuid4())
+        review = {
+            "apiVersion": REVIEW_VERSION,
+            "kind": "AdmissionReview",
+            "request": _request(uid, attrs),
+        }
+        try:
+            answer = await self._post(hook, review)
+            response = answer.get("response") if isinstance(answer, dict) else None
+            if not isinstance(response, dict) or response.get("uid") != uid:
+                raise ValueError("the response does not answer this request (uid)")
+        except (aiohttp.ClientError, TimeoutError, ValueError, ssl.SSLError) as e:
+            if hook.get("failurePolicy", "Fail") == "Ignore":
+                log.warning("admission webhook %s failed, ignored by its failure policy: %s", name, e)
+                return {}
+            raise self._failed(hook, str(e)) from None
+        if not response.get("allowed"):
+            raise _denied(name, response.get("status") or {})
+        attrs.warnings += [str(w) for w in response.get("warnings") or []]
+        return response
+
+    async def _post(self, hook: dict[str, Any], review: dict[str, Any]) -> Any:
+        client = hook.get("clientConfig") or {}
+        url = client.get("url")
+        if not url:
+            raise ValueError("only clientConfig.url is supported: this server runs no Services")
+        assert self._session is not None
+        timeout = aiohttp.ClientTimeout(total=float(hook.get("timeoutSeconds") or 10))
+        async with self._session.post(
+            url,
+            data=orjson.dumps(review),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            ssl=self._context(client.get("caBundle") or ""),
+            timeout=timeout,
+        ) as resp:
+            body = await resp.read()
+            if resp.status >= 300:
+                raise ValueError(f"the server responded with {resp.status}")
+            return orjson.loads(body)
+
+    def _context(self, ca_bundle: str) -> ssl.SSLContext:
+        context = self._contexts.get(ca_bundle)
+        if context is None:
+            context = ssl.create_default_context()
+            if ca_bundle:
+                context.load_verify_locations(cadata=base64.b64decode(ca_bundle).decode())
+            self._contexts[ca_bundle] = context
+            if len(self._contexts) > _CACHED_CONTEXTS:
+                self._contexts.popitem(last=False)
+        return context
+
+    @staticmethod
+    def _failed(hook: dict[str, Any], why: str) -> errors.StatusError:
+        return errors.InternalError(
+            f'Internal error occurred: failed calling webhook "{hook.get("name", "")}": {why}'
+        )
+
+
+def _rule_matches(rule: dict[str, Any], attrs: Attributes) -> bool:
+    res = attrs.resource
+
+    def has(field: str, value: str) -> bool:
+        values = rule.get(field) or []
+        return "*" in values or value in values
+
+    if not (
+        has("operations", attrs.operation) and has("apiGroups", res.group) and has("apiVersions", res.version)
+    ):
+        return False
+    scope = rule.get("scope", "*")
+    if (scope == "Cluster" and res.namespaced) or (scope == "Namespaced" and not res.namespaced):
+        return False
+    for wanted in rule.get("resources") or []:
+        name, _, sub = wanted.partition("/")
+        if name in ("*", res.resource) and (sub == attrs.subresource or (sub == "*" and "/" in wanted)):
+            return True
+    return False
+
+
+def _request(uid: str, attrs: Attributes) -> dict[str, Any]:
+    res = attrs.resource
+    kind = {"group": res.group, "version": res.version, "kind": res.kind}
+    resource = {"group": res.group, "version": res.version, "resource": res.resource}
+    request: dict[str, Any] = {
+        "uid": uid,
+        "kind": kind,
+        "resource": resource,
+        "requestKind": kind,
+        "requestResource": resource,
+        "name": attrs.name,
+        "operation": attrs.operation,
+        "userInfo": attrs.user.to_dict(),
+        "object": attrs.obj,
+        "oldObject": attrs.old,
+        "dryRun": attrs.dry_run,
+        "options": attrs.options,
+    }
+    if attrs.subresource:
+        request["subResource"] = attrs.subresource
+    if attrs.namespace:
+        request["namespace"] = attrs.namespace
+    return request
+
+
+def _denied(name: str, status: dict[str, Any]) -> errors.StatusError:
+    """kube's ToStatusErr: the webhook's code (at least 400) and message, said to be from it."""
+    denied = f'admission webhook "{name}" denied the request'
+    message = status.get("message") or status.get("reason")
+    code = status.get("code")
+    cls = errors.for_code(max(code, 400) if isinstance(code, int) else 400)
+    return cls(f"{denied}: {message}" if message else f"{denied} without explanation")

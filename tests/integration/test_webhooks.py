@@ -1,0 +1,258 @@
+"""Admission webhooks registered in a workspace are called on its writes, as kube calls them."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kcp.server import pki
+from tests.support.server import Server
+
+WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
+ADMISSION = "/apis/admissionregistration.k8s.io/v1"
+
+
+class Hook:
+    """An HTTPS webhook server: /validate denies configmaps with data.bad, and deletes of `keep`;
+    /mutate labels what it sees. Every AdmissionReview request it got is kept."""
+
+    def __init__(self, root: Path) -> None:
+        keys = pki.ensure_pki(root, ["127.0.0.1"])
+        self.ca_bundle = base64.b64encode(keys.ca_cert_pem).decode()
+        self.requests: list[dict[str, Any]] = []
+        hook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                request = review["request"]
+                hook.requests.append({"path": self.path, **request})
+                response: dict[str, Any] = {"uid": request["uid"], "allowed": True}
+                obj, old = request.get("object") or {}, request.get("oldObject") or {}
+                if self.path == "/validate" and (obj.get("data") or {}).get("bad"):
+                    response = {**response, "allowed": False, "status": {"code": 403, "message": "bad data"}}
+                if (
+                    self.path == "/validate"
+                    and request["operation"] == "DELETE"
+                    and old["metadata"]["name"] == "keep"
+                ):
+                    response = {**response, "allowed": False, "status": {"message": "kept"}}
+                if self.path == "/validate" and (obj.get("data") or {}).get("old"):
+                    response["warnings"] = ["the old key is deprecated"]
+                if self.path == "/mutate" and obj:
+                    ops = [{"op": "add", "path": "/metadata/labels", "value": {"mutated-by": "hook"}}]
+                    response["patchType"] = "JSONPatch"
+                    response["patch"] = base64.b64encode(json.dumps(ops).encode()).decode()
+                body = json.dumps(
+                    {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(keys.cert_file, keys.key_file)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def hook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hook]:
+    server = Hook(tmp_path_factory.mktemp("hook"))
+    yield server
+    server.stop()
+
+
+def webhook(kind: str, name: str, url: str, ca_bundle: str, **extra: Any) -> dict[str, Any]:
+    rules = extra.pop("rules", None) or [
+        {
+            "operations": ["CREATE", "UPDATE", "DELETE"],
+            "apiGroups": [""],
+            "apiVersions": ["v1"],
+            "resources": ["configmaps"],
+        }
+    ]
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": kind,
+        "metadata": {"name": name},
+        "webhooks": [
+            {
+                "name": name,
+                "clientConfig": {"url": url, "caBundle": ca_bundle},
+                "rules": rules,
+                "sideEffects": "None",
+                "admissionReviewVersions": ["v1"],
+                **extra,
+            }
+        ],
+    }
+
+
+def workspace(kcp_server: Server) -> str:
+    name = f"hooks-{uuid.uuid4().hex[:8]}"
+    code, body, _ = kcp_server.request(
+        "POST", f"/clusters/root{WS}", {"metadata": {"name": name}, "spec": {}}
+    )
+    assert code == 201 and body["status"]["phase"] == "Ready", body
+    return f"/clusters/root:{name}"
+
+
+def register(kcp_server: Server, base: str, config: dict[str, Any]) -> None:
+    resource = (
+        "mutatingwebhookconfigurations"
+        if config["kind"].startswith("Mutating")
+        else "validatingwebhookconfigurations"
+    )
+    code, body, _ = kcp_server.request("POST", f"{base}{ADMISSION}/{resource}", config)
+    assert code == 201, body
+
+
+def until(check: Any, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_webhooks_deny_and_mutate_writes_in_their_workspace(kcp_server: Server, hook: Hook) -> None:
+    base = workspace(kcp_server)
+    register(
+        kcp_server,
+        base,
+        webhook("ValidatingWebhookConfiguration", "deny.example.com", f"{hook.url}/validate", hook.ca_bundle),
+    )
+    register(
+        kcp_server,
+        base,
+        webhook("MutatingWebhookConfiguration", "label.example.com", f"{hook.url}/mutate", hook.ca_bundle),
+    )
+    cms = f"{base}/api/v1/namespaces/default/configmaps"
+
+    def denied_bad() -> bool:
+        code, _, _ = kcp_server.request("POST", cms, {"metadata": {"name": "probe"}, "data": {"bad": "yes"}})
+        return code == 403
+
+    until(denied_bad, "the webhooks to take effect")
+    code, body, _ = kcp_server.request("POST", cms, {"metadata": {"name": "bad"}, "data": {"bad": "yes"}})
+    assert (
+        code == 403 and body["message"] == 'admission webhook "deny.example.com" denied the request: bad data'
+    )
+    assert kcp_server.request("GET", f"{cms}/bad")[0] == 404
+
+    code, made, _ = kcp_server.request("POST", cms, {"metadata": {"name": "good"}, "data": {"a": "1"}})
+    assert code == 201 and made["metadata"]["labels"] == {"mutated-by": "hook"}, made
+    seen = [r for r in hook.requests if r["name"] == "good" and r["operation"] == "CREATE"]
+    assert {r["path"] for r in seen} == {"/validate", "/mutate"}
+    validated = next(r for r in seen if r["path"] == "/validate")
+    assert validated["object"]["metadata"]["labels"] == {"mutated-by": "hook"}  # validating sees the mutation
+    assert validated["kind"] == {"group": "", "version": "v1", "kind": "ConfigMap"}
+    assert validated["resource"] == {"group": "", "version": "v1", "resource": "configmaps"}
+    assert validated["namespace"] == "default" and validated["userInfo"]["username"] == "kcp-admin"
+    assert validated["dryRun"] is False and validated["options"]["kind"] == "CreateOptions"
+
+    code, body, _ = kcp_server.request(
+        "PATCH", f"{cms}/good", {"data": {"bad": "yes"}}, content_type="application/merge-patch+json"
+    )
+    assert code == 403, body
+    update = next(r for r in hook.requests if r["name"] == "good" and r["operation"] == "UPDATE")
+    assert update["oldObject"]["data"] == {"a": "1"} and update["object"]["data"]["bad"] == "yes"
+    assert kcp_server.request("GET", f"{cms}/good")[1]["data"] == {"a": "1"}
+
+    assert kcp_server.request("POST", cms, {"metadata": {"name": "keep"}})[0] == 201
+    code, body, _ = kcp_server.request("DELETE", f"{cms}/keep")
+    assert code == 400 and body["message"] == 'admission webhook "deny.example.com" denied the request: kept'
+    assert kcp_server.request("GET", f"{cms}/keep")[0] == 200
+
+    code, dry, _ = kcp_server.request("POST", f"{cms}?dryRun=All", {"metadata": {"name": "dry"}})
+    assert code == 201 and dry["metadata"]["labels"] == {"mutated-by": "hook"}
+    assert any(r["name"] == "dry" and r["dryRun"] is True for r in hook.requests)
+    assert kcp_server.request("GET", f"{cms}/dry")[0] == 404
+
+    code, _, headers = kcp_server.request("POST", cms, {"metadata": {"name": "warned"}, "data": {"old": "x"}})
+    assert code == 201 and headers["Warning"] == '299 - "the old key is deprecated"'
+
+    secrets = f"{base}/api/v1/namespaces/default/secrets"
+    before = len(hook.requests)
+    assert kcp_server.request("POST", secrets, {"metadata": {"name": "s"}})[0] == 201
+    assert len(hook.requests) == before  # no rule names secrets
+    root_cms = "/clusters/root/api/v1/namespaces/default/configmaps"
+    code, _, _ = kcp_server.request(
+        "POST", root_cms, {"metadata": {"name": f"bad-{uuid.uuid4().hex[:6]}"}, "data": {"bad": "yes"}}
+    )
+    assert code == 201  # another workspace's webhooks do not apply here
+
+
+def test_an_unreachable_webhook_fails_or_is_ignored_by_its_policy(kcp_server: Server, hook: Hook) -> None:
+    base = workspace(kcp_server)
+    gone = "https://127.0.0.1:9/nothing-listens-here"
+    leases = [
+        {
+            "operations": ["CREATE"],
+            "apiGroups": ["coordination.k8s.io"],
+            "apiVersions": ["*"],
+            "resources": ["leases"],
+        }
+    ]
+    register(
+        kcp_server,
+        base,
+        webhook(
+            "ValidatingWebhookConfiguration",
+            "strict.example.com",
+            gone,
+            hook.ca_bundle,
+            rules=leases,
+            timeoutSeconds=2,
+        ),
+    )
+    events = [{"operations": ["*"], "apiGroups": ["*"], "apiVersions": ["*"], "resources": ["events"]}]
+    register(
+        kcp_server,
+        base,
+        webhook(
+            "ValidatingWebhookConfiguration",
+            "lenient.example.com",
+            gone,
+            hook.ca_bundle,
+            rules=events,
+            failurePolicy="Ignore",
+        ),
+    )
+    leases_url = f"{base}/apis/coordination.k8s.io/v1/namespaces/default/leases"
+
+    def failing() -> bool:
+        code, body, _ = kcp_server.request(
+            "POST", leases_url, {"metadata": {"name": f"l-{uuid.uuid4().hex[:6]}"}}
+        )
+        return code == 500 and 'failed calling webhook "strict.example.com"' in body["message"]
+
+    until(failing, "the strict webhook to take effect")
+    event = {
+        "metadata": {"name": "e"},
+        "involvedObject": {"kind": "ConfigMap", "name": "x", "namespace": "default"},
+        "reason": "R",
+    }
+    assert kcp_server.request("POST", f"{base}/api/v1/namespaces/default/events", event)[0] == 201
