@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 import urllib.request
+import uuid
 from typing import Any
 
 from tests.support.server import Server
@@ -363,3 +364,65 @@ def test_list_options_that_do_not_go_together_are_refused(kcp_server: Server, na
         assert (
             body["message"].startswith('ListOptions.meta.k8s.io "" is invalid: ') and why in body["message"]
         ), body
+
+
+def test_a_namespace_held_by_finalizers_says_so(kcp_server: Server) -> None:
+    import time
+
+    ns = f"held-{uuid.uuid4().hex[:8]}"
+    kcp_server.request("POST", f"{ROOT}/api/v1/namespaces", {"metadata": {"name": ns}})
+    held = {"metadata": {"name": "held", "finalizers": ["example.com/hold"]}}
+    assert kcp_server.request("POST", f"{ROOT}/api/v1/namespaces/{ns}/configmaps", held)[0] == 201
+    assert kcp_server.request("DELETE", f"{ROOT}/api/v1/namespaces/{ns}")[0] == 200
+    left = "Some resources are remaining: configmaps has 1 resource instances"  # once kube-root-ca.crt went
+    deadline, conditions = time.monotonic() + 10, {}
+    while (
+        time.monotonic() < deadline and conditions.get("NamespaceContentRemaining", {}).get("message") != left
+    ):
+        status = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[1]["status"]
+        conditions = {c["type"]: c for c in status.get("conditions") or []}
+        time.sleep(0.1)
+    assert conditions["NamespaceContentRemaining"]["message"] == left
+    assert conditions["NamespaceFinalizersRemaining"]["reason"] == "SomeFinalizersRemain"
+    assert conditions["NamespaceFinalizersRemaining"]["message"] == (
+        "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"
+    )
+    kcp_server.request(
+        "PATCH",
+        f"{ROOT}/api/v1/namespaces/{ns}/configmaps/held",
+        {"metadata": {"finalizers": None}},
+        content_type="application/merge-patch+json",
+    )
+    while (
+        time.monotonic() < deadline + 10
+        and kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] != 404
+    ):
+        time.sleep(0.1)
+    assert kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] == 404
+
+
+def test_events_v1_are_validated_strictly(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/apis/events.k8s.io/v1/namespaces/{namespace}/events"
+    regarding = {"kind": "ConfigMap", "name": "c", "namespace": namespace}
+    code, body, _ = kcp_server.request(
+        "POST", base, {"metadata": {"name": "thin"}, "reason": "R", "type": "Normal", "regarding": regarding}
+    )
+    assert code == 422, body
+    fields = {c["field"] for c in body["details"]["causes"]}
+    assert fields == {"eventTime", "reportingController", "reportingInstance", "action"}
+    full = {
+        "metadata": {"name": "full"},
+        "eventTime": "2026-01-01T00:00:00.000000Z",
+        "reportingController": "example.com/ctl",
+        "reportingInstance": "ctl-1",
+        "action": "Sync",
+        "reason": "Synced",
+        "type": "Normal",
+        "regarding": regarding,
+        "note": "done",
+    }
+    code, made, _ = kcp_server.request("POST", base, full)
+    assert code == 201, made
+    made["note"] = "changed"
+    code, body, _ = kcp_server.request("PUT", f"{base}/full", made)
+    assert code == 422 and body["details"]["causes"][0]["field"] == "message", body

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import jsonpatch
 
-from kcp.apimachinery.errors import BadRequest, Invalid, RequestEntityTooLarge, UnsupportedMediaType
+from kcp.apimachinery.errors import BadRequest, Cause, Invalid, RequestEntityTooLarge, UnsupportedMediaType
 from kcp.apimachinery.serialization import clone, decode_json
 from kcp.apimachinery.strategicpatch import REJECTED, Schema, strategic_merge_patch
 
@@ -80,10 +80,13 @@ def _json_patch(original: dict[str, Any], operations: Any) -> dict[str, Any]:
             f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, "
             f"got {len(operations)}"
         )
-    try:
-        patched = jsonpatch.JsonPatch(operations).apply(original)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as e:
-        raise Invalid(REJECTED) from e
+    patched: Any = clone(original)
+    for op in operations:  # one at a time, to say which one failed
+        try:
+            patched = jsonpatch.JsonPatch([op]).apply(patched, in_place=True)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as e:
+            why = f"testing value {op.get('path')} failed: test failed" if op.get("op") == "test" else str(e)
+            raise Invalid(REJECTED, causes=[Cause("UnexpectedServerResponse", why)]) from e
     if not isinstance(patched, dict):
         raise BadRequest("the JSON patch replaced the object with something that is not an object")
     return patched

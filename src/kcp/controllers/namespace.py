@@ -6,10 +6,12 @@ One informer over namespaces in every logical cluster, keeping only terminating 
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from kcp.apimachinery.errors import NotFound
-from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
+from kcp.sdk import GVR, Client, ClusterClient, Controller, Informer, ObjectKey, Result
 from kcp.sdk.client import discover
 
 NAMESPACES = GVR("", "v1", "namespaces")
@@ -33,18 +35,23 @@ class NamespaceDeletion:
         if ns is None or FINALIZER not in ((ns.get("spec") or {}).get("finalizers") or []):
             return Result()
         cluster = self.client.cluster(key.cluster)
-        remaining, deleted = 0, 0
+        remaining: Counter[str] = Counter()  # group-resource -> objects left
+        holding: Counter[str] = Counter()  # finalizer -> objects it holds
+        deleted = 0
         for served in await discover(cluster):
             if not served.namespaced or "list" not in served.verbs or "delete" not in served.verbs:
                 continue
             listing = await cluster.list(served.gvr, key.name)
+            group = served.gvr.group
             for item in listing.get("items", []):
-                remaining += 1
+                remaining[served.gvr.resource + (f".{group}" if group else "")] += 1
+                holding.update(item["metadata"].get("finalizers") or [])
                 if not item["metadata"].get("deletionTimestamp"):
                     deleted += 1
                     with contextlib.suppress(NotFound):
                         await cluster.delete(served.gvr, item["metadata"]["name"], key.name)
         if remaining:  # soon after deleting; slower while only others' finalizers hold things up
+            await self._report(cluster, ns, remaining, holding)
             return Result(requeue_after=0.2 if deleted else WAITING)
         try:
             current = await cluster.get(NAMESPACES, key.name)
@@ -54,3 +61,68 @@ class NamespaceDeletion:
         spec["finalizers"] = [f for f in spec.get("finalizers") or [] if f != FINALIZER]
         await cluster.update(NAMESPACES, current, subresource="finalize")
         return Result()
+
+    @staticmethod
+    async def _report(
+        cluster: ClusterClient, ns: dict[str, Any], remaining: Counter[str], holding: Counter[str]
+    ) -> None:
+        """kube's deletion conditions, so `kubectl describe ns` tells what a namespace waits for."""
+        left = ", ".join(f"{gr} has {n} resource instances" for gr, n in sorted(remaining.items()))
+        held = ", ".join(f"{f} in {n} resource instances" for f, n in sorted(holding.items()))
+        wanted = [
+            (
+                "NamespaceDeletionDiscoveryFailure",
+                "False",
+                "ResourcesDiscovered",
+                "All resources successfully discovered",
+            ),
+            (
+                "NamespaceDeletionGroupVersionParsingFailure",
+                "False",
+                "ParsedGroupVersions",
+                "All legacy kube types successfully parsed",
+            ),
+            (
+                "NamespaceDeletionContentFailure",
+                "False",
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization",
+            ),
+            (
+                "NamespaceContentRemaining",
+                "True",
+                "SomeResourcesRemain",
+                f"Some resources are remaining: {left}",
+            ),
+            (
+                "NamespaceFinalizersRemaining",
+                "True" if held else "False",
+                "SomeFinalizersRemain" if held else "ContentHasNoFinalizers",
+                f"Some content in the namespace has finalizers remaining: {held}"
+                if held
+                else "All content-preserving finalizers finished",
+            ),
+        ]
+        current = {c.get("type"): c for c in (ns.get("status") or {}).get("conditions") or []}
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        conditions = []
+        for kind, status, reason, message in wanted:
+            old = current.get(kind) or {}
+            moved = old.get("status") != status or "lastTransitionTime" not in old
+            conditions.append(
+                {
+                    "type": kind,
+                    "status": status,
+                    "lastTransitionTime": now if moved else old["lastTransitionTime"],
+                    "reason": reason,
+                    "message": message,
+                }
+            )
+        if conditions != [current.get(c["type"]) for c in conditions]:
+            with contextlib.suppress(NotFound):
+                await cluster.patch(
+                    NAMESPACES,
+                    ns["metadata"]["name"],
+                    {"status": {"conditions": conditions}},
+                    subresource="status",
+                )
