@@ -298,12 +298,23 @@ def test_a_watch_that_cannot_start_answers_200_with_one_error_event(
     kcp_server: Server, namespace: str
 ) -> None:
     base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
-    code, body, headers = kcp_server.request("GET", f"{base}?watch=1&resourceVersion=999999999999")
+    query = "watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=999999999999"
+    code, body, headers = kcp_server.request("GET", f"{base}?{query}")  # after kube's 3 s wait
     assert code == 200 and headers["Content-Type"] == "application/json", body
     assert body["type"] == "ERROR"  # the stream holds this one event, then ends
     status = body["object"]
     assert status["kind"] == "Status" and status["code"] == 504 and status["reason"] == "Timeout"
     assert status["message"].startswith("Too large resource version: 999999999999, current: ")
+    assert status["details"]["causes"] == [
+        {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+    ]
+
+
+def test_a_watch_from_a_future_revision_waits_for_it(kcp_server: Server, namespace: str) -> None:
+    """kube lets such a watch open and wait, so clients that retry on errors do not spin."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    code, body, _ = kcp_server.request("GET", f"{base}?watch=1&resourceVersion=999999999999&timeoutSeconds=1")
+    assert code == 200 and body == "", body
 
 
 def test_a_new_namespace_gets_the_default_service_account_and_root_ca(

@@ -144,6 +144,17 @@ def test_webhooks_deny_and_mutate_writes_in_their_workspace(kcp_server: Server, 
         base,
         webhook("ValidatingWebhookConfiguration", "deny.example.com", f"{hook.url}/validate", hook.ca_bundle),
     )
+    code, stored, _ = kcp_server.request(
+        "GET", f"{base}{ADMISSION}/validatingwebhookconfigurations/deny.example.com"
+    )
+    defaults = {
+        "failurePolicy": "Fail",
+        "matchPolicy": "Equivalent",
+        "namespaceSelector": {},
+        "timeoutSeconds": 10,
+    }
+    assert code == 200 and defaults.items() <= stored["webhooks"][0].items(), stored  # as kube defaults them
+    assert stored["webhooks"][0]["objectSelector"] == {} and stored["webhooks"][0]["rules"][0]["scope"] == "*"
     register(
         kcp_server,
         base,
@@ -166,6 +177,8 @@ def test_webhooks_deny_and_mutate_writes_in_their_workspace(kcp_server: Server, 
     assert code == 201 and made["metadata"]["labels"] == {"mutated-by": "hook"}, made
     seen = [r for r in hook.requests if r["name"] == "good" and r["operation"] == "CREATE"]
     assert {r["path"] for r in seen} == {"/validate", "/mutate"}
+    mutated = next(r for r in seen if r["path"] == "/mutate")
+    assert "uid" not in mutated["object"]["metadata"]  # set by the server after mutating admission
     validated = next(r for r in seen if r["path"] == "/validate")
     assert validated["object"]["metadata"]["labels"] == {"mutated-by": "hook"}  # validating sees the mutation
     assert validated["kind"] == {"group": "", "version": "v1", "kind": "ConfigMap"}
@@ -247,7 +260,11 @@ def test_an_unreachable_webhook_fails_or_is_ignored_by_its_policy(kcp_server: Se
         code, body, _ = kcp_server.request(
             "POST", leases_url, {"metadata": {"name": f"l-{uuid.uuid4().hex[:6]}"}}
         )
-        return code == 500 and 'failed calling webhook "strict.example.com"' in body["message"]
+        expected = (
+            'Internal error occurred: failed calling webhook "strict.example.com": failed to call webhook: '
+            f'Post "{gone}": dial tcp 127.0.0.1:9: connect: connection refused'
+        )
+        return code == 500 and body["message"] == expected
 
     until(failing, "the strict webhook to take effect")
     event = {

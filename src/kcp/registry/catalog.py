@@ -15,6 +15,11 @@ from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName, object_key, object_prefix
 from kcp.registry.admission import Webhooks
 from kcp.registry.builtin import apiextensions, core, rbac
+from kcp.registry.builtin.admissionregistration import (
+    MUTATING_WEBHOOKS,
+    VALIDATING_WEBHOOKS,
+    WebhookConfigurationStrategy,
+)
 from kcp.registry.builtin.events import EVENTS_V1, EventsV1Strategy
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
 from kcp.registry.namespacecontent import NamespaceContent
@@ -29,30 +34,8 @@ from kcp.storage import Storage
 _CRD_CACHE_SIZE = 4096
 
 
-class TrackedGeneration(Strategy):
-    tracks_generation = True
-
-
 REVIEW_VERBS = ("create",)
 LEASES = APIResource("coordination.k8s.io", "v1", "leases", "Lease", True, "lease")
-VALIDATING_WEBHOOKS = APIResource(
-    "admissionregistration.k8s.io",
-    "v1",
-    "validatingwebhookconfigurations",
-    "ValidatingWebhookConfiguration",
-    False,
-    "validatingwebhookconfiguration",
-    categories=("api-extensions",),
-)
-MUTATING_WEBHOOKS = APIResource(
-    "admissionregistration.k8s.io",
-    "v1",
-    "mutatingwebhookconfigurations",
-    "MutatingWebhookConfiguration",
-    False,
-    "mutatingwebhookconfiguration",
-    categories=("api-extensions",),
-)
 REVIEWS = (
     APIResource(
         "authorization.k8s.io",
@@ -117,8 +100,8 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (rbac.ROLEBINDINGS, rbac.BindingStrategy),
     (rbac.CLUSTERROLEBINDINGS, rbac.BindingStrategy),
     (apiextensions.CRDS, apiextensions.CRDStrategy),
-    (VALIDATING_WEBHOOKS, TrackedGeneration),
-    (MUTATING_WEBHOOKS, TrackedGeneration),
+    (VALIDATING_WEBHOOKS, WebhookConfigurationStrategy),
+    (MUTATING_WEBHOOKS, WebhookConfigurationStrategy),
     (WORKSPACES, WorkspaceStrategy),
     (WORKSPACETYPES, WorkspaceTypeStrategy),
     (LOGICALCLUSTERS, LogicalClusterStrategy),

@@ -168,6 +168,8 @@ async def watch_objects(
     rv = opts.resource_version
     initial = opts.send_initial_events if opts.send_initial_events is not None else rv in ("", "0")
     if initial:
+        if opts.send_initial_events and rv not in ("", "0"):
+            await _await_revision(store, _parse_rv(rv))  # NotOlderThan: at least as fresh as asked
         listing = await list_objects(
             store, scope, ListOptions(label_selector=opts.label_selector, field_selector=opts.field_selector)
         )
@@ -185,14 +187,15 @@ async def watch_objects(
     except Compacted as e:
         raise Expired(f"too old resource version: {e.requested} ({e.compacted + 1})") from None
     except FutureRevision as e:
-        raise Timeout(
-            f"Too large resource version: {e.requested}, current: {e.current}", retry_after=1
-        ) from None
+        # kube opens such a watch and lets the client wait: what comes after the asked revision
+        watch = await store.storage.watch(store.prefix(scope), after=e.current)
     if progress is not None:
         progress.watch = watch
     try:
         async for batch in watch:
             for event in batch:
+                if event.revision <= after:
+                    continue
                 change = _convert(store, event, opts)
                 if change is not None:
                     yield change

@@ -216,16 +216,17 @@ class Store:
             meta["name"] = generate_name(meta["generateName"])
         for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(field, None)
+        self.strategy.prepare_for_create(obj)
+        review = self._review(scope, "CREATE", obj, None, opts.dry_run, "", opts.field_manager)
+        if review is not None:
+            obj = await self._mutated(review)
+        meta = obj["metadata"]  # what the server sets, after mutating webhooks, as kube's BeforeCreate
         meta["uid"] = new_uid()
         meta["creationTimestamp"] = now_rfc3339()
         if self.strategy.tracks_generation:
             meta["generation"] = 1
         else:
             meta.pop("generation", None)
-        self.strategy.prepare_for_create(obj)
-        review = self._review(scope, "CREATE", obj, None, opts.dry_run, "", opts.field_manager)
-        if review is not None:
-            obj = await self._mutated(review)
         warnings = self._finish(obj, None, opts)
         cluster = _cluster(scope)
         if self.resource.namespaced:

@@ -182,10 +182,11 @@ class AdmissionWebhooks:
             if not isinstance(response, dict) or response.get("uid") != uid:
                 raise ValueError("the response does not answer this request (uid)")
         except (aiohttp.ClientError, TimeoutError, ValueError, ssl.SSLError) as e:
+            why = _why(e, str((hook.get("clientConfig") or {}).get("url", "")))
             if hook.get("failurePolicy", "Fail") == "Ignore":
-                log.warning("admission webhook %s failed, ignored by its failure policy: %s", name, e)
+                log.warning("admission webhook %s failed, ignored by its failure policy: %s", name, why)
                 return {}
-            raise self._failed(hook, str(e)) from None
+            raise self._failed(hook, why) from None
         if not response.get("allowed"):
             raise _denied(name, response.get("status") or {})
         attrs.warnings += [str(w) for w in response.get("warnings") or []]
@@ -226,6 +227,23 @@ class AdmissionWebhooks:
         return errors.InternalError(
             f'Internal error occurred: failed calling webhook "{hook.get("name", "")}": {why}'
         )
+
+
+def _why(error: BaseException, url: str) -> str:
+    """A call's failure in the words of kube's webhook client, without Python object reprs."""
+    if isinstance(error, ValueError):
+        return str(error)
+    if isinstance(error, TimeoutError):
+        reason = "context deadline exceeded"
+    elif isinstance(error, aiohttp.ClientConnectorCertificateError | ssl.SSLError):
+        reason = f"tls: failed to verify certificate: {getattr(error, 'certificate_error', error)}"
+    elif isinstance(error, aiohttp.ClientConnectorError):
+        os_error = error.os_error
+        detail = "connection refused" if isinstance(os_error, ConnectionRefusedError) else os_error.strerror
+        reason = f"dial tcp {error.host}:{error.port}: connect: {detail or os_error}"
+    else:
+        reason = type(error).__name__ if not str(error) else str(error)
+    return f'failed to call webhook: Post "{url}": {reason}'
 
 
 def _rule_matches(rule: dict[str, Any], attrs: Attributes) -> bool:
