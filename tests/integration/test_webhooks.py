@@ -47,7 +47,7 @@ class Hook:
                     and old["metadata"]["name"] == "keep"
                 ):
                     response = {**response, "allowed": False, "status": {"message": "kept"}}
-                if self.path == "/validate" and (obj.get("data") or {}).get("old"):
+                if self.path == "/validate" and ((obj or old).get("data") or {}).get("old"):
                     response["warnings"] = ["the old key is deprecated"]
                 if self.path == "/mutate" and obj:
                     ops = [{"op": "add", "path": "/metadata/labels", "value": {"mutated-by": "hook"}}]
@@ -204,13 +204,41 @@ def test_webhooks_deny_and_mutate_writes_in_their_workspace(kcp_server: Server, 
     assert any(r["name"] == "dry" and r["dryRun"] is True for r in hook.requests)
     assert kcp_server.request("GET", f"{cms}/dry")[0] == 404
 
+    conditional = webhook(
+        "ValidatingWebhookConfiguration",
+        "only-team-a.example.com",
+        f"{hook.url}/validate",
+        hook.ca_bundle,
+        matchConditions=[
+            {"name": "team-a", "expression": "object != null && object.metadata.name.startsWith('team-a')"}
+        ],
+    )
+    conditional["webhooks"][0]["rules"][0]["resources"] = ["secrets"]
+    register(kcp_server, base, conditional)
+    secrets_url = f"{base}/api/v1/namespaces/default/secrets"
+    until(
+        lambda: (
+            kcp_server.request(
+                "POST", secrets_url, {"metadata": {"name": "team-a-probe"}, "data": {"bad": "eWVz"}}
+            )[0]
+            == 403
+        ),
+        "the conditional webhook to take effect",
+    )
+    code, _, _ = kcp_server.request(
+        "POST", secrets_url, {"metadata": {"name": "team-b"}, "data": {"bad": "eWVz"}}
+    )
+    assert code == 201  # its condition does not hold: not called
+
     code, _, headers = kcp_server.request("POST", cms, {"metadata": {"name": "warned"}, "data": {"old": "x"}})
     assert code == 201 and headers["Warning"] == '299 - "the old key is deprecated"'
+    code, _, headers = kcp_server.request("DELETE", f"{cms}/warned")
+    assert code == 200 and headers["Warning"] == '299 - "the old key is deprecated"'  # on delete too
 
-    secrets = f"{base}/api/v1/namespaces/default/secrets"
+    leases = f"{base}/apis/coordination.k8s.io/v1/namespaces/default/leases"
     before = len(hook.requests)
-    assert kcp_server.request("POST", secrets, {"metadata": {"name": "s"}})[0] == 201
-    assert len(hook.requests) == before  # no rule names secrets
+    assert kcp_server.request("POST", leases, {"metadata": {"name": "l"}})[0] == 201
+    assert len(hook.requests) == before  # no rule names leases
     root_cms = "/clusters/root/api/v1/namespaces/default/configmaps"
     code, _, _ = kcp_server.request(
         "POST", root_cms, {"metadata": {"name": f"bad-{uuid.uuid4().hex[:6]}"}, "data": {"bad": "yes"}}

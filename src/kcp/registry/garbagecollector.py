@@ -321,7 +321,7 @@ class GarbageCollector:
                     opts = DeleteOptions(
                         propagation_policy=plan.policy, precondition_uid=dep["metadata"]["uid"]
                     )
-                    _, gone = await store.delete(scope, name, opts)
+                    _, gone, _ = await store.delete(scope, name, opts)
                     if gone:
                         return set()
             except NotFound:

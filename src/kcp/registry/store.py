@@ -557,11 +557,13 @@ class Store:
         spec = obj.get("spec")
         return not (isinstance(spec, dict) and spec.get("finalizers"))
 
-    async def delete(self, scope: RequestScope, name: str, opts: DeleteOptions) -> tuple[Object, bool]:
-        """Returns (object, deleted_now). With finalizers, marks the object and leaves it."""
+    async def delete(
+        self, scope: RequestScope, name: str, opts: DeleteOptions
+    ) -> tuple[Object, bool, list[str]]:
+        """Returns (object, deleted_now, warnings). With finalizers, marks the object and leaves it."""
         cluster = _cluster(scope)
         key = self.key(cluster, scope.namespace, name)
-        reviewed = False
+        reviewed, warnings = False, []
         for _ in range(_MAX_RETRIES):
             entry = await self.storage.get(key)
             if entry is None:
@@ -590,12 +592,13 @@ class Store:
                 if review is not None:
                     await self._mutated(review)
                     await self._validated(review, None)
+                    warnings = review.warnings
             # Orphan/Foreground add `orphan`/`foregroundDeletion`; registry/garbagecollector.py removes them
             gc_changed = ownerrefs.apply_propagation(meta, opts.propagation_policy)
             held = self.strategy.finalizer_on_delete
             if meta.get("finalizers") or held or not self._finalized(obj):
                 if meta.get("deletionTimestamp") and not gc_changed:
-                    return obj, False
+                    return obj, False, warnings
                 if not meta.get("deletionTimestamp"):
                     meta["deletionTimestamp"] = now_rfc3339()
                     meta["deletionGracePeriodSeconds"] = 0
@@ -603,21 +606,21 @@ class Store:
                         meta["finalizers"].append(held)
                 self.strategy.prepare_for_delete(obj)
                 if opts.dry_run:
-                    return obj, False
+                    return obj, False, warnings
                 try:
                     stored = await self.storage.update(key, self.encode(obj), expect=entry.mod_revision)
                 except (RevisionConflict, KeyNotFound):
                     continue
-                return self.decode(stored), False
+                return self.decode(stored), False, warnings
             if opts.dry_run:
-                return obj, True
+                return obj, True, warnings
             try:
                 gone = await self.storage.delete(key, expect=entry.mod_revision)
             except RevisionConflict:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            return self.decode(gone), True
+            return self.decode(gone), True, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")
 
 

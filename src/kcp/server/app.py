@@ -69,6 +69,10 @@ class ServerState:
     initializing: InitializingWorkspaces | None = None
     home: HomeWorkspaces | None = None  # None: --enable-home-workspaces=false
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set on SIGTERM: drain, refuse new
+    watches: dict[str, int] = field(default_factory=dict)  # open watches by user; users with none absent
+
+
+MAX_WATCHES_PER_USER = 500
 
 
 def status_response(err: StatusError) -> web.Response:
@@ -143,6 +147,8 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
     if user is None:
         raise Unauthorized("Unauthorized")
     info = parse(request.method, path, request.query.get("watch"))
+    if info.verb == "watch" and not user.is_master:
+        return await _capped_watch(state, request, info, user), info
     if info.long_running or user.is_master:
         user = await state.authorizer.impersonate(request, user, info)
         return await _authorized(state, request, info, user), info
@@ -163,6 +169,30 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
             state.mutating_in_flight -= 1
         else:
             state.in_flight -= 1
+
+
+async def _capped_watch(
+    state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo
+) -> web.StreamResponse:
+    """Watches outlive the in-flight limits, so each user (as authenticated, before impersonation)
+    may hold only so many at once: one client cannot take every connection (reliability TH8)."""
+    held = state.watches.get(user.name, 0)
+    if held >= MAX_WATCHES_PER_USER:
+        raise TooManyRequests(
+            f"too many watches: user {user.name!r} already has {held} open, please try again later",
+            retry_after=1,
+        )
+    state.watches[user.name] = held + 1
+    try:
+        return await _authorized(
+            state, request, info, await state.authorizer.impersonate(request, user, info)
+        )
+    finally:
+        left = state.watches[user.name] - 1
+        if left:
+            state.watches[user.name] = left
+        else:
+            del state.watches[user.name]
 
 
 async def _authorized(

@@ -313,7 +313,7 @@ async def handle(
         return json_response(obj, 201 if created else 200, warnings)
     if verb == "delete":
         opts = delete_options(request, await read_body(request))
-        obj, deleted = await store.delete(scope, info.name, opts)
+        obj, deleted, warnings = await store.delete(scope, info.name, opts)
         if deleted and not store.strategy.return_deleted_object:
             meta = obj["metadata"]
             return json_response(
@@ -328,10 +328,12 @@ async def handle(
                         "kind": store.resource.resource,
                         "uid": meta.get("uid", ""),
                     },
-                }
+                },
+                warnings=warnings,
             )
         # kube answers 202 for an object left waiting only when cascading was asked for the old way
-        return json_response(obj, 202 if not deleted and opts.orphan_dependents is False else 200)
+        code = 202 if not deleted and opts.orphan_dependents is False else 200
+        return json_response(obj, code, warnings)
     if verb == "deletecollection":
         opts = delete_options(request, await read_body(request))
         listing = await reads.list_objects(store, scope, list_options(request.query, store, predicate))
@@ -339,7 +341,7 @@ async def handle(
         for item in listing["items"]:
             item_scope = RequestScope(scope.cluster, item["metadata"].get("namespace", ""), scope.user)
             try:
-                obj, _ = await store.delete(item_scope, item["metadata"]["name"], opts)
+                obj, _, _ = await store.delete(item_scope, item["metadata"]["name"], opts)
             except NotFound:
                 continue
             removed.append(obj)

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 import aiohttp
+import cel
 import orjson
 
 from kcp.apimachinery import errors
@@ -35,6 +36,7 @@ PREFIX = f"/registry/{GROUP}/"
 REVIEW_VERSION = "admission.k8s.io/v1"
 _CACHED_CLUSTERS = 256
 _CACHED_CONTEXTS = 64
+_CACHED_PROGRAMS = 1024
 Hook = tuple[str, dict[str, Any]]  # (configuration name, webhook)
 
 
@@ -45,6 +47,7 @@ class AdmissionWebhooks:
         self._scanned = False  # until the scan after a watch opens, every cluster may have some
         self._configs: OrderedDict[ClusterName, tuple[list[Hook], list[Hook]]] = OrderedDict()
         self._contexts: OrderedDict[str, ssl.SSLContext] = OrderedDict()
+        self._programs: OrderedDict[str, Any] = OrderedDict()  # compiled matchConditions
         self._session: aiohttp.ClientSession | None = None
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -151,6 +154,11 @@ class AdmissionWebhooks:
         objects = hook.get("objectSelector")
         if objects and not any(selector_from_dict(objects).matches(lbl) for lbl in labels or [{}]):
             return False
+        if not await self._namespace_matches(hook, attrs, labels):
+            return False
+        return self._conditions_hold(hook, attrs)
+
+    async def _namespace_matches(self, hook: dict[str, Any], attrs: Attributes, labels: list[Any]) -> bool:
         namespaces = hook.get("namespaceSelector")
         if not namespaces:
             return True
@@ -162,6 +170,33 @@ class AdmissionWebhooks:
         else:
             return True  # cluster-scoped objects are not in a namespace to select on
         return selector_from_dict(namespaces).matches(ns_labels)
+
+    def _conditions_hold(self, hook: dict[str, Any], attrs: Attributes) -> bool:
+        """`matchConditions`: CEL over object, oldObject and request; all must hold. One that cannot
+        be evaluated fails the request, or skips the webhook when its failure policy is Ignore."""
+        conditions = hook.get("matchConditions") or []
+        if not conditions:
+            return True
+        request = {k: v for k, v in _request("", attrs).items() if k not in ("object", "oldObject")}
+        context = cel.Context({"object": attrs.obj, "oldObject": attrs.old, "request": request})
+        for condition in conditions:
+            try:
+                if self._program(str(condition.get("expression", ""))).execute(context) is not True:
+                    return False
+            except Exception as e:  # the CEL library raises whatever a bad expression makes it raise
+                if hook.get("failurePolicy", "Fail") == "Ignore":
+                    return False
+                why = f'failed to evaluate match condition "{condition.get("name", "")}": {e}'
+                raise self._failed(hook, why) from None
+        return True
+
+    def _program(self, expression: str) -> Any:
+        program = self._programs.get(expression)
+        if program is None:
+            program = self._programs[expression] = cel.compile(expression)
+            if len(self._programs) > _CACHED_PROGRAMS:
+                self._programs.popitem(last=False)
+        return program
 
     async def _call(self, config: str, hook: dict[str, Any], attrs: Attributes) -> dict[str, Any]:
         """One AdmissionReview round trip; raises the webhook's denial, or its failure when the

@@ -105,7 +105,7 @@ async def test_dependent_with_another_owner_only_loses_the_reference(
 async def test_orphan_keeps_dependents_and_releases_the_owner(catalog: Catalog, gc: GarbageCollector) -> None:
     owner = await make(catalog, "owner")
     await make(catalog, "child", ref(owner))
-    marked, now = await configmaps(catalog).delete(
+    marked, now, _ = await configmaps(catalog).delete(
         scope(), "owner", DeleteOptions(propagation_policy="Orphan")
     )
     assert not now and marked["metadata"]["finalizers"] == ["orphan"]

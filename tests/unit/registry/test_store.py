@@ -52,7 +52,7 @@ async def test_validation_and_namespace_lifecycle(catalog: Catalog) -> None:
     with pytest.raises(NotFound):
         await store.create(scope(ns="missing"), cm("x"), OPTS)
     namespaces = catalog.store("", "v1", "namespaces")
-    ns, deleted = await namespaces.delete(scope(ns=""), "ns", DeleteOptions())
+    ns, deleted, _ = await namespaces.delete(scope(ns=""), "ns", DeleteOptions())
     assert not deleted and ns["status"]["phase"] == "Terminating"
     with pytest.raises(Forbidden):
         await store.create(scope(), cm("late"), OPTS)
@@ -63,7 +63,7 @@ async def test_finalizers_hold_deletion(catalog: Catalog) -> None:
     obj = cm("f")
     obj["metadata"]["finalizers"] = ["example.com/keep"]
     await store.create(scope(), obj, OPTS)
-    held, deleted = await store.delete(scope(), "f", DeleteOptions())
+    held, deleted, _ = await store.delete(scope(), "f", DeleteOptions())
     assert not deleted and held["metadata"]["deletionTimestamp"]
     held["metadata"]["finalizers"] = []
     await store.update(scope(), "f", held, OPTS)
