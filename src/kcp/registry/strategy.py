@@ -83,7 +83,8 @@ class Strategy:
 
     def creating(self, store: Store, scope: RequestScope, obj: Object) -> AbstractAsyncContextManager[None]:
         """Wraps the write of a new object (never a dry run): a kind may put in place what the object
-        needs first, and undo it when the write fails."""
+        needs before it is stored (a workspace's cluster), or add what goes with it after (a
+        namespace's default ServiceAccount)."""
         return contextlib.nullcontext()
 
     def printer_columns(self) -> list[dict[str, Any]] | None:

@@ -50,6 +50,7 @@ class AdmissionWebhooks:
         self._programs: OrderedDict[str, Any] = OrderedDict()  # compiled matchConditions
         self._session: aiohttp.ClientSession | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._changes = 0  # configuration events seen: a read overtaken by one is not cached
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
@@ -71,12 +72,14 @@ class AdmissionWebhooks:
         return not self._scanned or cluster in self._with_hooks
 
     def _changed(self, batch: list[Event]) -> None:
+        self._changes += 1
         for event in batch:
             cluster = cluster_of_key(event.key)
             self._configs.pop(cluster, None)
             self._with_hooks.add(cluster)  # a delete may leave others: loading the configs tells
 
     def _forget(self) -> None:
+        self._changes += 1
         self._scanned = False
         self._configs.clear()
 
@@ -103,6 +106,7 @@ class AdmissionWebhooks:
         if cached is not None:
             self._configs.move_to_end(cluster)
             return cached
+        seen = self._changes
         out: list[list[Hook]] = []
         for resource in (MUTATING, VALIDATING):
             page = await self.storage.list(object_prefix(GROUP, resource, cluster))
@@ -111,6 +115,8 @@ class AdmissionWebhooks:
             )
             out.append([(c["metadata"]["name"], h) for c in configs for h in c.get("webhooks") or []])
         hooks = (out[0], out[1])
+        if seen != self._changes:
+            return hooks  # a configuration changed while this was read: use it once, keep nothing
         if not hooks[0] and not hooks[1] and self._scanned:
             self._with_hooks.discard(cluster)
         self._configs[cluster] = hooks

@@ -135,7 +135,7 @@ class HomeWorkspaces:
             },
             "spec": {"initializers": initializers_of(closure)},
         }
-        _, lc = await scheduler.initialize(ClusterName(str(scope.cluster)), lc, self._url(user.name), owner)
+        lc = await scheduler.initialize(ClusterName(str(scope.cluster)), lc, self._url(user.name), owner)
         return lc
 
     def _url(self, username: str) -> str:

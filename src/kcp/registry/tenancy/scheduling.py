@@ -40,7 +40,6 @@ from kcp.registry.tenancy.kinds import (
     WORKSPACES,
     type_reference,
 )
-from kcp.storage import KeyExists, KeyNotFound
 
 if TYPE_CHECKING:
     from kcp.registry.store import Store
@@ -79,10 +78,10 @@ async def seed_content(
     namespaces: Iterable[str],
     user: UserInfo,
     cluster_roles: Iterable[Object] = (),
-) -> list[tuple[Store, str]]:
+) -> None:
     """Namespaces (and ClusterRoles), written side by side so they share one commit.
 
-    Existing objects are left alone; returns (store, name) for each object this call created.
+    Existing objects are left alone.
     """
     scope = RequestScope(cluster, "", user)
     wanted: list[tuple[Store, Object]] = [
@@ -90,14 +89,12 @@ async def seed_content(
         for n in namespaces
     ]
     wanted += [(stores(RBAC, "v1", "clusterroles"), role) for role in cluster_roles]
-    return [c for c in await asyncio.gather(*(_create(store, scope, obj) for store, obj in wanted)) if c]
+    await asyncio.gather(*(_create(store, scope, obj) for store, obj in wanted))
 
 
-async def _create(store: Store, scope: RequestScope, obj: Object) -> tuple[Store, str] | None:
+async def _create(store: Store, scope: RequestScope, obj: Object) -> None:
     with contextlib.suppress(AlreadyExists):
-        created, _ = await store.create(scope, obj, _OPTS)
-        return store, created["metadata"]["name"]
-    return None
+        await store.create(scope, obj, _OPTS)
 
 
 class WorkspaceScheduler:
@@ -111,11 +108,11 @@ class WorkspaceScheduler:
 
     @contextlib.asynccontextmanager
     async def schedule(self, store: Store, scope: RequestScope, ws: Object) -> AsyncIterator[None]:
-        """Around the write of an admitted Workspace: make its cluster, fill in its spec and status;
-        remove the cluster again if the write fails.
+        """Around the write of an admitted Workspace: make its cluster, fill in its spec and status.
 
-        Concurrent creates of one name are refused here, before either makes anything: otherwise the
-        loser's cluster would exist for a moment, long enough for controllers to add to it.
+        A name is refused here while another request creates it, before either makes anything, so no
+        losing request leaves a cluster behind. (Servers sharing one store will need the same claim
+        made in storage.)
         """
         name = ws["metadata"]["name"]
         parent = ClusterName(str(scope.cluster))
@@ -126,17 +123,13 @@ class WorkspaceScheduler:
         try:
             if await store.storage.get(store.key(parent, "", name)) is not None:
                 raise AlreadyExists.object(WORKSPACES.resource, TENANCY, name)
-            created = await self._make(parent, ws)
-            try:
-                yield
-            except KeyExists:
-                await _remove(created, ClusterName(ws["spec"]["cluster"]))
-                raise
+            await self._make(parent, ws)
+            yield
         finally:
             self._creating.discard(key)
 
-    async def _make(self, parent: ClusterName, ws: Object) -> list[tuple[Store, str]]:
-        """The cluster and its content, and the Workspace's spec and status to match; returns what it made."""
+    async def _make(self, parent: ClusterName, ws: Object) -> None:
+        """The cluster and its content, and the Workspace's spec and status to match."""
         name = ws["metadata"]["name"]
         parent_path = await self.admission.path_of(parent)
         spec = ws["spec"]
@@ -171,30 +164,25 @@ class WorkspaceScheduler:
                 "initializers": initializers,
             },
         }
-        created, lc = await self.initialize(cluster, lc, spec["URL"], owner)
+        lc = await self.initialize(cluster, lc, spec["URL"], owner)
         status = lc.get("status") or {}
         ws["status"] = {
             "phase": status.get("phase"),
             **({"initializers": status["initializers"]} if status.get("initializers") else {}),
         }
         ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = status.get("phase")
-        return created
 
-    async def initialize(
-        self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None
-    ) -> tuple[list[tuple[Store, str]], Object]:
+    async def initialize(self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None) -> Object:
         """Owner binding and built-in content first, then the LogicalCluster with the phase it has:
         Ready when no initializer is left, else Initializing with the ones still to run."""
         remaining = list(lc["spec"].get("initializers") or [])
-        created: list[tuple[Store, str]] = []
         if UNIVERSAL in remaining:
-            created += await seed_content(self.stores, cluster, UNIVERSAL_NAMESPACES, SYSTEM)
+            await seed_content(self.stores, cluster, UNIVERSAL_NAMESPACES, SYSTEM)
             remaining.remove(UNIVERSAL)
         scope = RequestScope(cluster, "", SYSTEM)
         if owner_json:
             binding = workspace_admin_binding(orjson.loads(owner_json)["username"])
-            made = await _create(self.stores(RBAC, "v1", "clusterrolebindings"), scope, binding)
-            created += [made] if made else []
+            await _create(self.stores(RBAC, "v1", "clusterrolebindings"), scope, binding)
         lc["status"] = {
             "phase": "Initializing" if remaining else "Ready",
             "initializers": remaining,
@@ -203,14 +191,6 @@ class WorkspaceScheduler:
         lcs = self.stores(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource)
         try:
             lc, _ = await lcs.create(scope, lc, _OPTS)
-            created.append((lcs, LOGICALCLUSTER_NAME))
         except AlreadyExists:  # a cluster named in advance that exists already: it keeps its phase
             lc = await lcs.get(scope, LOGICALCLUSTER_NAME)
-        return created, lc
-
-
-async def _remove(created: list[tuple[Store, str]], cluster: ClusterName) -> None:
-    """Delete what `schedule` made, straight from storage: nothing else can have reached it yet."""
-    for store, name in created:
-        with contextlib.suppress(KeyNotFound):
-            await store.storage.delete(store.key(cluster, "", name))
+        return lc
