@@ -138,6 +138,7 @@ async def serve(config: ServerConfig) -> None:
     )
     await authorizer.start()
     await webhooks.start()
+    admission.start()
     await resolver.start()
     catalog.namespaces.start()
     runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=1.0)
@@ -192,6 +193,7 @@ async def serve(config: ServerConfig) -> None:
     await catalog.namespaces.close()
     await authorizer.close()
     await webhooks.close()
+    await admission.close()
     await storage.close()
 
 

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +20,7 @@ import orjson
 from kcp.apimachinery.errors import Cause, Forbidden, Invalid
 from kcp.apimachinery.user import UserInfo
 from kcp.auth.attributes import Attributes
-from kcp.logicalcluster import ClusterName, object_key
+from kcp.logicalcluster import ClusterName, object_key, resource_prefix
 from kcp.registry.options import RequestScope
 from kcp.registry.strategy import Object
 from kcp.registry.tenancy.kinds import (
@@ -28,12 +31,14 @@ from kcp.registry.tenancy.kinds import (
     WORKSPACETYPES,
 )
 from kcp.registry.tenancy.paths import PathResolver
+from kcp.storage.follow import follow
 
 if TYPE_CHECKING:
     from kcp.registry.tenancy.scheduling import WorkspaceScheduler
 
 TypeRef = tuple[str, str]  # (path, name)
 _MAX_EXTEND_DEPTH = 16
+_CACHED_TYPES = 1024
 
 
 class AccessCheck(Protocol):
@@ -77,6 +82,34 @@ class TenancyAdmission:
         self.paths = paths
         self.access = access
         self.scheduler: WorkspaceScheduler | None = None  # set once the catalog exists
+        # WorkspaceTypes are few and read on every workspace create: kept, forgotten on any change
+        self._types: OrderedDict[tuple[ClusterName, str], Object | None] = OrderedDict()
+        self._changes = 0  # type events seen: a read overtaken by one is not kept
+        self._following = False  # kept only while a watch tells of changes
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        prefix = resource_prefix(WORKSPACETYPES.group, WORKSPACETYPES.resource)
+        watching = follow(self.paths.storage, prefix, self._forget_types, self._stop_keeping, self._keep)
+        self._task = asyncio.create_task(watching)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _forget_types(self, *_: object) -> None:
+        self._changes += 1
+        self._types.clear()
+
+    def _keep(self) -> None:
+        self._forget_types()
+        self._following = True
+
+    def _stop_keeping(self) -> None:
+        self._following = False
+        self._forget_types()
 
     async def path_of(self, cluster: ClusterName) -> str:
         """The canonical path of a cluster, from its LogicalCluster's `kcp.io/path`."""
@@ -88,10 +121,20 @@ class TenancyAdmission:
         cluster = await self.paths.resolve(ref[0])
         if cluster is None:
             return None
+        key = (cluster, ref[1])
+        if key in self._types:
+            self._types.move_to_end(key)
+            return self._types[key]
+        seen = self._changes
         entry = await self.paths.storage.get(
             object_key(WORKSPACETYPES.group, WORKSPACETYPES.resource, cluster, "", ref[1])
         )
-        return orjson.loads(entry.value) if entry is not None else None
+        found: Object | None = orjson.loads(entry.value) if entry is not None else None
+        if self._following and seen == self._changes:
+            self._types[key] = found
+            if len(self._types) > _CACHED_TYPES:
+                self._types.popitem(last=False)
+        return found
 
     async def closure(self, ref: TypeRef) -> dict[TypeRef, Object]:
         """The type and every type it extends, transitively; a cycle or a missing type is an error."""
