@@ -2,7 +2,8 @@
 
 The operator is a separate `kopf run` process whose kubeconfig points at `/clusters/root:<ws>`:
 it watches a CRD served only in that workspace, patches status, adopts a child ConfigMap (the
-garbage collector removes it with its owner) and drives its finalizer through deletion.
+garbage collector removes it with its owner), drives its finalizer through deletion, and serves
+validating and mutating admission webhooks it registers itself.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from typing import Any
 import pytest
 import yaml
 
+from kcp.server import pki
 from tests.support.polling import eventually
-from tests.support.server import Server
+from tests.support.server import Server, free_port
 
 pytest.importorskip("kopf")
 
 OPERATOR = """
+import os
+
 import kopf
 import kubernetes
 
@@ -31,7 +35,23 @@ import kubernetes
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, **_):
     settings.watching.server_timeout = 10
+    settings.admission.server = kopf.WebhookServer(
+        addr="127.0.0.1", host="127.0.0.1", port=int(os.environ["HOOK_PORT"]),
+        certfile=os.environ["HOOK_CERT"], pkeyfile=os.environ["HOOK_KEY"], cafile=os.environ["HOOK_CA"],
+    )
+    settings.admission.managed = "auto.kopf.dev"  # kopf registers its webhook configurations itself
     kubernetes.config.load_kube_config()
+
+
+@kopf.on.validate("example.com", "v1", "widgets")
+def small_enough(spec, **_):
+    if spec.get("size", 0) > 10:
+        raise kopf.AdmissionError("widgets are at most 10 big", code=422)
+
+
+@kopf.on.mutate("example.com", "v1", "widgets")
+def labelled(patch, **_):
+    patch.metadata.setdefault("labels", {})["checked-by"] = "kopf"
 
 
 @kopf.on.create("example.com", "v1", "widgets")
@@ -115,14 +135,41 @@ def test_kopf_operator_in_a_workspace(kcp_server: Server, workspace: str, tmp_pa
     (tmp_path / "operator.py").write_text(OPERATOR)
     kopf = shutil.which("kopf", path=str(Path(sys.executable).parent)) or "kopf"
     log = (tmp_path / "kopf.log").open("wb")
+    keys = pki.ensure_pki(tmp_path / "hook", ["127.0.0.1"])  # the webhook server's certificate
+    hook = {
+        "HOOK_PORT": str(free_port()),
+        "HOOK_CERT": str(keys.cert_file),
+        "HOOK_KEY": str(keys.key_file),
+        "HOOK_CA": str(keys.ca_file),
+    }
     operator = subprocess.Popen(
         [kopf, "run", "--standalone", "--all-namespaces", str(tmp_path / "operator.py")],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={"KUBECONFIG": str(kubeconfig), "PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)},
+        env={
+            "KUBECONFIG": str(kubeconfig),
+            "PATH": str(Path(sys.executable).parent),
+            "HOME": str(tmp_path),
+            **hook,
+        },
     )
     widgets = f"{ws}/apis/example.com/v1/namespaces/demo/widgets"
     try:
+        big = {
+            "apiVersion": "example.com/v1",
+            "kind": "Widget",
+            "metadata": {"name": "big"},
+            "spec": {"size": 99},
+        }
+
+        def refused() -> dict[str, Any] | None:  # once kopf has registered its webhooks
+            code, body, _ = kcp_server.request("POST", widgets, big)
+            if code == 201:
+                kcp_server.request("DELETE", f"{widgets}/big")
+            return body if code == 422 else None
+
+        denial = eventually(refused)
+        assert "widgets are at most 10 big" in denial["message"], denial
         widget = {
             "apiVersion": "example.com/v1",
             "kind": "Widget",
@@ -130,7 +177,7 @@ def test_kopf_operator_in_a_workspace(kcp_server: Server, workspace: str, tmp_pa
             "spec": {"size": 3},
         }
         code, body, _ = kcp_server.request("POST", widgets, widget)
-        assert code == 201, body
+        assert code == 201 and body["metadata"]["labels"] == {"checked-by": "kopf"}, body
 
         def status() -> dict[str, Any]:
             code, obj, _ = kcp_server.request("GET", f"{widgets}/w1")
