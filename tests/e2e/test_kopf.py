@@ -21,6 +21,7 @@ import yaml
 
 from kcp.server import pki
 from tests.support.polling import eventually
+from tests.support.registry import schemaless_crd
 from tests.support.server import Server, free_port
 
 pytest.importorskip("kopf")
@@ -73,27 +74,7 @@ def gone(name, **_):
     pass
 """
 
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "names": {"kind": "Widget", "plural": "widgets", "singular": "widget"},
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
+CRD = schemaless_crd("example.com", "widgets", "Widget", status=True)
 
 
 @pytest.fixture

@@ -6,32 +6,14 @@ import time
 import uuid
 from typing import Any
 
+from tests.support.registry import schemaless_crd
 from tests.support.server import Server
 
 CRDS = "/clusters/root/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 def crd(group: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"gizmos.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "gizmos", "singular": "gizmo", "kind": "Gizmo"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                    },
-                }
-            ],
-        },
-    }
+    return schemaless_crd(group, "gizmos", "Gizmo")
 
 
 def gizmo(group: str, name: str, finalizers: list[str] | None = None) -> dict[str, Any]:

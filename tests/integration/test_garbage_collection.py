@@ -10,30 +10,11 @@ from typing import Any
 import pytest
 
 from tests.support.polling import eventually
-from tests.support.registry import ref
+from tests.support.registry import ref, schemaless_crd
 from tests.support.server import Server
 
 WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "apps.gc.example.com"},
-    "spec": {
-        "group": "gc.example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "apps", "singular": "app", "kind": "App"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
+CRD = schemaless_crd("gc.example.com", "apps", "App")
 
 
 @pytest.fixture

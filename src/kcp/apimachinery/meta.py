@@ -30,6 +30,21 @@ def now_rfc3339() -> str:
 _last_second: list[int | str] = [-1, ""]
 
 
+def set_condition(
+    conditions: list[dict[str, Any]], kind: str, status: str, reason: str, message: str
+) -> list[dict[str, Any]]:
+    """A copy of `conditions` with the one of type `kind` set (appended if absent); as with every
+    kube condition, its lastTransitionTime moves only when its status does."""
+    previous = next((c for c in conditions if c.get("type") == kind), None)
+    since = now_rfc3339()
+    if previous is not None and previous.get("status") == status and "lastTransitionTime" in previous:
+        since = previous["lastTransitionTime"]
+    new = {"type": kind, "status": status, "lastTransitionTime": since, "reason": reason, "message": message}
+    if previous is None:
+        return [*conditions, new]
+    return [new if c is previous else c for c in conditions]
+
+
 def parse_rfc3339(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 

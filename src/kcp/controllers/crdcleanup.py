@@ -9,10 +9,10 @@ same name. One informer over CRDs in every logical cluster, keeping only termina
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from typing import Any
 
 from kcp.apimachinery.errors import Conflict, Invalid, NotFound
+from kcp.apimachinery.meta import set_condition
 from kcp.sdk import GVR, Client, ClusterClient, Controller, Informer, ObjectKey, Result
 from kcp.sdk.informer import drop_managed_fields
 
@@ -92,16 +92,10 @@ class CRDCleanup:
             crd = await cluster.get(CRDS, name)
         except NotFound:
             return
-        current = _condition(crd, "Terminating")
-        wanted = {"type": "Terminating", "status": status, "reason": reason, "message": message}
-        if all(current.get(k) == v for k, v in wanted.items()):
+        existing = (crd.get("status") or {}).get("conditions") or []
+        conditions = set_condition(existing, "Terminating", status, reason, message)
+        if conditions == existing:
             return
-        moved = current.get("status") != status or "lastTransitionTime" not in current
-        wanted["lastTransitionTime"] = _now() if moved else current["lastTransitionTime"]
-        conditions = [
-            c for c in (crd.get("status") or {}).get("conditions") or [] if c.get("type") != "Terminating"
-        ]
-        conditions.append(wanted)
         with contextlib.suppress(NotFound, Conflict):
             await cluster.patch(CRDS, name, {"status": {"conditions": conditions}}, subresource="status")
 
@@ -134,7 +128,3 @@ class CRDCleanup:
                 ],
                 content_type="application/json-patch+json",
             )
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 from kcp.apimachinery.errors import NotFound
+from kcp.apimachinery.meta import set_condition
 from kcp.sdk import GVR, Client, ClusterClient, Controller, Informer, ObjectKey, Result
 from kcp.sdk.client import discover
 
@@ -103,22 +103,11 @@ class NamespaceDeletion:
                 else "All content-preserving finalizers finished",
             ),
         ]
-        current = {c.get("type"): c for c in (ns.get("status") or {}).get("conditions") or []}
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        conditions = []
+        existing = (ns.get("status") or {}).get("conditions") or []
+        conditions = existing
         for kind, status, reason, message in wanted:
-            old = current.get(kind) or {}
-            moved = old.get("status") != status or "lastTransitionTime" not in old
-            conditions.append(
-                {
-                    "type": kind,
-                    "status": status,
-                    "lastTransitionTime": now if moved else old["lastTransitionTime"],
-                    "reason": reason,
-                    "message": message,
-                }
-            )
-        if conditions != [current.get(c["type"]) for c in conditions]:
+            conditions = set_condition(conditions, kind, status, reason, message)
+        if conditions != existing:
             with contextlib.suppress(NotFound):
                 await cluster.patch(
                     NAMESPACES,

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from kcp.apimachinery.errors import Cause
-from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors, now_rfc3339
+from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors, now_rfc3339, set_condition
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema import crd_schema_causes
@@ -57,18 +57,6 @@ def _names_causes(names: Any) -> list[Cause]:
     return causes
 
 
-def set_condition(crd: Object, kind: str, status: str, reason: str, message: str) -> None:
-    """Set one status condition; its transition time changes only when its status does."""
-    conditions = crd.setdefault("status", {}).setdefault("conditions", [])
-    current = next((c for c in conditions if c.get("type") == kind), None)
-    if current is None:
-        current = {"type": kind}
-        conditions.append(current)
-    if current.get("status") != status:
-        current["lastTransitionTime"] = now_rfc3339()
-    current.update(status=status, reason=reason, message=message)
-
-
 def version_schema(crd: Object, version: str) -> dict[str, Any] | None:
     for v in crd["spec"].get("versions") or []:
         if v.get("name") == version:
@@ -86,8 +74,9 @@ class CRDStrategy(Strategy):
     finalizer_on_delete = CLEANUP_FINALIZER  # controllers/crdcleanup.py deletes the custom resources
 
     def prepare_for_delete(self, obj: Object) -> None:
-        set_condition(
-            obj,
+        status = obj.setdefault("status", {})
+        status["conditions"] = set_condition(
+            status.get("conditions") or [],
             "Terminating",
             "True",
             "InstanceDeletionPending",
