@@ -150,6 +150,9 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
     }
 
 
+INITIAL_EVENTS_PER_BATCH = 500  # initial ADDED events written at once
+
+
 class WatchProgress:
     """How far a watch of objects has come, for bookmarks sent while no event matches."""
 
@@ -163,8 +166,9 @@ class WatchProgress:
 
 async def watch_objects(
     store: Store, scope: RequestScope, opts: ListOptions, progress: WatchProgress | None = None
-) -> AsyncGenerator[tuple[str, Object], None]:
-    """Yields (type, object); ADDED for initial state when asked, then changes in revision order."""
+) -> AsyncGenerator[list[tuple[str, Object]], None]:
+    """Yields non-empty lists of (type, object): ADDED for the initial state when asked, then the
+    changes of each committed batch in revision order, so a busy watch costs one wake-up per batch."""
     rv = opts.resource_version
     initial = opts.send_initial_events if opts.send_initial_events is not None else rv in ("", "0")
     if initial:
@@ -176,10 +180,11 @@ async def watch_objects(
         after = int(listing["metadata"]["resourceVersion"])
         if progress is not None:
             progress.listed = after
-        for obj in listing["items"]:
-            yield "ADDED", obj
+        items = listing["items"]
+        for start in range(0, len(items), INITIAL_EVENTS_PER_BATCH):
+            yield [("ADDED", obj) for obj in items[start : start + INITIAL_EVENTS_PER_BATCH]]
         if opts.send_initial_events:
-            yield "BOOKMARK", _bookmark(store, after, initial_end=True)
+            yield [("BOOKMARK", _bookmark(store, after, initial_end=True))]
     else:
         after = _parse_rv(rv)
     try:
@@ -193,12 +198,13 @@ async def watch_objects(
         progress.watch = watch
     try:
         async for batch in watch:
-            for event in batch:
-                if event.revision <= after:
-                    continue
-                change = _convert(store, event, opts)
-                if change is not None:
-                    yield change
+            changes = [
+                change
+                for event in batch
+                if event.revision > after and (change := _convert(store, event, opts)) is not None
+            ]
+            if changes:
+                yield changes
     finally:
         watch.close()
 

@@ -374,7 +374,7 @@ async def watch(
     last_rv = opts.resource_version if opts.resource_version not in ("", "0") else ""
     # once the request parses, kube reports every failure (410 Expired, 504 too large) as an ERROR
     # event in a 200 stream: clients such as kopf restart on that event, not on an HTTP error
-    pending: asyncio.Future[tuple[str, dict[str, Any]]] = asyncio.ensure_future(anext(events))
+    pending: asyncio.Future[list[tuple[str, dict[str, Any]]]] = asyncio.ensure_future(anext(events))
     stopping: asyncio.Future[Any] = asyncio.ensure_future(request.app[STOPPING].wait())
     view, headers_sent = representation(request.headers.get("Accept", "")), False
     try:
@@ -401,19 +401,22 @@ async def watch(
                         last_sent = loop.time()
                 continue
             try:
-                kind, obj = pending.result()
+                changes = pending.result()
             except StopAsyncIteration:
                 break
-            last_rv = obj["metadata"].get("resourceVersion", last_rv)
-            if view == TABLE:
-                if kind != "BOOKMARK":
-                    obj = _table(store, [obj], {"resourceVersion": last_rv}, request)
-                    if headers_sent:  # kube prints headers with the first event only
-                        obj["columnDefinitions"] = None
-                    headers_sent = True
-            elif view:
-                obj = partial_metadata(obj)
-            await resp.write(_frame(kind, obj))
+            frames = []
+            for kind, obj in changes:
+                last_rv = obj["metadata"].get("resourceVersion", last_rv)
+                if view == TABLE:
+                    if kind != "BOOKMARK":
+                        obj = _table(store, [obj], {"resourceVersion": last_rv}, request)
+                        if headers_sent:  # kube prints headers with the first event only
+                            obj["columnDefinitions"] = None
+                        headers_sent = True
+                elif view:
+                    obj = partial_metadata(obj)
+                frames.append(_frame(kind, obj))
+            await resp.write(b"".join(frames))  # one write for a whole committed batch
             last_sent = loop.time()
             pending = asyncio.ensure_future(anext(events))
     except StatusError as e:
