@@ -104,6 +104,51 @@ def test_server_side_apply_and_conflicts(kcp_server: Server, namespace: str) -> 
     assert code == 200 and body["data"]["a"] == "2"
 
 
+def test_server_side_apply_refuses_what_kube_refuses(kcp_server: Server, namespace: str) -> None:
+    path = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps/ssa"
+
+    def apply(body: dict[str, Any], query: str = "") -> tuple[int, Any]:
+        code, answer, _ = kcp_server.request(
+            "PATCH",
+            f"{path}?fieldManager=tool{query}",
+            raw=json.dumps(body).encode(),
+            content_type="application/apply-patch+yaml",
+        )
+        return code, answer
+
+    code, made = apply(cm("ssa", {"a": "1"}))
+    assert code == 201, made
+    live = made["metadata"]["resourceVersion"]
+    # metadata.resourceVersion is a precondition, as in an update
+    code, body = apply(cm("ssa", {"a": "2"}, resourceVersion=str(int(live) - 1)))
+    assert code == 409 and body["reason"] == "Conflict", body
+    assert body["message"] == (
+        'Operation cannot be fulfilled on configmaps "ssa": the object has been modified; '
+        "please apply your changes to the latest version and try again"
+    )
+    code, body = apply(cm("ssa", {"a": "2"}, resourceVersion=live))
+    assert code == 200 and body["data"] == {"a": "2"}, body
+    # the applied type is checked first, against the served one exactly
+    untyped = {"metadata": {"name": "ssa"}, "data": {"a": "3"}}
+    code, body = apply(untyped)
+    assert (
+        code == 400 and body["reason"] == "BadRequest" and body["message"] == "invalid object type: /, Kind="
+    )
+    code, body = apply({**untyped, "apiVersion": "v1", "kind": "Secret"})
+    assert code == 400 and body["message"] == "invalid object type: /v1, Kind=Secret", body
+    # an undeclared field cannot be typed, whatever fieldValidation says (kube: 500 with this message)
+    for query in ("", "&fieldValidation=Warn", "&fieldValidation=Strict", "&fieldValidation=Ignore"):
+        code, body = apply({**cm("ssa", {"a": "4"}), "bogus": 1}, query)
+        assert code == 400 and body["reason"] == "BadRequest", (query, body)
+        assert body["message"] == (
+            f"failed to create typed patch object ({namespace}/ssa; /v1, Kind=ConfigMap): "
+            ".bogus: field not declared in schema"
+        )
+    code, body = apply(cm("ssa", {"a": "4"}, bogus="x"))
+    assert code == 400 and body["message"].endswith(": .metadata.bogus: field not declared in schema"), body
+    assert kcp_server.request("GET", path)[1]["data"] == {"a": "2"}
+
+
 def test_list_pagination_and_selectors(kcp_server: Server, namespace: str) -> None:
     base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
     for i in range(7):

@@ -140,15 +140,48 @@ def with_object_meta(schema: Schema | None) -> Schema:
 
     Without it, labels and annotations would be owned as deduced maps and ownerReferences atomically.
     """
-    if schema is None:
-        return {"type": "object", "properties": {"metadata": OBJECT_META}}
+    if schema is None:  # everything else is as the value has it
+        return {
+            "type": "object",
+            "properties": {"metadata": OBJECT_META},
+            "x-kubernetes-preserve-unknown-fields": True,
+        }
     root = _flat(schema)
     properties = root.get("properties")
     properties = properties if isinstance(properties, Mapping) else {}
     meta = properties.get("metadata")
-    if isinstance(meta, Mapping) and isinstance(_flat(meta).get("properties"), Mapping):
+    meta = _flat(meta) if isinstance(meta, Mapping) else {}
+    declared = meta.get("properties")
+    if not isinstance(declared, Mapping):
+        return {**root, "properties": {**properties, "metadata": OBJECT_META}}
+    if declared.keys() >= OBJECT_META["properties"].keys():
         return root
-    return {**root, "properties": {**properties, "metadata": OBJECT_META}}
+    # a CRD may constrain name and generateName; the rest of ObjectMeta is still there
+    typed = {**meta, "properties": {**OBJECT_META["properties"], **declared}}
+    return {**root, "properties": {**properties, "metadata": typed}}
+
+
+_RESOURCE_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
+
+
+def undeclared(schema: Schema | None, name: str, *, resource: bool) -> bool:
+    """Whether `name` is a field that the struct `schema` does not declare, which structured-merge-diff
+    refuses in an applied object ("field not declared in schema") where decoding would only drop it.
+
+    Free-form maps, preserved unknown fields and a resource's apiVersion, kind and metadata (at the root,
+    `resource`, and in embedded resources) are declared; so is anything where the schema says nothing.
+    """
+    if schema is None:
+        return False
+    s = _flat(schema)
+    properties = s.get("properties")
+    if _declared(s) != "object" or not isinstance(properties, Mapping) or not properties:
+        return False
+    if name in properties or s.get("additionalProperties") not in (None, False):
+        return False
+    if s.get("x-kubernetes-preserve-unknown-fields"):
+        return False
+    return not ((resource or s.get("x-kubernetes-embedded-resource")) and name in _RESOURCE_FIELDS)
 
 
 _STRING: Schema = {"type": "string"}

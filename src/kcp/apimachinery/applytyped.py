@@ -23,6 +23,7 @@ from kcp.apimachinery.applyschema import (
     key_default,
     list_keys,
     shape,
+    undeclared,
 )
 from kcp.apimachinery.fieldpath import (
     FIELD,
@@ -122,15 +123,20 @@ def is_empty(value: Any) -> bool:
 # --- field sets -----------------------------------------------------------------------------------------
 
 
-def field_set(value: Any, schema: Schema | None, *, allow_duplicates: bool) -> FieldSet:
+def field_set(
+    value: Any, schema: Schema | None, *, allow_duplicates: bool, declared_only: bool = False
+) -> FieldSet:
     """The fields `value` sets: leaves, list items, and map entries that are null, empty or not struct
-    fields. Duplicate list items raise unless `allow_duplicates` (live objects may hold them)."""
+    fields. Duplicate list items raise unless `allow_duplicates` (live objects may hold them); so do
+    fields a struct does not declare if `declared_only` (an applied object)."""
     out: set[Path] = set()
-    _collect(value, schema, (), out, allow_duplicates)
+    _collect(value, schema, (), out, allow_duplicates, declared_only)
     return frozenset(out)
 
 
-def _collect(value: Any, schema: Schema | None, path: Path, out: set[Path], dups: bool) -> None:
+def _collect(
+    value: Any, schema: Schema | None, path: Path, out: set[Path], dups: bool, strict: bool = False
+) -> None:
     kind = shape(schema, value)
     if kind is Shape.LEAF:
         if path:
@@ -140,7 +146,9 @@ def _collect(value: Any, schema: Schema | None, path: Path, out: set[Path], dups
         for name, sub in value.items():
             sub_schema, named = child(schema, name)
             sub_path = (*path, PathElement.of_field(name))
-            _collect(sub, sub_schema, sub_path, out, dups)
+            if strict and not named and undeclared(schema, name, resource=not path):
+                raise TypedError(sub_path, "field not declared in schema")
+            _collect(sub, sub_schema, sub_path, out, dups, strict)
             if sub is None or sub == {} or not named:
                 out.add(sub_path)
         return
@@ -153,7 +161,7 @@ def _collect(value: Any, schema: Schema | None, path: Path, out: set[Path], dups
         if pe in repeated:
             out.add((*path, pe))
             continue
-        _collect(item, items(schema), (*path, pe), out, dups)
+        _collect(item, items(schema), (*path, pe), out, dups, strict)
         out.add((*path, pe))
 
 

@@ -34,7 +34,7 @@ from kcp.apimachinery.errors import BadRequest, Cause, Conflict, InternalError, 
 from kcp.apimachinery.fieldpath import FieldSet, Path, from_fields_v1, go_json, path_string, to_fields_v1
 from kcp.apimachinery.serialization import clone
 
-__all__ = ["LAST_APPLIED", "server_side_apply", "track_update", "validate_field_manager"]
+__all__ = ["LAST_APPLIED", "check_type", "server_side_apply", "track_update", "validate_field_manager"]
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_UPDATE_MANAGERS = 10  # older Update entries merge into "ancient-changes" beyond this
@@ -69,14 +69,14 @@ def server_side_apply(
     """
     validate_field_manager(manager, apply=True)
     base = live if live is not None else {}
-    _check_type(applied, api_version, kind if kind is not None else base.get("kind"))
+    check_type(applied, api_version, kind if kind is not None else base.get("kind"))
     meta = applied.get("metadata")
     if isinstance(meta, dict) and meta.get("managedFields") is not None:
         raise BadRequest("metadata.managedFields must be nil")
     schema = with_object_meta(schema)
     scope = _scope(subresource, status_subresource)
     try:
-        claimed = field_set(applied, schema, allow_duplicates=False)
+        claimed = field_set(applied, schema, allow_duplicates=False, declared_only=True)
     except TypedError as e:
         raise BadRequest(f"failed to create typed patch object ({_describe(applied)}): {e}") from None
     try:
@@ -256,8 +256,8 @@ def validate_field_manager(manager: str, *, apply: bool) -> None:
 # --- apply helpers --------------------------------------------------------------------------------------
 
 
-def _check_type(applied: Mapping[str, Any], api_version: str, kind: str | None) -> None:
-    """kube's version check: an apply must be in the served version (and kind) exactly."""
+def check_type(applied: Mapping[str, Any], api_version: str, kind: str | None) -> None:
+    """kube's version check, the first of an apply's: the served version (and kind) exactly."""
     version = applied.get("apiVersion")
     applied_kind = applied.get("kind")
     if version != api_version or (kind is not None and applied_kind != kind):

@@ -393,12 +393,15 @@ class Store:
     async def _apply(
         self, scope: RequestScope, name: str, body: bytes, opts: WriteOptions, subresource: str
     ) -> tuple[Object, bool, list[str]]:
-        applied = self._check_identity(scope, decode_yaml(body), name)
+        raw = decode_yaml(body)
+        if isinstance(raw, dict):  # before anything fills them in: kube checks the applied type first
+            managedfields.check_type(raw, self.resource.group_version, self.resource.kind)
+        applied = self._check_identity(scope, raw, name)
+        wanted_rv = str(applied["metadata"].get("resourceVersion") or "")  # a precondition, as in updates
         if err := self._type_error(applied):
             # kube fails to build the typed patch object here (with a 500); the body is at fault
-            ns = f"{scope.namespace}/" if scope.namespace else ""
             gvk = f"{self.resource.group_version}, Kind={self.resource.kind}"
-            raise BadRequest(f"failed to create typed patch object ({ns}{name}; {gvk}): {err}")
+            raise BadRequest(f"failed to create typed patch object ({scope.namespace}/{name}; {gvk}): {err}")
 
         def mutate(old: Object | None) -> Object:
             new: Object = managedfields.server_side_apply(
@@ -415,7 +418,7 @@ class Store:
             )
             return new
 
-        return await self._write(scope, name, mutate, opts, subresource, "", "Apply")
+        return await self._write(scope, name, mutate, opts, subresource, wanted_rv, "Apply")
 
     async def _write(
         self,

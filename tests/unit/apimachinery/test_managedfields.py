@@ -637,6 +637,70 @@ def test_apply_must_use_the_served_version_and_kind() -> None:
         cm_apply(cm_apply(None, configmap()), {**configmap(), "kind": "Secret"})
 
 
+def test_apply_rejects_fields_a_struct_does_not_declare() -> None:
+    with pytest.raises(BadRequest) as raised:
+        deploy_apply(None, deployment({"name": "a", "bogus": 1}), "one")
+    assert raised.value.message == (
+        "failed to create typed patch object (default/web; apps/v1, Kind=Deployment): "
+        '.spec.template.spec.containers[name="a"].bogus: field not declared in schema'
+    )
+    with pytest.raises(BadRequest, match=r"\): \.metadata\.bogus: field not declared in schema$"):
+        cm_apply(None, configmap(bogus="x"))
+    # map keys, and everything under a schema that says nothing, are declared
+    assert cm_apply(None, {**configmap(), "data": {"any-key": "v"}})["data"] == {"any-key": "v"}
+
+
+def test_preserved_and_embedded_fields_are_declared() -> None:
+    embedded = {"type": "object", "x-kubernetes-embedded-resource": True, "properties": {"spec": STRING_MAP}}
+    schema = {
+        "type": "object",
+        "properties": {
+            # a CRD may constrain metadata.name; the rest of ObjectMeta is still declared
+            "metadata": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 9}}},
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "free": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                        "properties": {},
+                    },
+                    "known": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                        "properties": {"a": STRING},
+                    },
+                    "child": embedded,
+                },
+            },
+        },
+    }
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "labels": {"a": "b"}},
+        "spec": {
+            "free": {"x": 1},
+            "known": {"a": "1", "b": 2},
+            "child": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "spec": {"k": "v"}},
+        },
+    }
+    result = server_side_apply(
+        None, widget, manager="tool", force=False, schema=schema, api_version="example.com/v1", now=T0
+    )
+    assert result["spec"] == widget["spec"]
+    with pytest.raises(BadRequest, match=r"\.spec\.child\.bogus: field not declared in schema$"):
+        server_side_apply(
+            None,
+            {**widget, "spec": {"child": {"bogus": 1}}},
+            manager="tool",
+            force=False,
+            schema=schema,
+            api_version="example.com/v1",
+            now=T0,
+        )
+
+
 def test_apply_rejects_duplicate_and_keyless_items() -> None:
     duplicated = deployment({"name": "a"}, {"name": "a"})
     with pytest.raises(BadRequest) as raised:
