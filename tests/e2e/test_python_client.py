@@ -1470,14 +1470,14 @@ def test_dry_run(core: client.CoreV1Api, api: client.ApiClient, gadgets: str, na
         )
         == 422
     )
-    # and unknown dry-run values are rejected
+    # and unknown dry-run values are rejected, as kube's ValidateCreateOptions does
     assert (
         status_of(
             lambda: core.create_namespaced_config_map(
                 namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="x")), dry_run="Some"
             )
         )
-        == 400
+        == 422
     )
 
     custom = client.CustomObjectsApi(api)

@@ -422,6 +422,84 @@ def test_list_options_that_do_not_go_together_are_refused(kcp_server: Server, na
         ), body
 
 
+def test_continue_goes_with_no_resource_version(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    for i in range(3):
+        kcp_server.request("POST", base, cm(f"c{i}"))
+    first = kcp_server.request("GET", f"{base}?limit=1")[1]
+    token, rv = first["metadata"]["continue"], first["metadata"]["resourceVersion"]
+    code, body, _ = kcp_server.request("GET", f"{base}?limit=1&continue={token}&resourceVersion={rv}")
+    assert code == 400 and body["reason"] == "BadRequest", body
+    assert body["message"] == "specifying resource version is not allowed when using continue"
+    for allowed in ("", "&resourceVersion=0"):
+        code, body, _ = kcp_server.request("GET", f"{base}?limit=1&continue={token}{allowed}")
+        assert code == 200 and len(body["items"]) == 1, body
+
+
+def test_write_options_are_validated_as_kube_does(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    assert kcp_server.request("POST", base, cm("opts"))[0] == 201
+    merge = "application/merge-patch+json"
+    for force in ("true", "false"):  # any force at all: kube's PatchOptions.Force is a pointer
+        code, body, _ = kcp_server.request(
+            "PATCH", f"{base}/opts?force={force}", {"data": {"k": "w"}}, content_type=merge
+        )
+        assert code == 422 and body["reason"] == "Invalid", body
+        assert body["message"] == (
+            'PatchOptions.meta.k8s.io "" is invalid: '
+            "force: Forbidden: may not be specified for non-apply patch"
+        )
+        assert body["details"]["causes"] == [
+            {
+                "reason": "FieldValueForbidden",
+                "message": "Forbidden: may not be specified for non-apply patch",
+                "field": "force",
+            }
+        ]
+    code, body, _ = kcp_server.request("POST", f"{base}?dryRun=Bogus", cm("dry"))
+    assert code == 422 and body["message"] == (
+        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Bogus"}: '
+        'supported values: "All"'
+    ), body
+    code, body, _ = kcp_server.request("PUT", f"{base}/opts?fieldValidation=Loose", cm("opts"))
+    assert code == 422 and body["message"] == (
+        'UpdateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": '
+        'supported values: "", "Ignore", "Strict", "Warn"'
+    ), body
+    assert kcp_server.request("GET", f"{base}/opts")[1]["data"] == {"k": "v"}
+
+
+def test_delete_options_are_validated_as_kube_does(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    assert kcp_server.request("POST", base, cm("del"))[0] == 201
+    prefix = 'DeleteOptions.meta.k8s.io "" is invalid: '
+    for query, body, why in (
+        (
+            "?propagationPolicy=Bogus",
+            None,
+            'propagationPolicy: Unsupported value: "Bogus": supported values: '
+            '"Foreground", "Background", "Orphan", "nil"',
+        ),
+        ("?dryRun=Later", None, 'dryRun: Unsupported value: []string{"Later"}: supported values: "All"'),
+        (
+            "",
+            {"orphanDependents": False, "propagationPolicy": "Background"},
+            'propagationPolicy: Invalid value: "Background": '
+            "orphanDependents and deletionPropagation cannot be both set",
+        ),
+    ):
+        code, status, _ = kcp_server.request("DELETE", f"{base}/del{query}", body)
+        assert code == 422 and status["reason"] == "Invalid", status
+        assert status["message"] == prefix + why
+    # with a body, kube reads the options from it alone
+    sent = {"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"]}
+    code, _, _ = kcp_server.request("DELETE", f"{base}/del?propagationPolicy=Bogus", sent)
+    assert code == 200 and kcp_server.request("GET", f"{base}/del")[0] == 200
+    # a negative grace period is no error (kube makes it 1s where grace applies)
+    assert kcp_server.request("DELETE", f"{base}/del?gracePeriodSeconds=-5")[0] == 200
+    assert kcp_server.request("GET", f"{base}/del")[0] == 404
+
+
 def test_a_namespace_held_by_finalizers_says_so(kcp_server: Server) -> None:
     import time
 
@@ -482,3 +560,4 @@ def test_events_v1_are_validated_strictly(kcp_server: Server, namespace: str) ->
     made["note"] = "changed"
     code, body, _ = kcp_server.request("PUT", f"{base}/full", made)
     assert code == 422 and body["details"]["causes"][0]["field"] == "message", body
+

@@ -34,7 +34,14 @@ from kcp.apimachinery.errors import BadRequest, Cause, Conflict, InternalError, 
 from kcp.apimachinery.fieldpath import FieldSet, Path, from_fields_v1, go_json, path_string, to_fields_v1
 from kcp.apimachinery.serialization import clone
 
-__all__ = ["LAST_APPLIED", "check_type", "server_side_apply", "track_update", "validate_field_manager"]
+__all__ = [
+    "LAST_APPLIED",
+    "check_type",
+    "field_manager_causes",
+    "server_side_apply",
+    "track_update",
+    "validate_field_manager",
+]
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_UPDATE_MANAGERS = 10  # older Update entries merge into "ancient-changes" beyond this
@@ -226,6 +233,12 @@ _CREATES = _CreateMemo(2048)
 
 def validate_field_manager(manager: str, *, apply: bool) -> None:
     """kube's PatchOptions check: required for apply, at most 128 bytes, printable (422 otherwise)."""
+    if causes := field_manager_causes(manager, apply=apply):
+        raise Invalid.object("PatchOptions", "meta.k8s.io", "", causes)
+
+
+def field_manager_causes(manager: str, *, apply: bool) -> list[Cause]:
+    """What kube's ValidateFieldManager (and, for apply, ValidatePatchOptions) says of a fieldManager."""
     causes = []
     if apply and not manager:
         causes.append(
@@ -249,8 +262,7 @@ def validate_field_manager(manager: str, *, apply: bool) -> None:
                     "fieldManager",
                 )
             )
-    if causes:
-        raise Invalid.object("PatchOptions", "meta.k8s.io", "", causes)
+    return causes
 
 
 # --- apply helpers --------------------------------------------------------------------------------------

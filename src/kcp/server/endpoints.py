@@ -26,8 +26,9 @@ from kcp.schema.openapi_proto import CONTENT_TYPE as PROTOBUF_CONTENT_TYPE
 from kcp.schema.openapi_proto import encode_v2_protobuf
 from kcp.schema.openapi_v2 import build_v2
 from kcp.schema.openapi_v3 import build_v3_gv, build_v3_index
-from kcp.server.handlers import NOT_ALLOWED, json_response, write_options
+from kcp.server.handlers import NOT_ALLOWED, json_response
 from kcp.server.requestinfo import RequestInfo
+from kcp.server.requestoptions import write_options
 from kcp.server.scale import serve_scale
 
 PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"  # what kubectl accepts

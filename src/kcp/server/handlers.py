@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,29 +14,20 @@ from aiohttp import web
 
 from kcp.apimachinery.errors import (
     BadRequest,
-    Cause,
-    Invalid,
     MethodNotAllowed,
     NotFound,
     StatusError,
     UnsupportedMediaType,
 )
-from kcp.apimachinery.fields import (
-    FieldSelector,
-    convert_custom_resource_selector,
-    convert_field_selector,
-    parse_field_selector,
-)
-from kcp.apimachinery.labels import parse_selector
-from kcp.apimachinery.managedfields import validate_field_manager
 from kcp.apimachinery.patch import patch_types
-from kcp.apimachinery.serialization import decode_body, decode_json
+from kcp.apimachinery.serialization import decode_body
 from kcp.registry import reads
-from kcp.registry.options import DeleteOptions, ListOptions, RequestScope, WriteOptions
+from kcp.registry.options import RequestScope
 from kcp.registry.store import APPLY_PATCH, Store
 from kcp.registry.tables import META_V1, partial_metadata, to_table
 from kcp.server.negotiation import PARTIAL_LIST, TABLE, representation
-from kcp.server.requestinfo import RequestInfo, parse_bool
+from kcp.server.requestinfo import RequestInfo
+from kcp.server.requestoptions import delete_options, list_options, write_options
 
 JSON_TYPE = "application/json"
 # set when the server begins to shut down: open watches end their streams cleanly, as kube's do
@@ -45,7 +36,6 @@ Predicate = Callable[[dict[str, Any]], bool]
 MIN_WATCH_TIMEOUT = 1800.0
 BOOKMARK_INTERVAL = 30.0
 LIVENESS_CHECK = 5.0  # seconds between looks at an idle watch's connection
-FIELD_RVM = "resourceVersionMatch"
 NOT_ALLOWED = "the server does not allow this method on the requested resource"
 
 
@@ -74,164 +64,6 @@ def warning_header(text: str) -> str:
     """RFC 7234 warn-text as kube writes it: quoted, inner quotes and backslashes escaped, one line."""
     text = " ".join(text.splitlines())
     return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _first(query: Mapping[str, str], name: str) -> str:
-    return query.get(name, "")
-
-
-def _check_list_options(opts: ListOptions, watch: bool) -> None:
-    """kube's ValidateListOptions: which resourceVersionMatch and sendInitialEvents go together."""
-    match, rv, causes = opts.resource_version_match, opts.resource_version, []
-
-    def forbid(field: str, why: str) -> None:
-        causes.append(Cause("FieldValueForbidden", f"Forbidden: {why}", field))
-
-    def supported(values: str) -> None:
-        causes.append(
-            Cause(
-                "FieldValueNotSupported",
-                f'Unsupported value: "{match}": supported values: {values}',
-                FIELD_RVM,
-            )
-        )
-
-    if watch:
-        if opts.send_initial_events is not None and match != "NotOlderThan":
-            forbid(FIELD_RVM, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
-        if match and opts.send_initial_events is None:
-            forbid(
-                FIELD_RVM, "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"
-            )
-        if match and match != "NotOlderThan":
-            supported('"NotOlderThan"')
-    else:
-        if match and not rv:
-            forbid(FIELD_RVM, "resourceVersionMatch is forbidden unless resourceVersion is provided")
-        if match and match not in ("Exact", "NotOlderThan"):
-            supported('"Exact", "NotOlderThan", ""')
-        if match == "Exact" and rv == "0":
-            forbid(FIELD_RVM, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
-        if opts.send_initial_events is not None:
-            forbid("sendInitialEvents", "sendInitialEvents is forbidden for list")
-    if match and opts.continue_token:
-        forbid(FIELD_RVM, "resourceVersionMatch is forbidden when continue is provided")
-    if causes:
-        raise Invalid.object("ListOptions", "meta.k8s.io", "", causes)
-
-
-def list_options(
-    query: Mapping[str, str], store: Store, predicate: Predicate | None = None, *, watch: bool = False
-) -> ListOptions:
-    limit_raw = _first(query, "limit")
-    try:
-        limit = int(limit_raw) if limit_raw else 0
-    except ValueError:
-        raise BadRequest(f'limit: Invalid value: "{limit_raw}": must be an integer') from None
-    label = _first(query, "labelSelector")
-    field = _first(query, "fieldSelector")
-    initial = _first(query, "sendInitialEvents")
-    opts = ListOptions(
-        label_selector=parse_selector(label) if label else None,
-        field_selector=_field_selector(field, store) if field else None,
-        limit=max(limit, 0),
-        continue_token=_first(query, "continue"),
-        resource_version=_first(query, "resourceVersion"),
-        resource_version_match=_first(query, "resourceVersionMatch"),
-        allow_bookmarks=parse_bool(query.get("allowWatchBookmarks"), "allowWatchBookmarks"),
-        send_initial_events=parse_bool(initial, "sendInitialEvents") if initial else None,
-        predicate=predicate,
-    )
-    _check_list_options(opts, watch)
-    return opts
-
-
-def _field_selector(text: str, store: Store) -> FieldSelector:
-    """Parse, then refuse fields the kind cannot select on (400), as kube does."""
-    selector = parse_field_selector(text)
-    res = store.resource
-    if not store.strategy.strategic_patch:  # custom resources
-        return convert_custom_resource_selector(selector, namespaced=res.namespaced)
-    return convert_field_selector(selector, res.group, res.kind)
-
-
-def _dry_run(query: Mapping[str, str]) -> bool:
-    values = [v for k, v in query.items() if k == "dryRun"] if hasattr(query, "items") else []
-    for v in values:
-        if v != "All":
-            raise BadRequest(f'dryRun: Unsupported value: "{v}": supported values: "All"')
-    return bool(values)
-
-
-def write_options(request: web.Request) -> WriteOptions:
-    query = request.query
-    validation = _first(query, "fieldValidation") or "Warn"  # kube-apiserver's default; kubectl asks Strict
-    if validation not in ("Strict", "Warn", "Ignore"):
-        raise BadRequest(
-            f'fieldValidation: Unsupported value: "{validation}": supported values: '
-            '"Ignore", "Strict", "Warn"'
-        )
-    manager = _first(query, "fieldManager")
-    if len(manager) > 128:
-        raise BadRequest("fieldManager: Too long: may not be more than 128 bytes")
-    if not manager:
-        manager = request.headers.get("User-Agent", "").split("/", 1)[0][:128]
-    return WriteOptions(
-        dry_run=_dry_run(query),
-        field_manager=manager,
-        field_validation=validation,
-        force=parse_bool(query.get("force"), "force"),
-    )
-
-
-def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
-    opts: dict[str, Any] = {}
-    if body.strip():
-        decoded = decode_json(body)
-        if not isinstance(decoded, dict):
-            raise BadRequest("DeleteOptions must be an object")
-        opts = decoded
-    query = request.query
-    grace = query.get("gracePeriodSeconds") or opts.get("gracePeriodSeconds")
-    policy = query.get("propagationPolicy") or opts.get("propagationPolicy") or ""
-    if policy not in ("", "Orphan", "Background", "Foreground"):
-        raise BadRequest(
-            f'propagationPolicy: Unsupported value: "{policy}": supported values: '
-            '"Foreground", "Background", "Orphan"'
-        )
-    orphan = opts.get("orphanDependents")
-    if orphan is None and query.get("orphanDependents") in ("true", "false"):
-        orphan = query["orphanDependents"] == "true"
-    if isinstance(orphan, bool):  # the deprecated spelling of Orphan / Background
-        if policy:
-            raise Invalid.object(
-                "DeleteOptions",
-                "meta.k8s.io",
-                "",
-                [
-                    Cause(
-                        "FieldValueInvalid",
-                        f'Invalid value: "{policy}": '
-                        "orphanDependents and deletionPropagation cannot be both set",
-                        "propagationPolicy",
-                    )
-                ],
-            )
-        policy = "Orphan" if orphan else "Background"
-    pre = opts.get("preconditions") or {}
-    dry = _dry_run(query) or (opts.get("dryRun") == ["All"])
-    try:
-        grace_int = int(grace) if grace is not None else None
-    except (TypeError, ValueError):
-        raise BadRequest("gracePeriodSeconds must be an integer") from None
-    return DeleteOptions(
-        dry_run=dry,
-        grace_period_seconds=grace_int,
-        propagation_policy=str(policy),
-        precondition_uid=str(pre.get("uid") or ""),
-        precondition_resource_version=str(pre.get("resourceVersion") or ""),
-        orphan_dependents=orphan if isinstance(orphan, bool) else None,
-    )
 
 
 def _table(
@@ -305,8 +137,6 @@ async def handle(
         return json_response(obj, 201 if created else 200, warnings)
     if verb == "patch":
         media = check_patch_type(request, store)
-        if media == APPLY_PATCH:
-            validate_field_manager(request.query.get("fieldManager", ""), apply=True)
         obj, created, warnings = await store.patch(
             scope, info.name, media, await read_body(request), write_options(request), sub
         )

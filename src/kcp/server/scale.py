@@ -29,8 +29,9 @@ from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.store import APPLY_PATCH, Store
 from kcp.registry.strategy import Object
 from kcp.schema.builtin import schema_for
-from kcp.server.handlers import JSON_TYPE, check_patch_type, json_response, write_options
+from kcp.server.handlers import JSON_TYPE, check_patch_type, json_response
 from kcp.server.requestinfo import RequestInfo
+from kcp.server.requestoptions import write_options
 
 API_VERSION, KIND = "autoscaling/v1", "Scale"
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1

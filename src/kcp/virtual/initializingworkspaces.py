@@ -27,6 +27,7 @@ from kcp.registry.store import Store
 from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, TENANCY
 from kcp.server import handlers
 from kcp.server.requestinfo import RequestInfo
+from kcp.server.requestoptions import write_options
 
 NAME = "initializingworkspaces"
 Dispatch = Callable[[web.Request, RequestInfo, UserInfo, ClusterName], Awaitable[web.StreamResponse]]
@@ -140,6 +141,6 @@ class InitializingWorkspaces:
         updated = copy.deepcopy(lc)
         updated["status"]["initializers"] = after
         obj, _, warnings = await self.lc_store.update(
-            scope, LOGICALCLUSTER_NAME, updated, handlers.write_options(request), subresource="status"
+            scope, LOGICALCLUSTER_NAME, updated, write_options(request), subresource="status"
         )
         return handlers.json_response(obj, 200, warnings)
