@@ -561,3 +561,31 @@ def test_events_v1_are_validated_strictly(kcp_server: Server, namespace: str) ->
     code, body, _ = kcp_server.request("PUT", f"{base}/full", made)
     assert code == 422 and body["details"]["causes"][0]["field"] == "message", body
 
+def test_object_meta_limits(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+
+    def owner(name: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "name": name,
+            "uid": f"uid-{name}",
+            "controller": True,
+        }
+
+    code, body, _ = kcp_server.request("POST", base, cm("owned", ownerReferences=[owner("a"), owner("b")]))
+    assert code == 422 and body["details"]["causes"][0]["field"] == "metadata.ownerReferences", body
+    assert body["message"].endswith(
+        'Only one reference can have Controller set to true. Found "true" in references for ConfigMap/a and '
+        "ConfigMap/b"
+    )
+    code, body, _ = kcp_server.request("POST", base, cm("noted", annotations={"a": "x" * 262144}))
+    assert code == 422 and body["message"] == (
+        'ConfigMap "noted" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes'
+    ), body
+    prefix = "g" * 254
+    code, body, _ = kcp_server.request("POST", base, {"metadata": {"generateName": prefix}})
+    assert code == 422 and [c["field"] for c in body["details"]["causes"]] == ["metadata.generateName"], body
+    assert body["details"]["causes"][0]["message"] == (
+        f'Invalid value: "{prefix}": must be no more than 253 characters'
+    )

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kcp.apimachinery.errors import Cause
-from kcp.apimachinery.labels import label_key_errors, label_value_errors
+from kcp.apimachinery.labels import go_quote, label_key_errors, label_value_errors
 
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube's: no vowels, no look-alikes
+ANNOTATIONS_MAX_BYTES = 256 * 1024  # kube's TotalAnnotationSizeLimitB, keys and values together
 
 
 def now_rfc3339() -> str:
@@ -103,22 +104,34 @@ def _invalid(field: str, value: object, detail: str) -> Cause:
     return Cause("FieldValueInvalid", f"Invalid value: {shown}: {detail}", field)
 
 
+def _prefix_errors(prefix: str, name_rule: str) -> list[str]:
+    """kube's name checks asked about a generateName (prefix=true): a path segment prefix may be "." or
+    "..", and a DNS name's trailing dash is masked the way kube masks it (the last two characters -> "a")."""
+    if name_rule == "path":
+        return [f"may not contain '{c}'" for c in ("/", "%") if c in prefix]
+    masked = prefix[:-2] + "a" if len(prefix) > 1 and prefix.endswith("-") else prefix
+    return dns1123_label_errors(masked) if name_rule == "label" else dns1123_subdomain_errors(masked)
+
+
 def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: str = "subdomain") -> list[Cause]:
     """What kube's ValidateObjectMeta checks on every write; field paths start at `metadata`."""
     if not isinstance(meta, dict):
         return [Cause("FieldValueRequired", "Required value", "metadata")]
     causes: list[Cause] = []
+    checker = {
+        "subdomain": dns1123_subdomain_errors,
+        "label": dns1123_label_errors,
+        "path": path_segment_errors,
+    }[name_rule]
+    prefix = meta.get("generateName")
+    if isinstance(prefix, str) and prefix:
+        causes += [_invalid("metadata.generateName", prefix, e) for e in _prefix_errors(prefix, name_rule)]
     name = meta.get("name", "")
     if not isinstance(name, str) or not name:
         causes.append(
             Cause("FieldValueRequired", "Required value: name or generateName is required", "metadata.name")
         )
     else:
-        checker = {
-            "subdomain": dns1123_subdomain_errors,
-            "label": dns1123_label_errors,
-            "path": path_segment_errors,
-        }[name_rule]
         causes += [_invalid("metadata.name", name, e) for e in checker(name)]
         if name_rule != "path":
             causes += [_invalid("metadata.name", name, e) for e in path_segment_errors(name) if not causes]
@@ -133,6 +146,16 @@ def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: str = "subdo
             causes += [_invalid(f"metadata.{field}", key, e) for e in label_key_errors(key)]
             if field == "labels":
                 causes += [_invalid("metadata.labels", value, e) for e in label_value_errors(value)]
+        if field == "annotations" and sum(len(k.encode()) + len(v.encode()) for k, v in values.items()) > (
+            ANNOTATIONS_MAX_BYTES
+        ):
+            causes.append(
+                Cause(
+                    "FieldValueTooLong",
+                    f"Too long: may not be more than {ANNOTATIONS_MAX_BYTES} bytes",
+                    "metadata.annotations",
+                )
+            )
     finalizers = meta.get("finalizers")
     if finalizers is not None and (
         not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers)
@@ -143,15 +166,58 @@ def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: str = "subdo
         if not isinstance(owners, list):
             causes.append(_invalid("metadata.ownerReferences", "", "must be a list"))
         else:
-            for i, ref in enumerate(owners):
-                for req in ("apiVersion", "kind", "name", "uid"):
-                    if not isinstance(ref, dict) or not ref.get(req):
-                        causes.append(
-                            Cause(
-                                "FieldValueRequired", "Required value", f"metadata.ownerReferences[{i}].{req}"
-                            )
-                        )
+            causes += _owner_reference_causes([r if isinstance(r, dict) else {} for r in owners])
     return causes
+
+
+def _owner_reference_causes(refs: list[dict[str, Any]]) -> list[Cause]:
+    """kube's ValidateOwnerReferences. Its paths name the list, never an item; a bad list or item is
+    shown as Go's %#v shows it."""
+    path, causes, controller = "metadata.ownerReferences", [], ""
+    for ref in refs:
+        api_version, kind = str(ref.get("apiVersion") or ""), str(ref.get("kind") or "")
+        group, _, version = api_version.rpartition("/") if api_version.count("/") < 2 else ("", "", "")
+        if not version:
+            causes.append(_invalid(f"{path}.apiVersion", api_version, "version must not be empty"))
+        causes += [
+            _invalid(f"{path}.{f}", "", "must not be empty")
+            for f in ("kind", "name", "uid")
+            if not ref.get(f)
+        ]
+        if (group, version, kind) == ("", "v1", "Event"):
+            why = "/v1, Kind=Event is disallowed from being an owner"
+            causes.append(
+                Cause("FieldValueInvalid", f"Invalid value: {_go_owner_reference(ref)}: {why}", path)
+            )
+        if ref.get("controller") is True:
+            this = f"{kind}/{ref.get('name') or ''}"
+            if not controller:
+                controller = this
+                continue
+            shown = "[]v1.OwnerReference{" + ", ".join(_go_owner_reference(r) for r in refs) + "}"
+            why = (
+                "Only one reference can have Controller set to true. "
+                f'Found "true" in references for {controller} and {this}'
+            )
+            causes.append(Cause("FieldValueInvalid", f"Invalid value: {shown}: {why}", path))
+    return causes
+
+
+def _go_owner_reference(ref: dict[str, Any]) -> str:
+    """An OwnerReference as Go's %#v prints it. Go shows a set *bool by its address, which we do not have:
+    a fixed stand-in takes its place."""
+
+    def pointer(value: Any) -> str:
+        return "(*bool)(nil)" if value is None else "(*bool)(0xc000000000)"
+
+    fields = ", ".join(f"{go}:{go_quote(str(ref.get(key) or ''))}" for go, key in _OWNER_FIELDS)
+    return (
+        f"v1.OwnerReference{{{fields}, Controller:{pointer(ref.get('controller'))}, "
+        f"BlockOwnerDeletion:{pointer(ref.get('blockOwnerDeletion'))}}}"
+    )
+
+
+_OWNER_FIELDS = (("APIVersion", "apiVersion"), ("Kind", "kind"), ("Name", "name"), ("UID", "uid"))
 
 
 def random_string(n: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
