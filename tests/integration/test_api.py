@@ -589,3 +589,41 @@ def test_object_meta_limits(kcp_server: Server, namespace: str) -> None:
     assert body["details"]["causes"][0]["message"] == (
         f'Invalid value: "{prefix}": must be no more than 253 characters'
     )
+
+def test_typed_secrets_carry_their_keys(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/secrets"
+
+    def secret(name: str, kind: str, **extra: Any) -> tuple[int, Any]:
+        code, body, _ = kcp_server.request("POST", base, {"metadata": {"name": name}, "type": kind, **extra})
+        return code, body
+
+    def causes(body: Any) -> dict[str, str]:
+        return {c["field"]: c["message"] for c in body["details"]["causes"]}
+
+    code, body = secret("tls", "kubernetes.io/tls", stringData={"tls.crt": "c"})
+    assert code == 422 and body["message"] == 'Secret "tls" is invalid: data[tls.key]: Required value', body
+    code, body = secret("tls", "kubernetes.io/tls")
+    assert causes(body) == {"data[tls.crt]": "Required value", "data[tls.key]": "Required value"}
+    assert secret("tls", "kubernetes.io/tls", stringData={"tls.crt": "c", "tls.key": "k"})[0] == 201
+    code, body = secret("sa", "kubernetes.io/service-account-token")
+    assert causes(body) == {"metadata.annotations[kubernetes.io/service-account.name]": "Required value"}
+    code, body = secret("docker", "kubernetes.io/dockerconfigjson", stringData={".dockerconfigjson": "{nope"})
+    assert causes(body) == {
+        "data[.dockerconfigjson]": 'Invalid value: "<secret contents redacted>": '
+        "invalid character 'n' looking for beginning of object key string"
+    }
+    code, body = secret("docker", "kubernetes.io/dockercfg")
+    assert causes(body) == {"data[.dockercfg]": "Required value"}
+    assert (
+        secret("docker", "kubernetes.io/dockerconfigjson", stringData={".dockerconfigjson": "{}"})[0] == 201
+    )
+    # kube's own paths, its "data[%s]" slip included
+    code, body = secret("basic", "kubernetes.io/basic-auth")
+    assert causes(body) == {"data[%s][username]": "Required value", "data[%s][password]": "Required value"}
+    assert secret("basic", "kubernetes.io/basic-auth", stringData={"password": ""})[0] == 201
+    code, body = secret("ssh", "kubernetes.io/ssh-auth", stringData={"ssh-privatekey": ""})
+    assert causes(body) == {"data[%s][ssh-privatekey]": "Required value"}
+    # and a Secret's type never changes
+    made = kcp_server.request("GET", f"{base}/basic")[1]
+    code, body, _ = kcp_server.request("PUT", f"{base}/basic", {**made, "type": "Opaque"})
+    assert code == 422 and causes(body) == {"type": 'Invalid value: "Opaque": field is immutable'}, body

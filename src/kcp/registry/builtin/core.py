@@ -7,9 +7,10 @@ import binascii
 import contextlib
 import re
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import BadRequest, Cause
+from kcp.apimachinery.gojson import unmarshal_map_error
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
 from kcp.registry.strategy import Object, Strategy
@@ -153,6 +154,57 @@ class ConfigMapStrategy(Strategy):
         return causes
 
 
+SERVICE_ACCOUNT_NAME = "kubernetes.io/service-account.name"
+_DOCKER_KEYS = {
+    "kubernetes.io/dockercfg": ".dockercfg",
+    "kubernetes.io/dockerconfigjson": ".dockerconfigjson",
+}
+
+
+def _secret_type_causes(secret: Object) -> list[Cause]:
+    """kube's ValidateSecret for the well-known types: the keys each must carry (paths as kube writes
+    them, its `data[%s]` slip included), and docker configs that Go's JSON decoder takes as an object."""
+    sent = secret.get("data")
+    data: dict[str, Any] = sent if isinstance(sent, dict) else {}
+    kind = secret.get("type")
+
+    def required(field: str) -> Cause:
+        return Cause("FieldValueRequired", "Required value", field)
+
+    if kind == "kubernetes.io/service-account-token":
+        annotations = secret["metadata"].get("annotations")
+        if not isinstance(annotations, dict) or not annotations.get(SERVICE_ACCOUNT_NAME):
+            return [required(f"metadata.annotations[{SERVICE_ACCOUNT_NAME}]")]
+    elif kind in _DOCKER_KEYS:
+        key = _DOCKER_KEYS[kind]
+        if key not in data:
+            return [required(f"data[{key}]")]
+        if err := _docker_config_error(data[key]):
+            return [
+                Cause(
+                    "FieldValueInvalid", f'Invalid value: "<secret contents redacted>": {err}', f"data[{key}]"
+                )
+            ]
+    elif kind == "kubernetes.io/basic-auth":
+        if "username" not in data and "password" not in data:
+            return [required("data[%s][username]"), required("data[%s][password]")]
+    elif kind == "kubernetes.io/ssh-auth":
+        if not data.get("ssh-privatekey"):
+            return [required("data[%s][ssh-privatekey]")]
+    elif kind == "kubernetes.io/tls":
+        return [required(f"data[{key}]") for key in ("tls.crt", "tls.key") if key not in data]
+    return []
+
+
+def _docker_config_error(payload: Any) -> str:
+    """Go's complaint about a docker config's bytes, "" for a JSON object (bad base64 and non-strings
+    are refused before validation)."""
+    try:
+        return unmarshal_map_error(base64.b64decode(payload)) if isinstance(payload, str) else ""
+    except binascii.Error:
+        return ""
+
+
 class SecretStrategy(ConfigMapStrategy):
     def _fold(self, obj: Object) -> None:
         """`stringData` is write-only: folded into base64 `data`, winning over `data`."""
@@ -173,7 +225,8 @@ class SecretStrategy(ConfigMapStrategy):
         self._fold(new)
 
     def validate(self, obj: Object) -> list[Cause]:
-        return [c for c in super().validate(obj) if not c.field.startswith("binaryData")]
+        causes = [c for c in super().validate(obj) if not c.field.startswith("binaryData")]
+        return causes + _secret_type_causes(obj)
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         causes = super().validate_update(new, old)
