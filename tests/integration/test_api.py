@@ -542,8 +542,30 @@ def test_events_v1_are_validated_strictly(kcp_server: Server, namespace: str) ->
         "POST", base, {"metadata": {"name": "thin"}, "reason": "R", "type": "Normal", "regarding": regarding}
     )
     assert code == 422, body
-    fields = {c["field"] for c in body["details"]["causes"]}
-    assert fields == {"eventTime", "reportingController", "reportingInstance", "action"}
+    # without eventTime an event is an old one: kube asks for eventTime, not what goes with it
+    assert [c["field"] for c in body["details"]["causes"]] == ["eventTime"]
+    weird = {**regarding, "namespace": namespace}
+    code, body, _ = kcp_server.request(
+        "POST",
+        base,
+        {
+            "metadata": {"name": "weird"},
+            "eventTime": "2026-01-01T00:00:00.000000Z",
+            "reason": "R",
+            "type": "Weird",
+            "regarding": weird,
+        },
+    )
+    assert code == 422, body
+    found = [(c["field"], c["message"]) for c in body["details"]["causes"]]
+    # an empty reportingController is also no qualified name
+    assert found[0] == ("reportingController", "Required value") and found[1][0] == "reportingController"
+    assert [f for f, _ in found[1:]] == ["reportingController"] * (len(found) - 4) + [
+        "reportingInstance",
+        "action",
+        "type",
+    ]
+    assert found[-1] == ("type", 'Invalid value: "": has invalid value: Weird')  # kube leaves the value out
     full = {
         "metadata": {"name": "full"},
         "eventTime": "2026-01-01T00:00:00.000000Z",
@@ -561,34 +583,35 @@ def test_events_v1_are_validated_strictly(kcp_server: Server, namespace: str) ->
     code, body, _ = kcp_server.request("PUT", f"{base}/full", made)
     assert code == 422 and body["details"]["causes"][0]["field"] == "message", body
 
-def test_object_meta_limits(kcp_server: Server, namespace: str) -> None:
-    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
 
-    def owner(name: str) -> dict[str, Any]:
-        return {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "name": name,
-            "uid": f"uid-{name}",
-            "controller": True,
-        }
-
-    code, body, _ = kcp_server.request("POST", base, cm("owned", ownerReferences=[owner("a"), owner("b")]))
-    assert code == 422 and body["details"]["causes"][0]["field"] == "metadata.ownerReferences", body
-    assert body["message"].endswith(
-        'Only one reference can have Controller set to true. Found "true" in references for ConfigMap/a and '
-        "ConfigMap/b"
-    )
-    code, body, _ = kcp_server.request("POST", base, cm("noted", annotations={"a": "x" * 262144}))
+def test_core_events_keep_to_their_namespace(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/events"
+    event = {"metadata": {"name": "e"}, "reason": "R", "message": "m", "type": "Normal"}
+    elsewhere = {**event, "involvedObject": {"kind": "ConfigMap", "name": "c", "namespace": "other"}}
+    code, body, _ = kcp_server.request("POST", base, elsewhere)
     assert code == 422 and body["message"] == (
-        'ConfigMap "noted" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes'
+        'Event "e" is invalid: '
+        'involvedObject.namespace: Invalid value: "other": does not match event.namespace'
     ), body
-    prefix = "g" * 254
-    code, body, _ = kcp_server.request("POST", base, {"metadata": {"generateName": prefix}})
-    assert code == 422 and [c["field"] for c in body["details"]["causes"]] == ["metadata.generateName"], body
-    assert body["details"]["causes"][0]["message"] == (
-        f'Invalid value: "{prefix}": must be no more than 253 characters'
+    unset = {**event, "involvedObject": {"kind": "ConfigMap", "name": "c"}}
+    code, body, _ = kcp_server.request("POST", base, unset)
+    assert code == 422 and body["details"]["causes"][0]["message"] == (
+        'Invalid value: "": does not match event.namespace'
     )
+    here = {**event, "involvedObject": {"kind": "ConfigMap", "name": "c", "namespace": namespace}}
+    assert kcp_server.request("POST", base, here)[0] == 201
+    # a new-style event (eventTime set) says who reported it
+    reported = {**here, "metadata": {"name": "new"}, "eventTime": "2026-01-01T00:00:00.000000Z"}
+    code, body, _ = kcp_server.request("POST", base, reported)
+    assert code == 422, body
+    assert {c["field"] for c in body["details"]["causes"]} == {
+        "reportingController",
+        "reportingInstance",
+        "action",
+    }
+    reported |= {"reportingComponent": "example.com/ctl", "reportingInstance": "ctl-1", "action": "Sync"}
+    assert kcp_server.request("POST", base, reported)[0] == 201
+
 
 def test_typed_secrets_carry_their_keys(kcp_server: Server, namespace: str) -> None:
     base = f"{ROOT}/api/v1/namespaces/{namespace}/secrets"
@@ -627,3 +650,33 @@ def test_typed_secrets_carry_their_keys(kcp_server: Server, namespace: str) -> N
     made = kcp_server.request("GET", f"{base}/basic")[1]
     code, body, _ = kcp_server.request("PUT", f"{base}/basic", {**made, "type": "Opaque"})
     assert code == 422 and causes(body) == {"type": 'Invalid value: "Opaque": field is immutable'}, body
+
+
+def test_object_meta_limits(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+
+    def owner(name: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "name": name,
+            "uid": f"uid-{name}",
+            "controller": True,
+        }
+
+    code, body, _ = kcp_server.request("POST", base, cm("owned", ownerReferences=[owner("a"), owner("b")]))
+    assert code == 422 and body["details"]["causes"][0]["field"] == "metadata.ownerReferences", body
+    assert body["message"].endswith(
+        'Only one reference can have Controller set to true. Found "true" in references for ConfigMap/a and '
+        "ConfigMap/b"
+    )
+    code, body, _ = kcp_server.request("POST", base, cm("noted", annotations={"a": "x" * 262144}))
+    assert code == 422 and body["message"] == (
+        'ConfigMap "noted" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes'
+    ), body
+    prefix = "g" * 254
+    code, body, _ = kcp_server.request("POST", base, {"metadata": {"generateName": prefix}})
+    assert code == 422 and [c["field"] for c in body["details"]["causes"]] == ["metadata.generateName"], body
+    assert body["details"]["causes"][0]["message"] == (
+        f'Invalid value: "{prefix}": must be no more than 253 characters'
+    )

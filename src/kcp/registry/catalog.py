@@ -20,7 +20,7 @@ from kcp.registry.builtin.admissionregistration import (
     VALIDATING_WEBHOOKS,
     WebhookConfigurationStrategy,
 )
-from kcp.registry.builtin.events import EVENTS_V1, EventsV1Strategy
+from kcp.registry.builtin.events import EVENTS_V1, EventStrategy, EventsV1Strategy
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
 from kcp.registry.namespacecontent import NamespaceContent
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
@@ -92,7 +92,7 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (core.CONFIGMAPS, core.ConfigMapStrategy),
     (core.SECRETS, core.SecretStrategy),
     (core.SERVICEACCOUNTS, Strategy),
-    (core.EVENTS, Strategy),
+    (core.EVENTS, EventStrategy),
     (EVENTS_V1, EventsV1Strategy),
     (LEASES, Strategy),
     (rbac.ROLES, rbac.RoleStrategy),
