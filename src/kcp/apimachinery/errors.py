@@ -153,7 +153,9 @@ class Invalid(StatusError):
 
     @classmethod
     def object(cls, kind: str, group: str, name: str, causes: list[Cause]) -> Self:
-        detail = ", ".join(f"{c.field}: {c.message}" if c.field else c.message for c in causes)
+        # kube's aggregate of field errors: duplicates once, several in brackets
+        messages = list(dict.fromkeys(f"{c.field}: {c.message}" if c.field else c.message for c in causes))
+        detail = messages[0] if len(messages) == 1 else "[" + ", ".join(messages) + "]"
         return cls(
             f'{kind}.{group} "{name}" is invalid: {detail}'
             if group
