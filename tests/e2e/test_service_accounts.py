@@ -113,6 +113,9 @@ def test_service_account_token_in_its_own_workspace(
         assert "workspace access not permitted" not in message
         assert status_of(lambda: bot.list_namespaced_secret("default")) == 403
         assert status_of(lambda: bot.list_namespace()) == 403
+    # it may enter its workspace, so it may learn that a child does not exist
+    with api_client(kcp_server, f"{home}:missing", token) as lost_api:
+        assert status_of(lambda: client.CoreV1Api(lost_api).list_namespaced_config_map("default")) == 404
 
     # elsewhere the same token is nobody in particular: no access to the workspace at all
     with api_client(kcp_server, other, token) as foreign_api:

@@ -116,6 +116,8 @@ class Authorizer:
         if user.is_master:
             return
         parent = unknown.parent
+        if is_local_service_account(user, parent):
+            return
         entry = Attributes(
             user=localize(user, parent), verb="access", path="/", resource_request=False, cluster=parent
         )
