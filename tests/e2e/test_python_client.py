@@ -1547,12 +1547,15 @@ def test_delete_options(core: client.CoreV1Api, namespace: str) -> None:
             )
         ),
     )
+    # with a body, kube reads the options from it alone (kubernetes/kubernetes#43329): the policy goes there
     core.delete_namespaced_config_map(
         "owner",
         namespace,
-        propagation_policy="Orphan",
-        grace_period_seconds=0,
-        body=client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=owner.metadata.uid)),
+        body=client.V1DeleteOptions(
+            propagation_policy="Orphan",
+            grace_period_seconds=0,
+            preconditions=client.V1Preconditions(uid=owner.metadata.uid),
+        ),
     )
     eventually(lambda: status_of(lambda: core.read_namespaced_config_map("owner", namespace)) == 404)
     # orphaned: the dependent survives
