@@ -140,10 +140,12 @@ class Catalog:
                 self.namespaces,
                 webhooks,
             )
-        if root_ca_pem is not None:
-            namespaces = self.store(core.NAMESPACES.group, core.NAMESPACES.version, core.NAMESPACES.resource)
-            assert isinstance(namespaces.strategy, core.NamespaceStrategy)
-            namespaces.strategy.content = NamespaceContent(self.store, root_ca_pem)
+        self.namespace_content = (
+            NamespaceContent(self.store, root_ca_pem) if root_ca_pem is not None else None
+        )
+        namespaces = self.store(core.NAMESPACES.group, core.NAMESPACES.version, core.NAMESPACES.resource)
+        assert isinstance(namespaces.strategy, core.NamespaceStrategy)
+        namespaces.strategy.content = self.namespace_content
         self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
         self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
         self._crd_stores: OrderedDict[tuple[str, str, str], tuple[int, Store]] = OrderedDict()

@@ -17,6 +17,7 @@ from kcp.apimachinery.errors import AlreadyExists, Forbidden, NotFound
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.logicalcluster import ClusterName
 from kcp.registry.options import RequestScope, WriteOptions
+from kcp.registry.strategy import Companions
 
 if TYPE_CHECKING:
     from kcp.registry.store import Store
@@ -28,7 +29,7 @@ DESCRIPTION = (
     "distributions of Kubernetes clusters."
 )
 _SYSTEM = UserInfo("system:kcp:namespace-content", groups=(SYSTEM_MASTERS,))
-_OPTS = WriteOptions(field_manager="kube-controller-manager")
+MANAGER = "kube-controller-manager"
 
 
 class NamespaceContent:
@@ -37,23 +38,35 @@ class NamespaceContent:
         self.configmaps = stores("", "v1", "configmaps")
         self.root_ca = root_ca_pem.decode()
 
-    async def fill(self, cluster: ClusterName, namespace: str) -> None:
-        """Both objects, side by side (one commit); existing ones are left alone."""
+    def entries(self, cluster: ClusterName, namespace: str) -> Companions:
+        """Both objects, to be written in the namespace's own transaction."""
         scope = RequestScope(cluster, namespace, _SYSTEM)
-        account: dict[str, Any] = {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": "default"},
-        }
-        root_ca: dict[str, Any] = {
+        return [
+            store.entry(scope, store.prepare_new(scope, obj, MANAGER))
+            for store, obj in ((self.accounts, self._account()), (self.configmaps, self._root_ca()))
+        ]
+
+    async def fill(self, cluster: ClusterName, namespace: str) -> None:
+        """Both objects through admission, as kube's controllers write them, for clusters with
+        admission webhooks; side by side (one commit). Existing ones are left alone."""
+        scope = RequestScope(cluster, namespace, _SYSTEM)
+        await asyncio.gather(
+            _create(self.accounts, scope, self._account()), _create(self.configmaps, scope, self._root_ca())
+        )
+
+    @staticmethod
+    def _account() -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}
+
+    def _root_ca(self) -> dict[str, Any]:
+        return {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {"name": ROOT_CA, "annotations": {"kubernetes.io/description": DESCRIPTION}},
             "data": {"ca.crt": self.root_ca},
         }
-        await asyncio.gather(_create(self.accounts, scope, account), _create(self.configmaps, scope, root_ca))
 
 
 async def _create(store: Store, scope: RequestScope, obj: dict[str, Any]) -> None:
     with contextlib.suppress(AlreadyExists, NotFound, Forbidden):  # there, or the namespace gone or going
-        await store.create(scope, obj, _OPTS)
+        await store.create(scope, obj, WriteOptions(field_manager=MANAGER))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from kcp.registry.store import Store
 
 Object = dict[str, Any]
+Companions = list[tuple[str, bytes]]  # (key, value) of new objects written with another
 
 
 class Strategy:
@@ -81,11 +82,13 @@ class Strategy:
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """Checks that need to read other objects (run after validation, before the write)."""
 
-    def creating(self, store: Store, scope: RequestScope, obj: Object) -> AbstractAsyncContextManager[None]:
-        """Wraps the write of a new object (never a dry run): a kind may put in place what the object
-        needs before it is stored (a workspace's cluster), or add what goes with it after (a
-        namespace's default ServiceAccount)."""
-        return contextlib.nullcontext()
+    def creating(
+        self, store: Store, scope: RequestScope, obj: Object
+    ) -> AbstractAsyncContextManager[Companions]:
+        """Wraps the write of a new object (never a dry run) and yields what is written with it, in the
+        same transaction: what comes with the object (a workspace's cluster and content, a namespace's
+        default ServiceAccount), as `Store.entry` makes them. Those already there are left alone."""
+        return contextlib.nullcontext([])
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         """CRD additionalPrinterColumns; None means the built-in table for this kind."""

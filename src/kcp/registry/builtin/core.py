@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from kcp.apimachinery.errors import BadRequest, Cause
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
-from kcp.registry.strategy import Object, Strategy
+from kcp.registry.strategy import Companions, Object, Strategy
 
 if TYPE_CHECKING:
     from kcp.registry.namespacecontent import NamespaceContent
@@ -47,10 +47,16 @@ class NamespaceStrategy(Strategy):
     content: NamespaceContent | None = None  # what a new namespace starts with (set by the catalog)
 
     @contextlib.asynccontextmanager
-    async def creating(self, store: Store, scope: RequestScope, obj: Object) -> AsyncIterator[None]:
-        yield
-        if self.content is not None:
-            await self.content.fill(ClusterName(str(scope.cluster)), obj["metadata"]["name"])
+    async def creating(self, store: Store, scope: RequestScope, obj: Object) -> AsyncIterator[Companions]:
+        """The content goes in the namespace's own transaction, unless webhooks may see it."""
+        cluster, name = ClusterName(str(scope.cluster)), obj["metadata"]["name"]
+        if self.content is None:
+            yield []
+        elif store.webhooks is not None and store.webhooks.registered(cluster):
+            yield []
+            await self.content.fill(cluster, name)
+        else:
+            yield self.content.entries(cluster, name)
 
     def prepare_for_create(self, obj: Object) -> None:
         spec = obj.setdefault("spec", {})
