@@ -31,18 +31,34 @@ _last_second: list[int | str] = [-1, ""]
 
 
 def set_condition(
-    conditions: list[dict[str, Any]], kind: str, status: str, reason: str, message: str
+    conditions: list[dict[str, Any]],
+    kind: str,
+    status: str,
+    reason: str = "",
+    message: str = "",
+    severity: str = "",
 ) -> list[dict[str, Any]]:
     """A copy of `conditions` with the one of type `kind` set (appended if absent); as with every
-    kube condition, its lastTransitionTime moves only when its status does."""
+    kube condition, its lastTransitionTime moves only when its status does. Empty fields are left
+    out; `severity` is kcp's (its conditions say how bad a False one is)."""
     previous = next((c for c in conditions if c.get("type") == kind), None)
     since = now_rfc3339()
     if previous is not None and previous.get("status") == status and "lastTransitionTime" in previous:
         since = previous["lastTransitionTime"]
-    new = {"type": kind, "status": status, "lastTransitionTime": since, "reason": reason, "message": message}
+    new = {"type": kind, "status": status, "severity": severity, "lastTransitionTime": since}
+    new |= {"reason": reason, "message": message}
+    new = {k: v for k, v in new.items() if v}
     if previous is None:
         return [*conditions, new]
     return [new if c is previous else c for c in conditions]
+
+
+def initialized(conditions: list[dict[str, Any]], initializers: list[str]) -> list[dict[str, Any]]:
+    """kcp's WorkspaceInitialized condition: False (severity Info) while initializers remain."""
+    if not initializers:
+        return set_condition(conditions, "WorkspaceInitialized", "True")
+    message = f"Initializers still exist: [{' '.join(initializers)}]"  # Go's %v of a []string
+    return set_condition(conditions, "WorkspaceInitialized", "False", "InitializerExists", message, "Info")
 
 
 def parse_rfc3339(value: str) -> datetime:

@@ -16,13 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import secrets
+import itertools
+import os
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING
 
 import orjson
 
 from kcp.apimachinery.errors import AlreadyExists
+from kcp.apimachinery.meta import initialized, set_condition
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import ClusterName
@@ -55,13 +57,17 @@ SYSTEM = UserInfo("system:kcp:logical-cluster-admin", groups=(SYSTEM_MASTERS,))
 MANAGER = "kcp-workspace-scheduler"
 _OPTS = WriteOptions(field_manager=MANAGER)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_NAME_KEY = os.urandom(32)  # once per process: names from one process never repeat, nor can be guessed
+_NAMES = itertools.count()
 
 Stores = Callable[[str, str, str], "Store"]
 
 
 def new_cluster_name() -> str:
-    """16 base36 characters from a hash of 32 random bytes, as kcp names logical clusters."""
-    n = int.from_bytes(hashlib.sha224(secrets.token_bytes(32)).digest(), "big")
+    """16 base36 characters of a keyed hash, as random as kcp's names without a getrandom() system
+    call per workspace: that call lets the storage threads take the interpreter lock from the loop."""
+    digest = hashlib.blake2b(next(_NAMES).to_bytes(8, "big"), key=_NAME_KEY, digest_size=16).digest()
+    n = int.from_bytes(digest, "big")
     out = []
     for _ in range(16):
         n, r = divmod(n, 36)
@@ -187,6 +193,9 @@ class WorkspaceScheduler:
         ws["status"] = {
             "phase": status.get("phase"),
             **({"initializers": status["initializers"]} if status.get("initializers") else {}),
+            "conditions": set_condition(
+                initialized([], status.get("initializers") or []), "WorkspaceScheduled", "True"
+            ),
         }
         ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = status.get("phase")
         return companions
