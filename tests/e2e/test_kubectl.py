@@ -175,6 +175,17 @@ def test_create_token(kubectl: Kubectl, namespace: str) -> None:
     kubectl("create", "serviceaccount", "bot", "-n", namespace)
     token = kubectl("create", "token", "bot", "-n", namespace).stdout.strip()
     assert token.count(".") == 2
+    bound = ("create", "token", "bot", "-n", namespace, "--bound-object-kind=Secret")
+    missing = kubectl(*bound, "--bound-object-name=nope", check=False)
+    assert missing.returncode == 1 and 'secrets "nope" not found' in missing.stderr
+    kubectl("create", "secret", "generic", "holder", "-n", namespace)
+    stale = kubectl(*bound, "--bound-object-name=holder", "--bound-object-uid=123", check=False)
+    assert "the UID in the bound object reference (123) does not match" in stale.stderr
+    bound_token = kubectl(*bound, "--bound-object-name=holder").stdout.strip()
+    as_bot = ("auth", "whoami", "--token", bound_token, "-o", "jsonpath={.status.userInfo.username}")
+    assert kubectl(*as_bot).stdout == f"system:serviceaccount:{namespace}:bot"
+    kubectl("delete", "secret", "holder", "-n", namespace)
+    assert "Unauthorized" in kubectl(*as_bot, check=False).stderr
 
 
 def test_get_watch(kubectl: Kubectl, kcp_server: Server, namespace: str) -> None:
