@@ -152,6 +152,39 @@ def test_crd_apply_get_explain(kubectl: Kubectl, namespace: str) -> None:
     assert "widgets" in kubectl("api-resources").stdout
 
 
+def test_get_with_a_field_selector_on_a_crds_selectable_field(kubectl: Kubectl, namespace: str) -> None:
+    crd = textwrap.dedent("""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: wdgts.select.example.com}
+        spec:
+          group: select.example.com
+          scope: Namespaced
+          names: {plural: wdgts, singular: wdgt, kind: Wdgt, shortNames: [wd]}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            selectableFields: [{jsonPath: .spec.color}]
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec: {type: object, properties: {color: {type: string}, size: {type: integer}}}
+        """)
+    kubectl("apply", "-f", "-", stdin=crd)
+    kubectl("wait", "--for=condition=Established", "crd/wdgts.select.example.com", "--timeout=20s")
+    for name, color in (("w1", "blue"), ("w2", "red")):
+        obj = f"apiVersion: select.example.com/v1\nkind: Wdgt\nmetadata: {{name: {name}}}\n"
+        obj += f"spec: {{color: {color}}}\n"
+        kubectl("apply", "-n", namespace, "-f", "-", stdin=obj)
+    blue = kubectl("get", "wd", "-A", "--field-selector", "spec.color=blue", "-o", "name").stdout.split()
+    assert blue == ["wdgt.select.example.com/w1"]
+    bad = kubectl("get", "wd", "-A", "--field-selector", "spec.size=1", check=False)
+    assert bad.returncode == 1 and "field label not supported: spec.size" in bad.stderr
+    kubectl("delete", "crd", "wdgts.select.example.com")
+
+
 def test_explain_builtin(kubectl: Kubectl) -> None:
     assert "ConfigMap" in kubectl("explain", "configmaps").stdout
     # the v2 path asks for protobuf alone

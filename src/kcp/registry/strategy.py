@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.fields import Extractor, field_extractors
 from kcp.apimachinery.resources import APIResource
 from kcp.schema.builtin import definition_name
 from kcp.schema.compiled import compile_schema
@@ -46,6 +47,8 @@ class Strategy:
         self.time_paths = time_paths(typed) if typed is not None else ()
         model = definition_name(resource.group, resource.version, resource.kind)
         self.go_type = go_type(typed, model) if typed is not None else None
+        # what a field selector may name beyond metadata, and how to read it off an object
+        self.field_extractors: dict[str, Extractor] = dict(field_extractors(resource.group, resource.kind))
 
     def to_storage(self, obj: Object) -> Object:
         """The object in the shape `stored_as` keeps; only kinds stored as another version convert."""
