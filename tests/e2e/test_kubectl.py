@@ -221,6 +221,17 @@ def test_create_token(kubectl: Kubectl, namespace: str) -> None:
     assert "Unauthorized" in kubectl(*as_bot, check=False).stderr
 
 
+def test_deleted_root_ca_and_default_account_come_back(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("create", "configmap", "mine", "-n", namespace, "--from-literal=a=b")
+    out = kubectl("delete", "cm", "--all", "-n", namespace).stdout
+    assert 'configmap "kube-root-ca.crt" deleted' in out and 'configmap "mine" deleted' in out
+    kubectl("delete", "sa", "default", "-n", namespace)
+    assert kubectl("get", "cm", "-n", namespace, "-o", "name").stdout.split() == [
+        "configmap/kube-root-ca.crt"
+    ]
+    assert kubectl("get", "sa", "-n", namespace, "-o", "name").stdout.split() == ["serviceaccount/default"]
+
+
 def test_get_watch(kubectl: Kubectl, kcp_server: Server, namespace: str) -> None:
     kubectl("create", "configmap", "first", "-n", namespace, "--from-literal=a=b")
     proc = subprocess.Popen(

@@ -90,6 +90,14 @@ class Strategy:
         namespace's default ServiceAccount)."""
         return contextlib.nullcontext()
 
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """After `obj` left storage (never on a dry run): a kind may put back what must always exist
+        (a namespace's default ServiceAccount). Runs in the deleting request; must not raise."""
+
+    async def updated(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """After an update of `obj` was stored (never on a dry run): a kind may undo changes to what
+        the system owns (kube-root-ca.crt's data). Runs in the updating request; must not raise."""
+
     def printer_columns(self) -> list[dict[str, Any]] | None:
         """CRD additionalPrinterColumns; None means the built-in table for this kind."""
         return None
