@@ -127,9 +127,11 @@ class WorkspaceLifecycle:
             served = await discover(cluster)
         except NotFound:
             return False
+        # namespaces before what they hold: once terminating, their default ServiceAccount and
+        # kube-root-ca.crt are no longer put back when deleted (registry/namespacecontent.py)
         order = sorted(
             served,
-            key=lambda s: (s.gvr != WORKSPACES, s.gvr == LOGICALCLUSTERS, s.gvr == CRDS, s.gvr == NAMESPACES),
+            key=lambda s: (s.gvr != WORKSPACES, s.gvr != NAMESPACES, s.gvr == LOGICALCLUSTERS, s.gvr == CRDS),
         )
         remaining = False
         for res in order:

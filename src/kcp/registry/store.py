@@ -493,7 +493,9 @@ class Store:
                     continue
                 except KeyNotFound:
                     raise self.not_found(name) from None
-                return self.decode(gone), False, warnings
+                removed = self.decode(gone)
+                await self.strategy.deleted(self, scope, removed)
+                return removed, False, warnings
             try:
                 stored = await self.storage.update(key, self.encode(new), expect=entry.mod_revision)
             except RevisionConflict:
@@ -506,7 +508,9 @@ class Store:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            return self._written(new, stored), False, warnings
+            written = self._written(new, stored)
+            await self.strategy.updated(self, scope, written)
+            return written, False, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")
 
     async def _create_applied(
@@ -639,7 +643,9 @@ class Store:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            return self.decode(gone), True, warnings
+            removed = self.decode(gone)
+            await self.strategy.deleted(self, scope, removed)
+            return removed, True, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")
 
 

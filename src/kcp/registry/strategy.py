@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.fields import Extractor, field_extractors
 from kcp.apimachinery.resources import APIResource
 from kcp.schema.builtin import definition_name
 from kcp.schema.compiled import compile_schema
@@ -47,6 +48,8 @@ class Strategy:
         self.time_paths = time_paths(typed) if typed is not None else ()
         model = definition_name(resource.group, resource.version, resource.kind)
         self.go_type = go_type(typed, model) if typed is not None else None
+        # what a field selector may name beyond metadata, and how to read it off an object
+        self.field_extractors: dict[str, Extractor] = dict(field_extractors(resource.group, resource.kind))
 
     def to_storage(self, obj: Object) -> Object:
         """The object in the shape `stored_as` keeps; only kinds stored as another version convert."""
@@ -89,6 +92,14 @@ class Strategy:
         same transaction: what comes with the object (a workspace's cluster and content, a namespace's
         default ServiceAccount), as `Store.entry` makes them. Those already there are left alone."""
         return contextlib.nullcontext([])
+
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """After `obj` left storage (never on a dry run): a kind may put back what must always exist
+        (a namespace's default ServiceAccount). Runs in the deleting request; must not raise."""
+
+    async def updated(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """After an update of `obj` was stored (never on a dry run): a kind may undo changes to what
+        the system owns (kube-root-ca.crt's data). Runs in the updating request; must not raise."""
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         """CRD additionalPrinterColumns; None means the built-in table for this kind."""

@@ -10,12 +10,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kcp.apimachinery.errors import BadRequest, Cause, Invalid, MethodNotAllowed, NotFound
+from kcp.apimachinery.errors import BadRequest, Cause, Conflict, Invalid, MethodNotAllowed, NotFound
 from kcp.apimachinery.meta import now_rfc3339
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import decode_body
 from kcp.apimachinery.user import UserInfo
 from kcp.auth.attributes import Attributes
+from kcp.auth.tokens import BoundObject
 from kcp.logicalcluster import ClusterName
 from kcp.registry.builtin.apiextensions import version_schema
 from kcp.registry.catalog import Catalog
@@ -26,6 +27,7 @@ from kcp.schema.openapi_proto import CONTENT_TYPE as PROTOBUF_CONTENT_TYPE
 from kcp.schema.openapi_proto import encode_v2_protobuf
 from kcp.schema.openapi_v2 import build_v2
 from kcp.schema.openapi_v3 import build_v3_gv, build_v3_index
+from kcp.server.authn import BINDABLE
 from kcp.server.handlers import NOT_ALLOWED, json_response, write_options
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.scale import serve_scale
@@ -202,6 +204,7 @@ class Endpoints:
                 "FieldValueInvalid", f"Invalid value: {expiration}: {limit}", "spec.expirationSeconds"
             )
             raise Invalid.object("TokenRequest", "authentication.k8s.io", info.name, [cause])
+        bound = await self._bound_object(scope, spec.get("boundObjectRef"))
         audiences = list(spec.get("audiences") or []) or list(self.authenticator.issuer.api_audiences)
         token, expires = self.authenticator.issue_token(
             str(scope.cluster),
@@ -210,7 +213,7 @@ class Endpoints:
             sa["metadata"]["uid"],
             audiences,
             expiration,
-            spec.get("boundObjectRef"),
+            bound,
         )
         return json_response(
             {
@@ -226,6 +229,32 @@ class Endpoints:
             },
             201,
         )
+
+    async def _bound_object(self, scope: RequestScope, ref: Any) -> BoundObject | None:
+        """The object a TokenRequest binds its token to, as stored: it must exist (404), and have
+        the uid the reference names, if any (409). kube also binds to Pods and Nodes, which are not
+        served here: like any kind kube cannot bind, they are a 400."""
+        if ref is None:
+            return None
+        if not isinstance(ref, dict):
+            raise BadRequest("spec.boundObjectRef must be an object")
+        kind, api_version = str(ref.get("kind") or ""), str(ref.get("apiVersion") or "")
+        # apimachinery's ParseGroupVersion: more than one slash names no group version at all
+        group, _, version = api_version.rpartition("/") if api_version.count("/") < 2 else ("", "", "")
+        if kind not in BINDABLE or group != BINDABLE[kind][0]:
+            raise BadRequest(f"cannot bind token to object of type {group}/{version}, Kind={kind}")
+        name, wanted_uid = str(ref.get("name") or ""), str(ref.get("uid") or "")
+        if not name:
+            raise BadRequest("Name parameter required.")
+        store = self.catalog.store(group, "v1", BINDABLE[kind][1])
+        uid = (await store.get(scope, name))["metadata"]["uid"]
+        if wanted_uid and wanted_uid != uid:
+            why = (
+                f"the UID in the bound object reference ({wanted_uid}) does not match the UID in record. "
+                "The object might have been deleted and then recreated"
+            )
+            raise Conflict.object(kind, group, name, why)
+        return BoundObject(kind, name, uid)
 
     async def finalize_namespace(
         self, request: web.Request, info: RequestInfo, store: Store, scope: RequestScope

@@ -150,8 +150,10 @@ def _field_selector(text: str, store: Store) -> FieldSelector:
     """Parse, then refuse fields the kind cannot select on (400), as kube does."""
     selector = parse_field_selector(text)
     res = store.resource
-    if not store.strategy.strategic_patch:  # custom resources
-        return convert_custom_resource_selector(selector, namespaced=res.namespaced)
+    if not store.strategy.strategic_patch:  # custom resources: also their CRD version's selectableFields
+        return convert_custom_resource_selector(
+            selector, namespaced=res.namespaced, selectable=store.strategy.field_extractors
+        )
     return convert_field_selector(selector, res.group, res.kind)
 
 

@@ -10,6 +10,7 @@ from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema import crd_schema_causes
+from kcp.schema.selectablefields import selectable_field_causes
 
 G = "apiextensions.k8s.io"
 CRDS = APIResource(
@@ -229,6 +230,8 @@ class CRDStrategy(Strategy):
                 )
             else:
                 causes += crd_schema_causes(schema, f"spec.versions[{i}].schema.openAPIV3Schema")
+            fields = v.get("selectableFields")
+            causes += selectable_field_causes(fields, schema, f"spec.versions[{i}].selectableFields")
         storage = [v for v in versions if isinstance(v, dict) and v.get("storage")]
         if len(storage) != 1:
             causes.append(

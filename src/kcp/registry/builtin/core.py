@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from kcp.apimachinery.errors import BadRequest, Cause
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
+from kcp.registry.namespacecontent import DEFAULT_ACCOUNT, ROOT_CA
 from kcp.registry.strategy import Companions, Object, Strategy
 
 if TYPE_CHECKING:
@@ -100,7 +101,26 @@ def require_base64(obj: Object, field: str) -> None:
             ) from None
 
 
+class ServiceAccountStrategy(Strategy):
+    content: NamespaceContent | None = None  # puts `default` back (set by the catalog)
+
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if self.content is not None and obj["metadata"]["name"] == DEFAULT_ACCOUNT:
+            await self.content.account_deleted(ClusterName(str(scope.cluster)), scope.namespace)
+
+
 class ConfigMapStrategy(Strategy):
+    # puts kube-root-ca.crt back (set by the catalog on the ConfigMap strategy only, not on Secrets')
+    content: NamespaceContent | None = None
+
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if self.content is not None and obj["metadata"]["name"] == ROOT_CA:
+            await self.content.root_ca_deleted(ClusterName(str(scope.cluster)), scope.namespace)
+
+    async def updated(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if self.content is not None and obj["metadata"]["name"] == ROOT_CA:
+            await self.content.root_ca_updated(ClusterName(str(scope.cluster)), scope.namespace, obj)
+
     def prepare_for_create(self, obj: Object) -> None:
         require_base64(obj, "binaryData")
 
