@@ -192,9 +192,25 @@ def test_wrong_json_types_in_built_in_kinds_are_refused(kcp_server: Server, name
 
 def test_health_is_public_and_api_is_not(kcp_server: Server) -> None:
     ctx = kcp_server.ssl_context()
-    for path in ("/livez", "/readyz", "/healthz"):
+    for path in ("/livez", "/readyz", "/healthz", "/readyz/shutdown"):
         with urllib.request.urlopen(kcp_server.base_url + path, context=ctx) as resp:
-            assert resp.status == 200
+            assert resp.status == 200 and resp.read() == b"ok"
+    with urllib.request.urlopen(kcp_server.base_url + "/readyz?verbose", context=ctx) as resp:
+        lines = resp.read().decode().splitlines()
+    assert lines[0] == "[+]ping ok" and "[+]shutdown ok" in lines and lines[-1] == "readyz check passed"
+    with urllib.request.urlopen(kcp_server.base_url + "/livez?verbose", context=ctx) as resp:
+        assert resp.read().decode() == "[+]ping ok\nlivez check passed\n"
+    assert kcp_server.request("GET", "/readyz/bogus", token="")[0] == 404
+
+
+def test_the_root_lists_the_served_paths(kcp_server: Server) -> None:
+    code, body, _ = kcp_server.request("GET", "/")
+    assert code == 200 and body["paths"] == sorted(body["paths"]), body
+    expected = {"/api", "/api/v1", "/apis", "/apis/rbac.authorization.k8s.io/v1", "/readyz", "/version"}
+    assert expected <= set(body["paths"]), body
+    code, body, _ = kcp_server.request("GET", "/clusters/root/")
+    assert code == 200 and "/apis/tenancy.kcp.io/v1alpha1" in body["paths"], body
+    assert "/metrics" not in body["paths"]  # served only outside any workspace
 
 
 def test_namespace_deletion_removes_content(kcp_server: Server) -> None:

@@ -201,7 +201,10 @@ class Store:
             warnings = [f'unknown field "{f}"' for f in unknown]
         meta = obj["metadata"]
         causes = validate_object_meta(
-            meta, namespaced=self.resource.namespaced, name_rule=self.strategy.name_rule
+            meta,
+            namespaced=self.resource.namespaced,
+            name_rule=self.strategy.name_rule,
+            kube_finalizers=self.strategy.core_finalizers,
         )
         causes += self.strategy.validate(obj) if old is None else self.strategy.validate_update(obj, old)
         if causes:

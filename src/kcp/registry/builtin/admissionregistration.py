@@ -38,6 +38,7 @@ _DEFAULTS = {
 
 class WebhookConfigurationStrategy(Strategy):
     tracks_generation = True
+    core_finalizers = False
 
     def default(self, obj: Object) -> None:
         mutating = self.resource.kind == MUTATING_WEBHOOKS.kind

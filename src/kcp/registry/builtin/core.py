@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from kcp.apimachinery.errors import BadRequest, Cause
+from kcp.apimachinery.meta import finalizer_name_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
 from kcp.registry.strategy import Object, Strategy
@@ -71,10 +72,27 @@ class NamespaceStrategy(Strategy):
     def prepare_for_delete(self, obj: Object) -> None:
         obj.setdefault("status", {})["phase"] = "Terminating"
 
+    def validate(self, obj: Object) -> list[Cause]:
+        return [c for f in _spec_finalizers(obj) for c in finalizer_name_errors(f, "spec.finalizers")]
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        """spec.finalizers change only through finalize, whose errors name each item's index."""
+        finalizers = _spec_finalizers(new)
+        if finalizers == _spec_finalizers(old):
+            return []
+        return [
+            c for i, f in enumerate(finalizers) for c in finalizer_name_errors(f, f"spec.finalizers[{i}]")
+        ]
+
     def default(self, obj: Object) -> None:
         meta = obj["metadata"]
         if meta.get("name"):
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+
+
+def _spec_finalizers(obj: Object) -> list[str]:
+    spec = obj.get("spec")
+    return list((spec.get("finalizers") if isinstance(spec, dict) else None) or [])
 
 
 def require_base64(obj: Object, field: str) -> None:
