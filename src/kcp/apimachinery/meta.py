@@ -163,6 +163,38 @@ def validate_object_meta(
 STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
 
 
+_IMMUTABLE = "field is immutable"
+
+
+def validate_object_meta_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
+    """kube's ValidateObjectMetaUpdate for what an update may not change once the server has carried
+    over what it silently keeps (an empty uid, creationTimestamp, a set deletionTimestamp): a uid,
+    deletionTimestamp or deletionGracePeriodSeconds that still differs is the client's error."""
+    causes: list[Cause] = []
+    if new.get("uid") != old.get("uid"):
+        causes.append(_invalid("metadata.uid", new.get("uid") or "", _IMMUTABLE))
+    if new.get("deletionTimestamp") != old.get("deletionTimestamp"):
+        causes.append(
+            _invalid("metadata.deletionTimestamp", _go_time(new.get("deletionTimestamp")), _IMMUTABLE)
+        )
+    grace = new.get("deletionGracePeriodSeconds")
+    if grace != old.get("deletionGracePeriodSeconds"):
+        causes.append(
+            _invalid("metadata.deletionGracePeriodSeconds", "null" if grace is None else grace, _IMMUTABLE)
+        )
+    return causes
+
+
+def _go_time(value: Any) -> str:
+    """A *metav1.Time as field errors print it (Go's time.Time String), "null" when unset."""
+    if not isinstance(value, str) or not value:
+        return "null"
+    try:
+        return parse_rfc3339(value).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+    except ValueError:
+        return value
+
+
 _NOT_STANDARD = "name is neither a standard finalizer name nor is it fully qualified"
 
 
