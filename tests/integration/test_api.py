@@ -156,7 +156,7 @@ def test_errors_are_status_objects(kcp_server: Server, namespace: str) -> None:
     code, body, _ = kcp_server.request("POST", base, raw=b"[" * 5000 + b"]" * 5000)
     assert code == 400 and body["kind"] == "Status"
     code, body, _ = kcp_server.request("POST", base, raw=b"x" * (3 * 1024 * 1024 + 1))
-    assert code == 413
+    assert code == 413 and body["message"] == "Request entity too large: limit is 3145728", body
     code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}/nothings")
     assert code == 404
     code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces", token="wrong")
@@ -168,6 +168,32 @@ def test_errors_are_status_objects(kcp_server: Server, namespace: str) -> None:
     )
     code, body, _ = kcp_server.request("POST", base, raw=bomb, content_type="application/yaml")
     assert code == 400
+
+
+def test_config_maps_and_secrets_hold_at_most_one_mebibyte(kcp_server: Server, namespace: str) -> None:
+    mib = 1024 * 1024
+    cms = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    code, body, _ = kcp_server.request("POST", cms, {**cm("big"), "data": {"a": "x" * (mib - 1), "b": "yy"}})
+    assert code == 422 and body["details"]["causes"] == [
+        {
+            "reason": "FieldValueTooLong",
+            "message": f"Too long: may not be more than {mib} bytes",
+            "field": "[]",
+        }
+    ], body
+    code, _, _ = kcp_server.request("POST", cms, {**cm("full"), "data": {"a": "x" * (mib - 1), "b": "y"}})
+    assert code == 201
+    secrets = f"{ROOT}/api/v1/namespaces/{namespace}/secrets"
+    big = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "big"},
+        "stringData": {"a": "x" * (mib + 1)},
+    }
+    code, body, _ = kcp_server.request("POST", secrets, big)
+    assert code == 422 and body["message"] == (
+        f'Secret "big" is invalid: data: Too long: may not be more than {mib} bytes'
+    ), body
 
 
 def test_wrong_json_types_in_built_in_kinds_are_refused(kcp_server: Server, namespace: str) -> None:

@@ -111,7 +111,7 @@ def build_app(state: ServerState) -> web.Application:
         except web.HTTPRequestEntityTooLarge:
             code = 413
             return status_response(
-                RequestEntityTooLarge(f"the request body is too large: the limit is {MAX_BODY_BYTES} bytes")
+                RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}")
             )
         except (ConnectionResetError, asyncio.CancelledError):
             code = 499

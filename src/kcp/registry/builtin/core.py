@@ -14,6 +14,7 @@ from kcp.apimachinery.meta import finalizer_name_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
 from kcp.registry.strategy import Object, Strategy
+from kcp.schema.fielderrors import too_long
 
 if TYPE_CHECKING:
     from kcp.registry.namespacecontent import NamespaceContent
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from kcp.registry.store import Store
 
 _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+MAX_DATA_BYTES = 1024 * 1024  # kube's MaxSecretSize, for ConfigMaps too: what etcd can hold comfortably
 NAMESPACE_FINALIZER = "kubernetes"
 
 NAMESPACES = APIResource(
@@ -95,6 +97,16 @@ def _spec_finalizers(obj: Object) -> list[str]:
     return list((spec.get("finalizers") if isinstance(spec, dict) else None) or [])
 
 
+def _byte_size(values: object, *, decoded: bool) -> int:
+    """The bytes a map of values holds: base64 ones (already checked) count decoded."""
+    if not isinstance(values, dict):
+        return 0
+    strings = [v for v in values.values() if isinstance(v, str)]
+    if decoded:
+        return sum(len(base64.b64decode(v)) for v in strings)
+    return sum(len(v.encode()) for v in strings)
+
+
 def require_base64(obj: Object, field: str) -> None:
     """`[]byte` fields arrive base64-encoded; kube refuses bad ones while decoding, as a 400."""
     values = obj.get(field)
@@ -154,7 +166,12 @@ class ConfigMapStrategy(Strategy):
                     causes.append(
                         Cause("FieldValueInvalid", "Invalid value: must be a string", f"{field}[{key}]")
                     )
-        return causes
+        return causes + self._size_causes(obj)
+
+    def _size_causes(self, obj: Object) -> list[Cause]:
+        """kube counts data's bytes and binaryData's decoded bytes together, against the whole object."""
+        total = _byte_size(obj.get("data"), decoded=False) + _byte_size(obj.get("binaryData"), decoded=True)
+        return [too_long("[]", MAX_DATA_BYTES)] if total > MAX_DATA_BYTES else []
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         causes = self.validate(new)
@@ -192,6 +209,10 @@ class SecretStrategy(ConfigMapStrategy):
 
     def validate(self, obj: Object) -> list[Cause]:
         return [c for c in super().validate(obj) if not c.field.startswith("binaryData")]
+
+    def _size_causes(self, obj: Object) -> list[Cause]:
+        total = _byte_size(obj.get("data"), decoded=True)
+        return [too_long("data", MAX_DATA_BYTES)] if total > MAX_DATA_BYTES else []
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         causes = super().validate_update(new, old)
