@@ -315,10 +315,17 @@ class Store:
         if terminating is None:
             raise NotFound(f'namespaces "{ns}" not found', name=ns, kind="namespaces")
         if terminating:
+            name = obj["metadata"].get("name", "")
+            resource = f"{self.resource.resource}.{self.resource.group}".rstrip(".")
             raise Forbidden(
-                f"unable to create new content in namespace {ns} because it is being terminated",
-                name=obj["metadata"].get("name", ""),
+                f'{resource} "{name}" is forbidden: unable to create new content in namespace {ns} '
+                "because it is being terminated",
+                name=name,
+                group=self.resource.group,
                 kind=self.resource.resource,
+                causes=[
+                    Cause("NamespaceTerminating", f"namespace {ns} is being terminated", "metadata.namespace")
+                ],
             )
 
     def _track(

@@ -54,8 +54,23 @@ async def test_validation_and_namespace_lifecycle(catalog: Catalog) -> None:
     namespaces = catalog.store("", "v1", "namespaces")
     ns, deleted, _ = await namespaces.delete(scope(ns=""), "ns", DeleteOptions())
     assert not deleted and ns["status"]["phase"] == "Terminating"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as caught:
         await store.create(scope(), cm("late"), OPTS)
+    assert caught.value.to_status()["message"] == (
+        'configmaps "late" is forbidden: unable to create new content in namespace ns because it is being '
+        "terminated"
+    )
+    assert caught.value.to_status()["details"] == {
+        "name": "late",
+        "kind": "configmaps",
+        "causes": [
+            {
+                "reason": "NamespaceTerminating",
+                "message": "namespace ns is being terminated",
+                "field": "metadata.namespace",
+            }
+        ],
+    }
 
 
 async def test_finalizers_hold_deletion(catalog: Catalog) -> None:
