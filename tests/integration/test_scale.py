@@ -264,6 +264,11 @@ def test_invalid_scale_requests(kcp_server: Server, namespace: str) -> None:
         assert code == 400 and status["reason"] == "BadRequest", (replicas, status)
     code, status, _ = kcp_server.request("PUT", url, {"kind": "Scaler", "spec": {"replicas": 2}})
     assert code == 400, status
+    applied = b'{"apiVersion": "autoscaling/v1", "kind": "Scale", "spec": "x"}'
+    code, status, _ = kcp_server.request(
+        "PATCH", f"{url}?fieldManager=t", raw=applied, content_type="application/apply-patch+yaml"
+    )
+    assert code == 400, status
     code, status, _ = kcp_server.request("PUT", url, {"metadata": {"name": "other"}, "spec": {"replicas": 2}})
     assert code == 400 and "does not match the name on the URL" in status["message"], status
     code, status, _ = kcp_server.request("POST", url, {"spec": {"replicas": 2}})

@@ -104,7 +104,10 @@ def _applied_scale(old: Object, applied: Any) -> Object:
     ):
         raise BadRequest(f"an applied scale must be {API_VERSION}, Kind={KIND}")
     scale = clone(old)
-    replicas = (applied.get("spec") or {}).get("replicas")
+    spec = applied.get("spec") or {}
+    if not isinstance(spec, dict):
+        raise BadRequest("spec must be an object")
+    replicas = spec.get("replicas")
     if replicas is not None:
         scale.setdefault("spec", {})["replicas"] = replicas
     return scale
