@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from kcp.apimachinery.errors import BadRequest, Cause
+from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.meta import finalizer_name_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
@@ -107,29 +106,8 @@ def _byte_size(values: object, *, decoded: bool) -> int:
     return sum(len(v.encode()) for v in strings)
 
 
-def require_base64(obj: Object, field: str) -> None:
-    """`[]byte` fields arrive base64-encoded; kube refuses bad ones while decoding, as a 400."""
-    values = obj.get(field)
-    if not isinstance(values, dict):
-        return
-    for key, value in values.items():
-        if not isinstance(value, str):
-            continue
-        try:
-            base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest(
-                f'{obj.get("kind", "object")} in version "v1" cannot be handled as a '
-                f"{obj.get('kind', 'object')}: illegal base64 data in {field}[{key}]"
-            ) from None
-
-
 class ConfigMapStrategy(Strategy):
-    def prepare_for_create(self, obj: Object) -> None:
-        require_base64(obj, "binaryData")
-
-    def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
-        require_base64(new, "binaryData")
+    """binaryData's base64 is checked while decoding (schema/gotypes.py), as kube's codec does."""
 
     def validate(self, obj: Object) -> list[Cause]:
         causes: list[Cause] = []
@@ -200,11 +178,9 @@ class SecretStrategy(ConfigMapStrategy):
         obj.setdefault("type", "Opaque")
 
     def prepare_for_create(self, obj: Object) -> None:
-        require_base64(obj, "data")
         self._fold(obj)
 
     def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
-        require_base64(new, "data")
         self._fold(new)
 
     def validate(self, obj: Object) -> list[Cause]:
