@@ -92,6 +92,22 @@ def dns1123_label_errors(value: str) -> list[str]:
     return errs
 
 
+DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+def dns1035_label_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not DNS1035_LABEL.fullmatch(value):
+        errs.append(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an"
+            " alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123',"
+            " regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+        )
+    return errs
+
+
 def path_segment_errors(value: str) -> list[str]:
     if value in (".", ".."):
         return [f"may not be '{value}'"]
