@@ -35,6 +35,7 @@ class CustomResourceStrategy(Strategy):
     return_deleted_object = True
     strategic_patch = False
     go_struct = False
+    core_finalizers = False
 
     def __init__(self, resource: APIResource, version: dict[str, Any], terminating: bool = False) -> None:
         schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}

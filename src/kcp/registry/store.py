@@ -22,7 +22,13 @@ from kcp.apimachinery.errors import (
     MethodNotAllowed,
     NotFound,
 )
-from kcp.apimachinery.meta import generate_name, new_uid, now_rfc3339, validate_object_meta
+from kcp.apimachinery.meta import (
+    generate_name,
+    new_uid,
+    now_rfc3339,
+    validate_object_meta,
+    validate_object_meta_update,
+)
 from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import clone, decode_yaml
@@ -40,7 +46,6 @@ from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
 APPLY_PATCH = "application/apply-patch+yaml"
-_SERVER_META = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 _MAX_RETRIES = 16
 
 
@@ -201,8 +206,13 @@ class Store:
             warnings = [f'unknown field "{f}"' for f in unknown]
         meta = obj["metadata"]
         causes = validate_object_meta(
-            meta, namespaced=self.resource.namespaced, name_rule=self.strategy.name_rule
+            meta,
+            namespaced=self.resource.namespaced,
+            name_rule=self.strategy.name_rule,
+            kube_finalizers=self.strategy.core_finalizers,
         )
+        if old is not None:
+            causes += validate_object_meta_update(meta, old["metadata"])
         causes += self.strategy.validate(obj) if old is None else self.strategy.validate_update(obj, old)
         if causes:
             raise self.invalid(str(meta.get("name", "")), causes)
@@ -324,10 +334,17 @@ class Store:
         if terminating is None:
             raise NotFound(f'namespaces "{ns}" not found', name=ns, kind="namespaces")
         if terminating:
+            name = obj["metadata"].get("name", "")
+            resource = f"{self.resource.resource}.{self.resource.group}".rstrip(".")
             raise Forbidden(
-                f"unable to create new content in namespace {ns} because it is being terminated",
-                name=obj["metadata"].get("name", ""),
+                f'{resource} "{name}" is forbidden: unable to create new content in namespace {ns} '
+                "because it is being terminated",
+                name=name,
+                group=self.resource.group,
                 kind=self.resource.resource,
+                causes=[
+                    Cause("NamespaceTerminating", f"namespace {ns} is being terminated", "metadata.namespace")
+                ],
             )
 
     def _track(
@@ -531,12 +548,20 @@ class Store:
         return self.decode(await self._insert(scope, obj)), warnings
 
     def _carry_over(self, new: Object, old: Object, subresource: str) -> None:
-        """Server-owned metadata survives every update; the status split follows the subresource."""
+        """Server-owned metadata survives every update, as kube's BeforeUpdate keeps it: generation and
+        creationTimestamp always, a uid the client left empty, a deletionTimestamp once set, and a grace
+        period the client left out; any other change to those is refused (validate_object_meta_update).
+        The status split follows the subresource."""
         meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
-        for field in _SERVER_META:
+        kept = {"generation", "creationTimestamp", "deletionTimestamp"}
+        if not meta.get("uid"):
+            kept.add("uid")
+        if meta.get("deletionGracePeriodSeconds") is None:
+            kept.add("deletionGracePeriodSeconds")
+        for field in kept:
             if field in old_meta:
                 meta[field] = old_meta[field]
-            else:
+            elif field != "deletionTimestamp":
                 meta.pop(field, None)
         if "managedFields" not in meta and "managedFields" in old_meta:
             meta["managedFields"] = old_meta["managedFields"]

@@ -38,6 +38,9 @@ class Strategy:
     stored_as: APIResource | None = None  # another version's resource whose keys hold these objects
     # a finalizer the system adds when deletion starts, so a controller cleans up first (CRDs)
     finalizer_on_delete = ""
+    # kinds kube validates with core's ObjectMeta rules: a finalizer without a `/` must be a standard
+    # one (`kubernetes`, `orphan`, `foregroundDeletion`); other groups check only qualified names
+    core_finalizers = True
 
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
         self.resource = resource

@@ -35,6 +35,8 @@ from kcp.registry import reads
 from kcp.registry.options import DeleteOptions, ListOptions, RequestScope, WriteOptions
 from kcp.registry.store import APPLY_PATCH, Store
 from kcp.registry.tables import META_V1, partial_metadata, to_table
+from kcp.schema.builtin.meta import DELETE_OPTIONS
+from kcp.schema.gotypes import go_type, type_error
 from kcp.server.negotiation import PARTIAL_LIST, TABLE, representation
 from kcp.server.requestinfo import RequestInfo, parse_bool
 
@@ -186,12 +188,17 @@ def write_options(request: web.Request) -> WriteOptions:
     )
 
 
+_DELETE_OPTIONS = go_type(DELETE_OPTIONS.body, DELETE_OPTIONS.name)
+
+
 def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
     opts: dict[str, Any] = {}
     if body.strip():
         decoded = decode_json(body)
         if not isinstance(decoded, dict):
             raise BadRequest("DeleteOptions must be an object")
+        if err := type_error(_DELETE_OPTIONS, decoded):  # the decoder's error, before anything reads it
+            raise BadRequest(err)
         opts = decoded
     query = request.query
     grace = query.get("gracePeriodSeconds") or opts.get("gracePeriodSeconds")

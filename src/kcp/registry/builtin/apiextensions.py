@@ -73,6 +73,7 @@ class CRDStrategy(Strategy):
     has_status_subresource = True
     tracks_generation = True
     finalizer_on_delete = CLEANUP_FINALIZER  # controllers/crdcleanup.py deletes the custom resources
+    core_finalizers = False
 
     def prepare_for_delete(self, obj: Object) -> None:
         status = obj.setdefault("status", {})

@@ -30,6 +30,7 @@ WORKSPACE_COLUMNS = [
 
 
 class WorkspaceStrategy(Strategy):
+    core_finalizers = False  # kcp's kinds are CRDs there
     name_rule = "label"
     has_status_subresource = True
     tracks_generation = True
@@ -89,6 +90,7 @@ class WorkspaceStrategy(Strategy):
 
 
 class WorkspaceTypeStrategy(Strategy):
+    core_finalizers = False  # kcp's kinds are CRDs there
     name_rule = "label"
     has_status_subresource = True
     tracks_generation = True
@@ -106,6 +108,7 @@ class WorkspaceTypeStrategy(Strategy):
 
 
 class LogicalClusterStrategy(Strategy):
+    core_finalizers = False  # kcp's kinds are CRDs there
     has_status_subresource = True
 
     def validate(self, obj: Object) -> list[Cause]:
