@@ -152,6 +152,39 @@ def test_crd_apply_get_explain(kubectl: Kubectl, namespace: str) -> None:
     assert "widgets" in kubectl("api-resources").stdout
 
 
+def test_get_with_a_field_selector_on_a_crds_selectable_field(kubectl: Kubectl, namespace: str) -> None:
+    crd = textwrap.dedent("""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: wdgts.select.example.com}
+        spec:
+          group: select.example.com
+          scope: Namespaced
+          names: {plural: wdgts, singular: wdgt, kind: Wdgt, shortNames: [wd]}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            selectableFields: [{jsonPath: .spec.color}]
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec: {type: object, properties: {color: {type: string}, size: {type: integer}}}
+        """)
+    kubectl("apply", "-f", "-", stdin=crd)
+    kubectl("wait", "--for=condition=Established", "crd/wdgts.select.example.com", "--timeout=20s")
+    for name, color in (("w1", "blue"), ("w2", "red")):
+        obj = f"apiVersion: select.example.com/v1\nkind: Wdgt\nmetadata: {{name: {name}}}\n"
+        obj += f"spec: {{color: {color}}}\n"
+        kubectl("apply", "-n", namespace, "-f", "-", stdin=obj)
+    blue = kubectl("get", "wd", "-A", "--field-selector", "spec.color=blue", "-o", "name").stdout.split()
+    assert blue == ["wdgt.select.example.com/w1"]
+    bad = kubectl("get", "wd", "-A", "--field-selector", "spec.size=1", check=False)
+    assert bad.returncode == 1 and "field label not supported: spec.size" in bad.stderr
+    kubectl("delete", "crd", "wdgts.select.example.com")
+
+
 def test_explain_builtin(kubectl: Kubectl) -> None:
     assert "ConfigMap" in kubectl("explain", "configmaps").stdout
     # the v2 path asks for protobuf alone
@@ -175,6 +208,28 @@ def test_create_token(kubectl: Kubectl, namespace: str) -> None:
     kubectl("create", "serviceaccount", "bot", "-n", namespace)
     token = kubectl("create", "token", "bot", "-n", namespace).stdout.strip()
     assert token.count(".") == 2
+    bound = ("create", "token", "bot", "-n", namespace, "--bound-object-kind=Secret")
+    missing = kubectl(*bound, "--bound-object-name=nope", check=False)
+    assert missing.returncode == 1 and 'secrets "nope" not found' in missing.stderr
+    kubectl("create", "secret", "generic", "holder", "-n", namespace)
+    stale = kubectl(*bound, "--bound-object-name=holder", "--bound-object-uid=123", check=False)
+    assert "the UID in the bound object reference (123) does not match" in stale.stderr
+    bound_token = kubectl(*bound, "--bound-object-name=holder").stdout.strip()
+    as_bot = ("auth", "whoami", "--token", bound_token, "-o", "jsonpath={.status.userInfo.username}")
+    assert kubectl(*as_bot).stdout == f"system:serviceaccount:{namespace}:bot"
+    kubectl("delete", "secret", "holder", "-n", namespace)
+    assert "Unauthorized" in kubectl(*as_bot, check=False).stderr
+
+
+def test_deleted_root_ca_and_default_account_come_back(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("create", "configmap", "mine", "-n", namespace, "--from-literal=a=b")
+    out = kubectl("delete", "cm", "--all", "-n", namespace).stdout
+    assert 'configmap "kube-root-ca.crt" deleted' in out and 'configmap "mine" deleted' in out
+    kubectl("delete", "sa", "default", "-n", namespace)
+    assert kubectl("get", "cm", "-n", namespace, "-o", "name").stdout.split() == [
+        "configmap/kube-root-ca.crt"
+    ]
+    assert kubectl("get", "sa", "-n", namespace, "-o", "name").stdout.split() == ["serviceaccount/default"]
 
 
 def test_get_watch(kubectl: Kubectl, kcp_server: Server, namespace: str) -> None:

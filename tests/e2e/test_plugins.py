@@ -100,6 +100,8 @@ def test_create_enter_and_navigate(kubectl: Kubectl, kubeconfig: Path, kcp_serve
         ["plain", "universal", "Ready"],
         ["team1", "team", "Ready"],
     ]
+    waited = kubectl("wait", "ws/team1", "--for=condition=WorkspaceScheduled", "--timeout=10s").stdout
+    assert waited == "workspace.tenancy.kcp.io/team1 condition met\n"
 
     assert kubectl("ws", "team1").stdout == f"Current workspace is 'root:{org}:team1' (type root:team).\n"
     # the kubeconfig now points kubectl itself at the workspace

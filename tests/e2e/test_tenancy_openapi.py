@@ -159,7 +159,7 @@ def test_server_side_apply(kubectl: Kubectl) -> None:
     assert "serverside-applied" in out
     labels = kubectl("get", "workspacetypes", type_name, "-o", "jsonpath={.spec.additionalWorkspaceLabels}")
     assert json.loads(labels.stdout) == {"team": "c"}
-    assert wait_ready(kubectl, ws_name)["status"] == {"phase": "Ready"}
+    assert wait_ready(kubectl, ws_name)["status"]["phase"] == "Ready"
     kubectl("delete", "workspaces", ws_name, "--wait=false")
 
 

@@ -201,7 +201,7 @@ def test_errors_are_status_objects(kcp_server: Server, namespace: str) -> None:
     code, body, _ = kcp_server.request("POST", base, raw=b"[" * 5000 + b"]" * 5000)
     assert code == 400 and body["kind"] == "Status"
     code, body, _ = kcp_server.request("POST", base, raw=b"x" * (3 * 1024 * 1024 + 1))
-    assert code == 413
+    assert code == 413 and body["message"] == "Request entity too large: limit is 3145728", body
     code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}/nothings")
     assert code == 404
     code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces", token="wrong")
@@ -213,6 +213,32 @@ def test_errors_are_status_objects(kcp_server: Server, namespace: str) -> None:
     )
     code, body, _ = kcp_server.request("POST", base, raw=bomb, content_type="application/yaml")
     assert code == 400
+
+
+def test_config_maps_and_secrets_hold_at_most_one_mebibyte(kcp_server: Server, namespace: str) -> None:
+    mib = 1024 * 1024
+    cms = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    code, body, _ = kcp_server.request("POST", cms, {**cm("big"), "data": {"a": "x" * (mib - 1), "b": "yy"}})
+    assert code == 422 and body["details"]["causes"] == [
+        {
+            "reason": "FieldValueTooLong",
+            "message": f"Too long: may not be more than {mib} bytes",
+            "field": "[]",
+        }
+    ], body
+    code, _, _ = kcp_server.request("POST", cms, {**cm("full"), "data": {"a": "x" * (mib - 1), "b": "y"}})
+    assert code == 201
+    secrets = f"{ROOT}/api/v1/namespaces/{namespace}/secrets"
+    big = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "big"},
+        "stringData": {"a": "x" * (mib + 1)},
+    }
+    code, body, _ = kcp_server.request("POST", secrets, big)
+    assert code == 422 and body["message"] == (
+        f'Secret "big" is invalid: data: Too long: may not be more than {mib} bytes'
+    ), body
 
 
 def test_wrong_json_types_in_built_in_kinds_are_refused(kcp_server: Server, namespace: str) -> None:
@@ -237,9 +263,25 @@ def test_wrong_json_types_in_built_in_kinds_are_refused(kcp_server: Server, name
 
 def test_health_is_public_and_api_is_not(kcp_server: Server) -> None:
     ctx = kcp_server.ssl_context()
-    for path in ("/livez", "/readyz", "/healthz"):
+    for path in ("/livez", "/readyz", "/healthz", "/readyz/shutdown"):
         with urllib.request.urlopen(kcp_server.base_url + path, context=ctx) as resp:
-            assert resp.status == 200
+            assert resp.status == 200 and resp.read() == b"ok"
+    with urllib.request.urlopen(kcp_server.base_url + "/readyz?verbose", context=ctx) as resp:
+        lines = resp.read().decode().splitlines()
+    assert lines[0] == "[+]ping ok" and "[+]shutdown ok" in lines and lines[-1] == "readyz check passed"
+    with urllib.request.urlopen(kcp_server.base_url + "/livez?verbose", context=ctx) as resp:
+        assert resp.read().decode() == "[+]ping ok\nlivez check passed\n"
+    assert kcp_server.request("GET", "/readyz/bogus", token="")[0] == 404
+
+
+def test_the_root_lists_the_served_paths(kcp_server: Server) -> None:
+    code, body, _ = kcp_server.request("GET", "/")
+    assert code == 200 and body["paths"] == sorted(body["paths"]), body
+    expected = {"/api", "/api/v1", "/apis", "/apis/rbac.authorization.k8s.io/v1", "/readyz", "/version"}
+    assert expected <= set(body["paths"]), body
+    code, body, _ = kcp_server.request("GET", "/clusters/root/")
+    assert code == 200 and "/apis/tenancy.kcp.io/v1alpha1" in body["paths"], body
+    assert "/metrics" not in body["paths"]  # served only outside any workspace
 
 
 def test_namespace_deletion_removes_content(kcp_server: Server) -> None:

@@ -116,6 +116,9 @@ async def test_sdk_initializer_adds_content_then_releases(server: Server) -> Non
     await asyncio.sleep(1.0)
     _, body, _ = server.request("GET", f"/clusters/root{WS}/{name}")
     assert body["status"]["phase"] == "Initializing" and INITIALIZER in body["status"]["initializers"]
+    waiting = next(c for c in body["status"]["conditions"] if c["type"] == "WorkspaceInitialized")
+    assert waiting["status"] == "False" and waiting["reason"] == "InitializerExists"
+    assert waiting["severity"] == "Info" and INITIALIZER in waiting["message"]
     client = Client(
         f"{server.base_url}/services/initializingworkspaces/{INITIALIZER}",
         token=server.token,
@@ -133,6 +136,8 @@ async def test_sdk_initializer_adds_content_then_releases(server: Server) -> Non
     )
     assert code == 200 and cm["data"] == {"by": INITIALIZER}
     assert ws["spec"]["cluster"]
+    done = next(c for c in ws["status"]["conditions"] if c["type"] == "WorkspaceInitialized")
+    assert done["status"] == "True" and "reason" not in done
 
 
 def test_view_needs_initialize_and_guards_the_status(server: Server) -> None:

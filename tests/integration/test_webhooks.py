@@ -36,20 +36,21 @@ class Hook:
             def do_POST(self) -> None:
                 review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 request = review["request"]
-                hook.requests.append({"path": self.path, **request})
+                path, _, query = self.path.partition("?")
+                hook.requests.append({"path": path, "query": query, **request})
                 response: dict[str, Any] = {"uid": request["uid"], "allowed": True}
                 obj, old = request.get("object") or {}, request.get("oldObject") or {}
-                if self.path == "/validate" and (obj.get("data") or {}).get("bad"):
+                if path == "/validate" and (obj.get("data") or {}).get("bad"):
                     response = {**response, "allowed": False, "status": {"code": 403, "message": "bad data"}}
                 if (
-                    self.path == "/validate"
+                    path == "/validate"
                     and request["operation"] == "DELETE"
                     and old["metadata"]["name"] == "keep"
                 ):
                     response = {**response, "allowed": False, "status": {"message": "kept"}}
-                if self.path == "/validate" and ((obj or old).get("data") or {}).get("old"):
+                if path == "/validate" and ((obj or old).get("data") or {}).get("old"):
                     response["warnings"] = ["the old key is deprecated"]
-                if self.path == "/mutate" and obj:
+                if path == "/mutate" and obj:
                     ops = [{"op": "add", "path": "/metadata/labels", "value": {"mutated-by": "hook"}}]
                     response["patchType"] = "JSONPatch"
                     response["patch"] = base64.b64encode(json.dumps(ops).encode()).decode()
@@ -177,6 +178,7 @@ def test_webhooks_deny_and_mutate_writes_in_their_workspace(kcp_server: Server, 
     assert code == 201 and made["metadata"]["labels"] == {"mutated-by": "hook"}, made
     seen = [r for r in hook.requests if r["name"] == "good" and r["operation"] == "CREATE"]
     assert {r["path"] for r in seen} == {"/validate", "/mutate"}
+    assert {r["query"] for r in seen} == {"timeout=10s"}  # as kube's webhook client asks
     mutated = next(r for r in seen if r["path"] == "/mutate")
     assert "uid" not in mutated["object"]["metadata"]  # set by the server after mutating admission
     validated = next(r for r in seen if r["path"] == "/validate")
@@ -290,7 +292,7 @@ def test_an_unreachable_webhook_fails_or_is_ignored_by_its_policy(kcp_server: Se
         )
         expected = (
             'Internal error occurred: failed calling webhook "strict.example.com": failed to call webhook: '
-            f'Post "{gone}": dial tcp 127.0.0.1:9: connect: connection refused'
+            f'Post "{gone}?timeout=2s": dial tcp 127.0.0.1:9: connect: connection refused'
         )
         return code == 500 and body["message"] == expected
 
@@ -301,3 +303,57 @@ def test_an_unreachable_webhook_fails_or_is_ignored_by_its_policy(kcp_server: Se
         "reason": "R",
     }
     assert kcp_server.request("POST", f"{base}/api/v1/namespaces/default/events", event)[0] == 201
+
+
+def test_configurations_kube_refuses_are_refused(kcp_server: Server, hook: Hook) -> None:
+    base = workspace(kcp_server)
+    url = f"{base}{ADMISSION}/validatingwebhookconfigurations"
+    bad = webhook("ValidatingWebhookConfiguration", "bad", "http://u:p@x.example.com/v?a=1#f", hook.ca_bundle)
+    bad["webhooks"][0] |= {"sideEffects": "Maybe", "admissionReviewVersions": ["v2"], "timeoutSeconds": 31}
+    code, status, _ = kcp_server.request("POST", url, bad)
+    assert code == 422 and status["reason"] == "Invalid", status
+    assert [(c["field"], c["message"]) for c in status["details"]["causes"]] == [
+        (
+            "webhooks[0].name",
+            'Invalid value: "bad": should be a domain with at least three segments separated by dots',
+        ),
+        ("webhooks[0].sideEffects", 'Unsupported value: "Maybe": supported values: "None", "NoneOnDryRun"'),
+        (
+            "webhooks[0].timeoutSeconds",
+            "Invalid value: 31: the timeout value must be between 1 and 30 seconds",
+        ),
+        (
+            "webhooks[0].clientConfig.url",
+            "Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]",
+        ),
+        (
+            "webhooks[0].clientConfig.url",
+            'Invalid value: "u:p": user information is not permitted in the URL',
+        ),
+        ("webhooks[0].clientConfig.url", 'Invalid value: "f": fragments are not permitted in the URL'),
+        (
+            "webhooks[0].clientConfig.url",
+            'Invalid value: "a=1": query parameters are not permitted in the URL',
+        ),
+        (
+            "webhooks[0].admissionReviewVersions",
+            'Invalid value: []string{"v2"}: must include at least one of v1, v1beta1',
+        ),
+    ]
+    twice = webhook("ValidatingWebhookConfiguration", "a.example.com", hook.url, hook.ca_bundle)
+    twice["webhooks"] *= 2
+    code, status, _ = kcp_server.request("POST", url, twice)
+    assert code == 422 and status["details"]["causes"] == [
+        {
+            "reason": "FieldValueDuplicate",
+            "message": 'Duplicate value: "a.example.com"',
+            "field": "webhooks[1].name",
+        }
+    ], status
+    code, status, _ = kcp_server.request(
+        "POST", url, webhook("ValidatingWebhookConfiguration", "c.example.com", hook.url, "not base64!")
+    )
+    kind = "ValidatingWebhookConfiguration"
+    assert code == 400 and status["message"] == (
+        f'{kind} in version "v1" cannot be handled as a {kind}: illegal base64 data at input byte 3'
+    ), status

@@ -218,7 +218,12 @@ def test_create_answers_with_a_ready_workspace_and_its_cluster(server: Server) -
     code, ws, _ = server.request("POST", f"/clusters/root{WS}", workspace(name))
     assert code == 201, ws
     cluster = ws["spec"]["cluster"]
+    conditions = ws["status"].pop("conditions")
     assert ws["status"] == {"phase": "Ready"} and ws["metadata"]["labels"]["tenancy.kcp.io/phase"] == "Ready"
+    assert [(c["type"], c["status"]) for c in conditions] == [
+        ("WorkspaceInitialized", "True"),
+        ("WorkspaceScheduled", "True"),
+    ]
     assert ws["spec"]["URL"] == f"{server.base_url}/clusters/root:{name}"
     assert ws["metadata"]["finalizers"] == ["core.kcp.io/logicalcluster"]
     code, lc, _ = server.request(

@@ -132,6 +132,22 @@ def _path(*keys: str) -> Extractor:
     return extract
 
 
+def json_path_extractor(json_path: str) -> Extractor:
+    """A CRD selectable field (`.spec.color`), read as kube prints it (Go's fmt.Sprint of a string,
+    integer or boolean); absent or null reads as "". CRD validation allows only those types there."""
+    keys = json_path.removeprefix(".").split(".")
+
+    def extract(obj: Mapping[str, Any]) -> str:
+        node: Any = obj
+        for key in keys:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if isinstance(node, bool):
+            return "true" if node else "false"
+        return str(node) if isinstance(node, str | int) else ""
+
+    return extract
+
+
 def _first(*extractors: Extractor) -> Extractor:
     """The first non-empty value: an Event's `source` falls back to its reporting controller."""
 

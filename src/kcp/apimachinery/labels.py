@@ -174,7 +174,7 @@ def _parse_int64(text: str | None) -> int | None:
     return value if -(2**63) <= value < 2**63 else None
 
 
-# --- validation: content.IsLabelKey / IsLabelValue, field.Invalid rendering -------------------
+# --- validation: IsQualifiedName / IsValidLabelValue (apimachinery 1.32), field.Invalid rendering ----
 
 _NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _VALUE_FMT = f"({_NAME_FMT})?"
@@ -205,7 +205,7 @@ def label_key_errors(key: str) -> list[str]:
     parts = key.split("/")
     if len(parts) > 2:
         return [
-            "a valid label key "
+            "a qualified name "
             + _regex_error(_KEY_MSG, _NAME_FMT, "MyName", "my.name", "123-abc")
             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]
@@ -216,7 +216,7 @@ def label_key_errors(key: str) -> list[str]:
             errs.append("prefix part must be non-empty")
         else:
             if len(prefix.encode()) > 253:
-                errs.append("prefix part must be no more than 253 bytes")
+                errs.append("prefix part must be no more than 253 characters")
             if not _DNS1123_SUBDOMAIN_RE.fullmatch(prefix):
                 errs.append(
                     "prefix part " + _regex_error(_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com")
@@ -225,7 +225,7 @@ def label_key_errors(key: str) -> list[str]:
     if not name:
         errs.append("name part must be non-empty")
     elif len(name.encode()) > 63:
-        errs.append("name part must be no more than 63 bytes")
+        errs.append("name part must be no more than 63 characters")
     if not _NAME_RE.fullmatch(name):
         errs.append("name part " + _regex_error(_KEY_MSG, _NAME_FMT, "MyName", "my.name", "123-abc"))
     return errs
@@ -234,7 +234,7 @@ def label_key_errors(key: str) -> list[str]:
 def label_value_errors(value: str) -> list[str]:
     errs: list[str] = []
     if len(value.encode()) > 63:
-        errs.append("must be no more than 63 bytes")
+        errs.append("must be no more than 63 characters")
     if not _VALUE_RE.fullmatch(value):
         errs.append(_regex_error(_VALUE_MSG, _VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs

@@ -222,7 +222,7 @@ _LIST = object()
 def _shape(value: Any) -> Any:
     """Keys of maps, lists whole, scalars as one: equal shapes own equal field sets."""
     if isinstance(value, dict):
-        return tuple([(k, _shape(v)) for k, v in value.items()])
+        return tuple([(k, _shape(v) if isinstance(v, dict | list) else None) for k, v in value.items()])
     if isinstance(value, list):
         return (_LIST, orjson.dumps(value))
     return None

@@ -32,18 +32,34 @@ _last_second: list[int | str] = [-1, ""]
 
 
 def set_condition(
-    conditions: list[dict[str, Any]], kind: str, status: str, reason: str, message: str
+    conditions: list[dict[str, Any]],
+    kind: str,
+    status: str,
+    reason: str = "",
+    message: str = "",
+    severity: str = "",
 ) -> list[dict[str, Any]]:
     """A copy of `conditions` with the one of type `kind` set (appended if absent); as with every
-    kube condition, its lastTransitionTime moves only when its status does."""
+    kube condition, its lastTransitionTime moves only when its status does. Empty fields are left
+    out; `severity` is kcp's (its conditions say how bad a False one is)."""
     previous = next((c for c in conditions if c.get("type") == kind), None)
     since = now_rfc3339()
     if previous is not None and previous.get("status") == status and "lastTransitionTime" in previous:
         since = previous["lastTransitionTime"]
-    new = {"type": kind, "status": status, "lastTransitionTime": since, "reason": reason, "message": message}
+    new = {"type": kind, "status": status, "severity": severity, "lastTransitionTime": since}
+    new |= {"reason": reason, "message": message}
+    new = {k: v for k, v in new.items() if v}
     if previous is None:
         return [*conditions, new]
     return [new if c is previous else c for c in conditions]
+
+
+def initialized(conditions: list[dict[str, Any]], initializers: list[str]) -> list[dict[str, Any]]:
+    """kcp's WorkspaceInitialized condition: False (severity Info) while initializers remain."""
+    if not initializers:
+        return set_condition(conditions, "WorkspaceInitialized", "True")
+    message = f"Initializers still exist: [{' '.join(initializers)}]"  # Go's %v of a []string
+    return set_condition(conditions, "WorkspaceInitialized", "False", "InitializerExists", message, "Info")
 
 
 def parse_rfc3339(value: str) -> datetime:
@@ -93,6 +109,22 @@ def dns1123_label_errors(value: str) -> list[str]:
     return errs
 
 
+DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+def dns1035_label_errors(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not DNS1035_LABEL.fullmatch(value):
+        errs.append(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an"
+            " alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123',"
+            " regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+        )
+    return errs
+
+
 def path_segment_errors(value: str) -> list[str]:
     if value in (".", ".."):
         return [f"may not be '{value}'"]
@@ -100,7 +132,7 @@ def path_segment_errors(value: str) -> list[str]:
 
 
 def _invalid(field: str, value: object, detail: str) -> Cause:
-    shown = f'"{value}"' if isinstance(value, str) else str(value)
+    shown = go_quote(value) if isinstance(value, str) else str(value)
     return Cause("FieldValueInvalid", f"Invalid value: {shown}: {detail}", field)
 
 
@@ -113,8 +145,12 @@ def _prefix_errors(prefix: str, name_rule: str) -> list[str]:
     return dns1123_label_errors(masked) if name_rule == "label" else dns1123_subdomain_errors(masked)
 
 
-def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: str = "subdomain") -> list[Cause]:
-    """What kube's ValidateObjectMeta checks on every write; field paths start at `metadata`."""
+def validate_object_meta(
+    meta: Any, *, namespaced: bool, name_rule: str = "subdomain", kube_finalizers: bool = False
+) -> list[Cause]:
+    """What kube's ValidateObjectMeta checks on every write; field paths start at `metadata`.
+    `kube_finalizers`: also core's rule that an unqualified finalizer be a standard one (built-in
+    kinds; custom resources get only the generic check)."""
     if not isinstance(meta, dict):
         return [Cause("FieldValueRequired", "Required value", "metadata")]
     causes: list[Cause] = []
@@ -161,6 +197,8 @@ def validate_object_meta(meta: Any, *, namespaced: bool, name_rule: str = "subdo
         not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers)
     ):
         causes.append(_invalid("metadata.finalizers", "", "must be a list of strings"))
+    elif finalizers:
+        causes += finalizer_errors(finalizers, "metadata.finalizers", kube=kube_finalizers)
     owners = meta.get("ownerReferences")
     if owners is not None:
         if not isinstance(owners, list):
@@ -218,6 +256,69 @@ def _go_owner_reference(ref: dict[str, Any]) -> str:
 
 
 _OWNER_FIELDS = (("APIVersion", "apiVersion"), ("Kind", "kind"), ("Name", "name"), ("UID", "uid"))
+
+
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+
+
+_IMMUTABLE = "field is immutable"
+
+
+def validate_object_meta_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
+    """kube's ValidateObjectMetaUpdate for what an update may not change once the server has carried
+    over what it silently keeps (an empty uid, creationTimestamp, a set deletionTimestamp): a uid,
+    deletionTimestamp or deletionGracePeriodSeconds that still differs is the client's error."""
+    causes: list[Cause] = []
+    if new.get("uid") != old.get("uid"):
+        causes.append(_invalid("metadata.uid", new.get("uid") or "", _IMMUTABLE))
+    if new.get("deletionTimestamp") != old.get("deletionTimestamp"):
+        causes.append(
+            _invalid("metadata.deletionTimestamp", _go_time(new.get("deletionTimestamp")), _IMMUTABLE)
+        )
+    grace = new.get("deletionGracePeriodSeconds")
+    if grace != old.get("deletionGracePeriodSeconds"):
+        causes.append(
+            _invalid("metadata.deletionGracePeriodSeconds", "null" if grace is None else grace, _IMMUTABLE)
+        )
+    return causes
+
+
+def _go_time(value: Any) -> str:
+    """A *metav1.Time as field errors print it (Go's time.Time String), "null" when unset."""
+    if not isinstance(value, str) or not value:
+        return "null"
+    try:
+        return parse_rfc3339(value).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+    except ValueError:
+        return value
+
+
+_NOT_STANDARD = "name is neither a standard finalizer name nor is it fully qualified"
+
+
+def finalizer_errors(finalizers: list[str], path: str, *, kube: bool) -> list[Cause]:
+    """kube's ValidateFinalizers on metadata.finalizers (qualified names; not both orphan and
+    foregroundDeletion), then, for built-in kinds, core's rule that a name without a `/` be standard."""
+    causes = [_invalid(path, f, e) for f in finalizers for e in label_key_errors(f)]
+    if "orphan" in finalizers and "foregroundDeletion" in finalizers:
+        shown = "[]string{" + ", ".join(go_quote(f) for f in finalizers) + "}"
+        detail = "finalizer orphan and foregroundDeletion cannot be both set"
+        causes.append(Cause("FieldValueInvalid", f"Invalid value: {shown}: {detail}", path))
+    if kube:
+        causes += [
+            _invalid(f"{path}[{i}]", f, _NOT_STANDARD)
+            for i, f in enumerate(finalizers)
+            if "/" not in f and f not in STANDARD_FINALIZERS
+        ]
+    return causes
+
+
+def finalizer_name_errors(name: str, path: str) -> list[Cause]:
+    """core's validateFinalizerName for one built-in finalizer (a namespace's spec.finalizers[i])."""
+    causes = [_invalid(path, name, e) for e in label_key_errors(name)]
+    if "/" not in name and name not in STANDARD_FINALIZERS:
+        causes.append(_invalid(path, name, _NOT_STANDARD))
+    return causes
 
 
 def random_string(n: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:

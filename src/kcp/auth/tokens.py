@@ -3,8 +3,8 @@
 A service-account token carries kube's `kubernetes.io` private claim plus kcp's
 `kubernetes.io.clusterName`, so it names the one logical cluster whose ServiceAccount it speaks
 for. `verify` proves only that we signed it and that it is current and meant for us; the caller
-must still check that the ServiceAccount (same uid) and any bound object exist, and must treat
-the identity as foreign in any other logical cluster (`Claims.user()` carries the cluster).
+must still check that the ServiceAccount (same uid) and any bound object (same uid) exist, and must
+treat the identity as foreign in any other logical cluster (`Claims.user()` carries the cluster).
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from kcp.apimachinery.errors import BadRequest, Unauthorized
+from kcp.apimachinery.errors import Unauthorized
 from kcp.apimachinery.user import AUTHENTICATED, UserInfo
 
 SA_PREFIX = "system:serviceaccount:"
 CLUSTER_NAME_EXTRA = "authentication.kcp.io/cluster-name"
 CREDENTIAL_ID_EXTRA = "authentication.kubernetes.io/credential-id"
-_BINDABLE = {"Pod": "pod", "Secret": "secret", "Node": "node"}  # TokenRequest boundObjectRef kinds
+# the private claim that names a bound object, by kind (kube's; only Secrets are served here to bind)
+BOUND_CLAIMS = {"Pod": "pod", "Secret": "secret", "Node": "node"}
 _LEEWAY = 60  # seconds of clock skew tolerated on exp/nbf, as go-jose's default
 
 
@@ -73,9 +74,6 @@ class Claims:
             CLUSTER_NAME_EXTRA: (self.cluster,),
             CREDENTIAL_ID_EXTRA: (f"JTI={self.token_id}",),
         }
-        if self.bound is not None and self.bound.kind in ("Pod", "Node"):
-            prefix = f"authentication.kubernetes.io/{self.bound.kind.lower()}"
-            extra[f"{prefix}-name"], extra[f"{prefix}-uid"] = (self.bound.name,), (self.bound.uid,)
         groups = ("system:serviceaccounts", f"system:serviceaccounts:{self.namespace}", AUTHENTICATED)
         return UserInfo(self.username, self.uid, groups, extra)
 
@@ -112,24 +110,19 @@ class TokenIssuer:
         sa_uid: str,
         audiences: Sequence[str],
         expiration_seconds: int,
-        bound_object: Mapping[str, Any] | None = None,
+        bound: BoundObject | None = None,
     ) -> tuple[str, str]:
-        """A signed token and its expirationTimestamp (RFC 3339), as TokenRequest returns them."""
+        """A signed token and its expirationTimestamp (RFC 3339), as TokenRequest returns them.
+
+        `bound` is the object as found (its uid from storage): the caller checked that it exists."""
         now = int(time.time())
         private: dict[str, Any] = {
             "namespace": namespace,
             "serviceaccount": {"name": sa_name, "uid": sa_uid},
             "clusterName": cluster,
         }
-        if bound_object:
-            kind = str(bound_object.get("kind", ""))
-            if kind not in _BINDABLE:
-                gvk = f"/{bound_object.get('apiVersion', '')}, Kind={kind}"
-                raise BadRequest(f'cannot bind token for serviceaccount "{sa_name}" to object of type {gvk}')
-            private[_BINDABLE[kind]] = {
-                "name": bound_object.get("name", ""),
-                "uid": bound_object.get("uid", ""),
-            }
+        if bound is not None:
+            private[BOUND_CLAIMS[bound.kind]] = {"name": bound.name, "uid": bound.uid}
         claims = {
             "iss": self.issuer,
             "sub": f"{SA_PREFIX}{namespace}:{sa_name}",
@@ -184,10 +177,11 @@ def _claims(raw: Mapping[str, Any]) -> Claims:
     if not all(isinstance(f, str) and f for f in fields) or raw["sub"] != f"{SA_PREFIX}{namespace}:{name}":
         raise Unauthorized("invalid service account token: malformed kubernetes.io claim")
     bound = None
-    for kind, key in _BINDABLE.items():
+    for kind, key in BOUND_CLAIMS.items():  # a pod's token may also name its node: the pod decides
         ref = private.get(key)
         if isinstance(ref, dict):
             bound = BoundObject(kind, str(ref.get("name", "")), str(ref.get("uid", "")))
+            break
     aud = raw["aud"]
     return Claims(
         cluster=str(cluster),

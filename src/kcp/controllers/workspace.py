@@ -14,6 +14,7 @@ import contextlib
 from typing import Any
 
 from kcp.apimachinery.errors import Conflict, NotFound
+from kcp.apimachinery.meta import initialized
 from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
 from kcp.sdk.client import ClusterClient, discover
 from kcp.sdk.informer import drop_managed_fields
@@ -30,8 +31,14 @@ def _in_transition(obj: dict[str, Any]) -> bool:
 
 
 def _status_patch(status: dict[str, Any]) -> dict[str, Any]:
-    """A merge patch setting phase and initializers exactly (null removes an empty list)."""
-    return {"status": {"phase": status["phase"], "initializers": status.get("initializers") or None}}
+    """A merge patch setting phase, initializers and conditions exactly (null removes an empty list)."""
+    return {
+        "status": {
+            "phase": status["phase"],
+            "initializers": status.get("initializers") or None,
+            "conditions": status["conditions"],
+        }
+    }
 
 
 class WorkspaceLifecycle:
@@ -87,9 +94,16 @@ class WorkspaceLifecycle:
                 LOGICALCLUSTERS, "cluster", {"status": {"phase": "Ready"}}, subresource="status"
             )
             status = {**status, "phase": "Ready"}
-        wanted = {"phase": status.get("phase", "Initializing"), "initializers": initializers}
         current = ws.get("status") or {}
-        if current.get("phase") != wanted["phase"] or list(current.get("initializers") or []) != initializers:
+        wanted = {
+            "phase": status.get("phase", "Initializing"),
+            "initializers": initializers,
+            "conditions": initialized(list(current.get("conditions") or []), initializers),
+        }
+        if (
+            any(current.get(k) != wanted[k] for k in ("phase", "conditions"))
+            or list(current.get("initializers") or []) != initializers
+        ):
             await parent.patch(
                 WORKSPACES, ws["metadata"]["name"], _status_patch(wanted), subresource="status"
             )
@@ -113,9 +127,11 @@ class WorkspaceLifecycle:
             served = await discover(cluster)
         except NotFound:
             return False
+        # namespaces before what they hold: once terminating, their default ServiceAccount and
+        # kube-root-ca.crt are no longer put back when deleted (registry/namespacecontent.py)
         order = sorted(
             served,
-            key=lambda s: (s.gvr != WORKSPACES, s.gvr == LOGICALCLUSTERS, s.gvr == CRDS, s.gvr == NAMESPACES),
+            key=lambda s: (s.gvr != WORKSPACES, s.gvr != NAMESPACES, s.gvr == LOGICALCLUSTERS, s.gvr == CRDS),
         )
         remaining = False
         for res in order:

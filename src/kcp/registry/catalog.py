@@ -91,7 +91,7 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (core.NAMESPACES, core.NamespaceStrategy),
     (core.CONFIGMAPS, core.ConfigMapStrategy),
     (core.SECRETS, core.SecretStrategy),
-    (core.SERVICEACCOUNTS, Strategy),
+    (core.SERVICEACCOUNTS, core.ServiceAccountStrategy),
     (core.EVENTS, EventStrategy),
     (EVENTS_V1, EventsV1Strategy),
     (LEASES, Strategy),
@@ -140,10 +140,17 @@ class Catalog:
                 self.namespaces,
                 webhooks,
             )
-        if root_ca_pem is not None:
-            namespaces = self.store(core.NAMESPACES.group, core.NAMESPACES.version, core.NAMESPACES.resource)
-            assert isinstance(namespaces.strategy, core.NamespaceStrategy)
-            namespaces.strategy.content = NamespaceContent(self.store, root_ca_pem)
+        self.namespace_content = (
+            None if root_ca_pem is None else NamespaceContent(self.store, root_ca_pem, self.namespaces)
+        )
+        for resource, kind in (
+            (core.NAMESPACES, core.NamespaceStrategy),
+            (core.CONFIGMAPS, core.ConfigMapStrategy),
+            (core.SERVICEACCOUNTS, core.ServiceAccountStrategy),
+        ):
+            hooked = self.store(resource.group, resource.version, resource.resource).strategy
+            assert isinstance(hooked, kind)
+            hooked.content = self.namespace_content
         self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
         self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
         self._crd_stores: OrderedDict[tuple[str, str, str], tuple[int, Store]] = OrderedDict()

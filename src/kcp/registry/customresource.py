@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kcp.apimachinery.errors import Cause, MethodNotAllowed
+from kcp.apimachinery.fields import json_path_extractor
 from kcp.apimachinery.resources import STANDARD_VERBS, APIResource
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema.compiled import CompiledSchema, compile_schema
@@ -34,6 +35,7 @@ class CustomResourceStrategy(Strategy):
     return_deleted_object = True
     strategic_patch = False
     go_struct = False
+    core_finalizers = False
 
     def __init__(self, resource: APIResource, version: dict[str, Any], terminating: bool = False) -> None:
         schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
@@ -42,6 +44,10 @@ class CustomResourceStrategy(Strategy):
         self.version = version
         self.has_status_subresource = "status" in (version.get("subresources") or {})
         self.terminating = terminating  # the CRD is being deleted: what exists may change, nothing new
+        paths = [f.get("jsonPath") for f in version.get("selectableFields") or [] if isinstance(f, dict)]
+        self.field_extractors = {  # spec.versions[].selectableFields, named without the leading dot
+            p.removeprefix("."): json_path_extractor(p) for p in paths if isinstance(p, str)
+        }
 
     def prepare_for_create(self, obj: Object) -> None:
         if self.terminating:

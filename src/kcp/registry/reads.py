@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from kcp.apimachinery.errors import BadRequest, Cause, Expired, Timeout
-from kcp.apimachinery.fields import field_extractors, object_fields
+from kcp.apimachinery.fields import object_fields
 from kcp.registry.options import ListOptions, RequestScope
 from kcp.registry.store import Store
 from kcp.registry.strategy import Object
@@ -64,7 +64,7 @@ def matches(store: Store, obj: Object, opts: ListOptions) -> bool:
         if not opts.label_selector.matches(labels):
             return False
     if opts.field_selector is not None:
-        fields = object_fields(obj, field_extractors(store.resource.group, store.resource.kind))
+        fields = object_fields(obj, store.strategy.field_extractors)
         if not opts.field_selector.matches(fields):
             return False
     return True

@@ -22,7 +22,13 @@ from kcp.apimachinery.errors import (
     MethodNotAllowed,
     NotFound,
 )
-from kcp.apimachinery.meta import generate_name, new_uid, now_rfc3339, validate_object_meta
+from kcp.apimachinery.meta import (
+    generate_name,
+    new_uid,
+    now_rfc3339,
+    validate_object_meta,
+    validate_object_meta_update,
+)
 from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import clone, decode_yaml
@@ -40,7 +46,6 @@ from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
 APPLY_PATCH = "application/apply-patch+yaml"
-_SERVER_META = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 _MAX_RETRIES = 16
 
 
@@ -201,8 +206,13 @@ class Store:
             warnings = [f'unknown field "{f}"' for f in unknown]
         meta = obj["metadata"]
         causes = validate_object_meta(
-            meta, namespaced=self.resource.namespaced, name_rule=self.strategy.name_rule
+            meta,
+            namespaced=self.resource.namespaced,
+            name_rule=self.strategy.name_rule,
+            kube_finalizers=self.strategy.core_finalizers,
         )
+        if old is not None:
+            causes += validate_object_meta_update(meta, old["metadata"])
         causes += self.strategy.validate(obj) if old is None else self.strategy.validate_update(obj, old)
         if causes:
             raise self.invalid(str(meta.get("name", "")), causes)
@@ -241,15 +251,34 @@ class Store:
         return self._written(obj, await self._insert(scope, obj)), warnings
 
     async def _insert(self, scope: RequestScope, obj: Object) -> Entry:
-        """Store a new, admitted object, inside what its kind does around that (`creating`)."""
+        """Store a new, admitted object with what its kind writes along with it (`creating`)."""
         name = obj["metadata"]["name"]
         try:
-            async with self.strategy.creating(self, scope, obj):
-                return await self.storage.create(
-                    self.key(_cluster(scope), scope.namespace, name), self.encode(obj)
-                )
+            async with self.strategy.creating(self, scope, obj) as companions:
+                return (await create_new(self.storage, [self.entry(scope, obj), *companions]))[0]
         except KeyExists:
             raise AlreadyExists.object(self.resource.resource, self.resource.group, name) from None
+
+    def prepare_new(self, scope: RequestScope, obj: Object, field_manager: str) -> Object:
+        """An object the server makes itself (a namespace's ServiceAccount, a workspace's cluster), as
+        its create would store it, for `entry` to write along with the object it comes with.
+
+        It is made valid, so the checks a client's object passes (Go types, pruning, validation,
+        admission) are skipped; a test holds each such object to what a create through the API stores.
+        """
+        obj = self._check_identity(scope, obj, None)
+        self.strategy.prepare_for_create(obj)
+        meta = obj["metadata"]
+        meta["uid"] = new_uid()
+        meta["creationTimestamp"] = now_rfc3339()
+        if self.strategy.tracks_generation:
+            meta["generation"] = 1
+        self.strategy.default(obj)
+        return self._track(None, obj, WriteOptions(field_manager=field_manager), "Update")
+
+    def entry(self, scope: RequestScope, obj: Object) -> tuple[str, bytes]:
+        """The key and value a new object is written as."""
+        return self.key(_cluster(scope), scope.namespace, obj["metadata"]["name"]), self.encode(obj)
 
     def _review(
         self,
@@ -305,10 +334,17 @@ class Store:
         if terminating is None:
             raise NotFound(f'namespaces "{ns}" not found', name=ns, kind="namespaces")
         if terminating:
+            name = obj["metadata"].get("name", "")
+            resource = f"{self.resource.resource}.{self.resource.group}".rstrip(".")
             raise Forbidden(
-                f"unable to create new content in namespace {ns} because it is being terminated",
-                name=obj["metadata"].get("name", ""),
+                f'{resource} "{name}" is forbidden: unable to create new content in namespace {ns} '
+                "because it is being terminated",
+                name=name,
+                group=self.resource.group,
                 kind=self.resource.resource,
+                causes=[
+                    Cause("NamespaceTerminating", f"namespace {ns} is being terminated", "metadata.namespace")
+                ],
             )
 
     def _track(
@@ -477,7 +513,9 @@ class Store:
                     continue
                 except KeyNotFound:
                     raise self.not_found(name) from None
-                return self.decode(gone), False, warnings
+                removed = self.decode(gone)
+                await self.strategy.deleted(self, scope, removed)
+                return removed, False, warnings
             try:
                 stored = await self.storage.update(key, self.encode(new), expect=entry.mod_revision)
             except RevisionConflict:
@@ -490,7 +528,9 @@ class Store:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            return self._written(new, stored), False, warnings
+            written = self._written(new, stored)
+            await self.strategy.updated(self, scope, written)
+            return written, False, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")
 
     async def _create_applied(
@@ -511,12 +551,20 @@ class Store:
         return self.decode(await self._insert(scope, obj)), warnings
 
     def _carry_over(self, new: Object, old: Object, subresource: str) -> None:
-        """Server-owned metadata survives every update; the status split follows the subresource."""
+        """Server-owned metadata survives every update, as kube's BeforeUpdate keeps it: generation and
+        creationTimestamp always, a uid the client left empty, a deletionTimestamp once set, and a grace
+        period the client left out; any other change to those is refused (validate_object_meta_update).
+        The status split follows the subresource."""
         meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
-        for field in _SERVER_META:
+        kept = {"generation", "creationTimestamp", "deletionTimestamp"}
+        if not meta.get("uid"):
+            kept.add("uid")
+        if meta.get("deletionGracePeriodSeconds") is None:
+            kept.add("deletionGracePeriodSeconds")
+        for field in kept:
             if field in old_meta:
                 meta[field] = old_meta[field]
-            else:
+            elif field != "deletionTimestamp":
                 meta.pop(field, None)
         if "managedFields" not in meta and "managedFields" in old_meta:
             meta["managedFields"] = old_meta["managedFields"]
@@ -623,7 +671,9 @@ class Store:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            return self.decode(gone), True, warnings
+            removed = self.decode(gone)
+            await self.strategy.deleted(self, scope, removed)
+            return removed, True, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")
 
 
@@ -641,3 +691,16 @@ def _cluster(scope: RequestScope) -> ClusterName:
     if scope.cluster == "*":
         raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
     return scope.cluster
+
+
+async def create_new(storage: Storage, items: list[tuple[str, bytes]]) -> list[Entry]:
+    """`items[0]` with whichever of the rest are not there yet, in one transaction (what exists is left
+    as it is). Raises KeyExists only for `items[0]`; returns the entries written."""
+    while len(items) > 1:
+        try:
+            return await storage.create_all(items)
+        except KeyExists as e:
+            if e.key == items[0][0]:
+                raise
+            items = [item for item in items if item[0] != e.key]
+    return [await storage.create(*items[0])]

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.fields import Extractor, field_extractors
 from kcp.apimachinery.resources import APIResource
 from kcp.schema.builtin import definition_name
 from kcp.schema.compiled import compile_schema
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from kcp.registry.store import Store
 
 Object = dict[str, Any]
+Companions = list[tuple[str, bytes]]  # (key, value) of new objects written with another
 
 
 class Strategy:
@@ -36,6 +38,9 @@ class Strategy:
     stored_as: APIResource | None = None  # another version's resource whose keys hold these objects
     # a finalizer the system adds when deletion starts, so a controller cleans up first (CRDs)
     finalizer_on_delete = ""
+    # kinds kube validates with core's ObjectMeta rules: a finalizer without a `/` must be a standard
+    # one (`kubernetes`, `orphan`, `foregroundDeletion`); other groups check only qualified names
+    core_finalizers = True
 
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
         self.resource = resource
@@ -46,6 +51,8 @@ class Strategy:
         self.time_paths = time_paths(typed) if typed is not None else ()
         model = definition_name(resource.group, resource.version, resource.kind)
         self.go_type = go_type(typed, model) if typed is not None else None
+        # what a field selector may name beyond metadata, and how to read it off an object
+        self.field_extractors: dict[str, Extractor] = dict(field_extractors(resource.group, resource.kind))
 
     def to_storage(self, obj: Object) -> Object:
         """The object in the shape `stored_as` keeps; only kinds stored as another version convert."""
@@ -81,11 +88,21 @@ class Strategy:
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """Checks that need to read other objects (run after validation, before the write)."""
 
-    def creating(self, store: Store, scope: RequestScope, obj: Object) -> AbstractAsyncContextManager[None]:
-        """Wraps the write of a new object (never a dry run): a kind may put in place what the object
-        needs before it is stored (a workspace's cluster), or add what goes with it after (a
-        namespace's default ServiceAccount)."""
-        return contextlib.nullcontext()
+    def creating(
+        self, store: Store, scope: RequestScope, obj: Object
+    ) -> AbstractAsyncContextManager[Companions]:
+        """Wraps the write of a new object (never a dry run) and yields what is written with it, in the
+        same transaction: what comes with the object (a workspace's cluster and content, a namespace's
+        default ServiceAccount), as `Store.entry` makes them. Those already there are left alone."""
+        return contextlib.nullcontext([])
+
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """After `obj` left storage (never on a dry run): a kind may put back what must always exist
+        (a namespace's default ServiceAccount). Runs in the deleting request; must not raise."""
+
+    async def updated(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """After an update of `obj` was stored (never on a dry run): a kind may undo changes to what
+        the system owns (kube-root-ca.crt's data). Runs in the updating request; must not raise."""
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         """CRD additionalPrinterColumns; None means the built-in table for this kind."""

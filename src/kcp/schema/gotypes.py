@@ -37,7 +37,7 @@ _NAMED = {
 class GoType:
     """One Go type of a kind's struct tree, reduced to what the decoder checks."""
 
-    kind: str  # any | string | int | float | bool | intorstring | struct | map | slice
+    kind: str  # any | string | bytes | int | float | bool | intorstring | struct | map | slice
     name: str  # Go's spelling in errors: int32, []v1.Subject, map[string]string, v1.LeaseSpec
     struct: str = ""  # a struct's type name without its package: "Go struct field LeaseSpec.…"
     fields: dict[str, GoType] = field(default_factory=dict)
@@ -68,7 +68,7 @@ def _build(s: Mapping[str, Any], package: str, name: str = "") -> GoType:
         return GoType("intorstring", "int32")
     typ, fmt = s.get("type"), s.get("format", "")
     if typ == "string":
-        return GoType("string", "[]uint8" if fmt == "byte" else "string")
+        return GoType("bytes", "[]uint8") if fmt == "byte" else GoType("string", "string")
     if typ == "integer":
         return GoType("int", fmt if fmt in _INT_BITS else "int64", bits=_INT_BITS.get(fmt, 64))
     if typ == "number":
@@ -129,6 +129,8 @@ def _check(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
     kind = t.kind
     if kind == "string":
         return None if isinstance(v, str) else _message(_json_kind(v), t, struct, path)
+    if kind == "bytes":
+        return _base64_error(v) if isinstance(v, str) else _message(_json_kind(v), t, struct, path)
     if kind == "bool":
         return None if isinstance(v, bool) else _message(_json_kind(v), t, struct, path)
     if kind == "float":
@@ -174,3 +176,42 @@ def _check_int(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | N
     if isinstance(v, float) or not -limit <= v < limit:
         return _message(f"number {orjson.dumps(v).decode()}", t, struct, path)
     return None
+
+
+_BASE64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_NEWLINES = frozenset(b"\r\n")
+
+
+def _base64_error(text: str) -> str | None:
+    """encoding/base64's StdEncoding.Decode error for a []byte field, which encoding/json reports as
+    is: `illegal base64 data at input byte N` (newlines skipped, padding required)."""
+    src, i, n = text.encode(), 0, len(text.encode())
+    while True:
+        j = 0  # characters of this 4-character quantum seen
+        while j < 4:
+            if i == n:
+                return None if j == 0 else _corrupt(i - j)
+            c = src[i]
+            i += 1
+            if c in _BASE64:
+                j += 1
+                continue
+            if c in _NEWLINES:
+                continue
+            if c != ord("=") or j < 2:
+                return _corrupt(i - 1)
+            if j == 2:  # "==" expected: the second one must follow, newlines aside
+                while i < n and src[i] in _NEWLINES:
+                    i += 1
+                if i == n:
+                    return _corrupt(n)
+                if src[i] != ord("="):
+                    return _corrupt(i - 1)
+                i += 1
+            while i < n and src[i] in _NEWLINES:
+                i += 1
+            return _corrupt(i) if i < n else None
+
+
+def _corrupt(offset: int) -> str:
+    return f"illegal base64 data at input byte {offset}"

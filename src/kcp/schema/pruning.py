@@ -135,8 +135,8 @@ def prune_nulls(n: Node | None, x: Any) -> None:
 
 def _coerce_embedded(x: Any, n: Node | None, path: str, dropped: list[str], root: bool = False) -> None:
     """ObjectMeta of embedded resources, with field paths (`spec.template.metadata.bogus`)."""
-    if n is None:
-        return
+    if n is None or not (n.embedded or n.embedded_below):
+        return  # nothing embedded here or below: most kinds end their walk at the root
     if isinstance(x, dict):
         if n.embedded and not root and isinstance(x.get("metadata"), dict):
             dropped += prune_object_meta(x["metadata"], _join(path, "metadata"))

@@ -26,12 +26,13 @@ from kcp.apimachinery.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.user import UserInfo
 from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
 from kcp.registry.tenancy.kinds import LOGICALCLUSTERS
-from kcp.server import discovery, handlers, metrics
+from kcp.server import discovery, handlers, health, metrics
 from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver, UnknownPath
@@ -46,7 +47,6 @@ from kcp.virtual.initializingworkspaces import InitializingWorkspaces
 log = logging.getLogger("kcp.server")
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
-HEALTH_PATHS = ("/livez", "/readyz", "/healthz")
 MUTATING_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 
 
@@ -111,7 +111,7 @@ def build_app(state: ServerState) -> web.Application:
         except web.HTTPRequestEntityTooLarge:
             code = 413
             return status_response(
-                RequestEntityTooLarge(f"the request body is too large: the limit is {MAX_BODY_BYTES} bytes")
+                RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}")
             )
         except (ConnectionResetError, asyncio.CancelledError):
             code = 499
@@ -139,8 +139,8 @@ def build_app(state: ServerState) -> web.Application:
 
 async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamResponse, RequestInfo | None]:
     path = request.path
-    if path.rstrip("/") in HEALTH_PATHS or path.startswith(tuple(p + "/" for p in HEALTH_PATHS)):
-        return _health(state, path), None
+    if health.serves(path):
+        return health.respond(path, "verbose" in request.query, state.ready, state.stopping.is_set()), None
     if state.stopping.is_set():
         raise TooManyRequests("The apiserver is shutting down, please try again later.", retry_after=5)
     user = await state.authenticator.authenticate(request)
@@ -260,6 +260,9 @@ async def _non_resource(
     if cluster == "*":
         raise NotFound("the server could not find the requested resource")
     served = await state.catalog.served(ClusterName(cluster))
+    if path == "/":
+        top_level = not request.path.startswith("/clusters")
+        return json_response({"paths": _root_paths(served, top_level)})
     if path == "/api":
         agg = aggregated_discovery(accept)
         if agg:
@@ -282,18 +285,24 @@ async def _non_resource(
     return json_response(doc)
 
 
+def _root_paths(served: list[APIResource], top_level: bool) -> list[str]:
+    """kube's index at `/`: every path served here. Health and metrics answer only outside any
+    workspace (`/`, not `/clusters/<path>/`)."""
+    found = {"/api", "/api/v1", "/apis", "/apis/", "/openapi/v2", "/openapi/v3", "/openapi/v3/", "/version"}
+    for r in served:
+        if r.group:
+            found |= {f"/apis/{r.group}", f"/apis/{r.group}/{r.version}"}
+    if top_level:
+        found |= {"/metrics", *health.paths()}
+    return sorted(found)
+
+
 def _aggregated(doc: dict[str, Any], version: str) -> web.Response:
     resp = json_response(doc)
     resp.headers["Content-Type"] = (
         f"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
     )
     return resp
-
-
-def _health(state: ServerState, path: str) -> web.Response:
-    if path.startswith("/readyz") and not state.ready:
-        return web.Response(text="[-]ready failed: not ready yet\nreadyz check failed\n", status=500)
-    return web.Response(text="ok", content_type="text/plain")
 
 
 def version_info() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -10,22 +11,26 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kcp.apimachinery.errors import BadRequest, Cause, Invalid, MethodNotAllowed, NotFound
+from kcp.apimachinery.errors import BadRequest, Cause, Conflict, Invalid, MethodNotAllowed, NotFound
 from kcp.apimachinery.meta import now_rfc3339
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import decode_body
 from kcp.apimachinery.user import UserInfo
 from kcp.auth.attributes import Attributes
+from kcp.auth.tokens import BoundObject
 from kcp.logicalcluster import ClusterName
 from kcp.registry.builtin.apiextensions import version_schema
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
 from kcp.registry.store import Store
-from kcp.schema.builtin import schema_for
+from kcp.schema.builtin import definition_name, schema_for
+from kcp.schema.fielderrors import JSONText, go_quote, invalid
+from kcp.schema.gotypes import GoType, go_type, type_error
 from kcp.schema.openapi_proto import CONTENT_TYPE as PROTOBUF_CONTENT_TYPE
 from kcp.schema.openapi_proto import encode_v2_protobuf
 from kcp.schema.openapi_v2 import build_v2
 from kcp.schema.openapi_v3 import build_v3_gv, build_v3_index
+from kcp.server.authn import BINDABLE
 from kcp.server.handlers import NOT_ALLOWED, json_response
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import write_options
@@ -111,27 +116,21 @@ class Endpoints:
     async def review(
         self, request: web.Request, info: RequestInfo, user: UserInfo, cluster: ClusterName | str
     ) -> web.Response:
-        body = decode_body(request.headers.get("Content-Type", ""), await request.read())
-        if not isinstance(body, dict):
-            raise BadRequest("the body of the request must be an object")
-        spec: dict[str, Any] = body["spec"] if isinstance(body.get("spec"), dict) else {}
-        kind = {
-            "selfsubjectaccessreviews": "SelfSubjectAccessReview",
-            "subjectaccessreviews": "SubjectAccessReview",
-            "localsubjectaccessreviews": "LocalSubjectAccessReview",
-            "selfsubjectrulesreviews": "SelfSubjectRulesReview",
-            "tokenreviews": "TokenReview",
-            "selfsubjectreviews": "SelfSubjectReview",
-        }[info.resource]
+        """Access and token reviews: answered in one create, never stored, checked as kube's REST
+        handlers check them (decoding, then the kind's validation)."""
+        kind = _REVIEW_KINDS[info.resource]
+        body = await _decoded(request, info.group, info.version, kind)
+        spec: dict[str, Any] = body.get("spec") or {}
         status: dict[str, Any]
         if kind == "SelfSubjectReview":
             status = {"userInfo": user.to_dict()}
         elif kind == "TokenReview":
-            token = str(spec.get("token") or "")
+            token = spec.get("token") or ""
             if not token:
-                raise BadRequest("spec.token: Required value")
-            asked = [str(a) for a in spec.get("audiences") or []]
-            found, audiences, error = await self.authenticator.review_token(token, asked)
+                raise BadRequest("token is required for TokenReview in authentication")
+            found, audiences, error = await self.authenticator.review_token(
+                token, spec.get("audiences") or []
+            )
             status = {"authenticated": found is not None}
             if found is not None:
                 status["user"] = found.to_dict()
@@ -139,7 +138,9 @@ class Endpoints:
             else:
                 status["error"] = error
         elif kind == "SelfSubjectRulesReview":
-            ns = str(spec.get("namespace") or "")
+            ns = spec.get("namespace") or ""
+            if not ns:
+                raise BadRequest("no namespace on request")
             snap = await self.authorizer.snapshot(str(cluster))
             resource_rules, non_resource_rules = snap.rules_for(user, ns)
             status = {
@@ -148,11 +149,10 @@ class Endpoints:
                 "incomplete": False,
             }
         else:
+            causes = _access_review_causes(kind, spec, info.namespace)
+            if causes:
+                raise Invalid.object("", info.group, "", causes)  # kube's internal object has no kind
             subject = user if kind == "SelfSubjectAccessReview" else _subject(spec)
-            if kind == "LocalSubjectAccessReview":
-                ra = spec.get("resourceAttributes") or {}
-                if ra.get("namespace", info.namespace) != info.namespace:
-                    raise BadRequest("spec.resourceAttributes.namespace must match the request namespace")
             allowed, reason = await self.authorizer.allowed(_access_attributes(spec, subject, str(cluster)))
             status = {"allowed": allowed}
             if reason:
@@ -187,10 +187,11 @@ class Endpoints:
     ) -> web.StreamResponse:
         if info.verb != "create":
             raise MethodNotAllowed(NOT_ALLOWED)  # kube serves only POST on serviceaccounts/token
+        body = await _decoded(request, "authentication.k8s.io", "v1", "TokenRequest")
+        spec: dict[str, Any] = body.get("spec") or {}
         sa = await store.get(scope, info.name)
-        body = decode_body(request.headers.get("Content-Type", ""), await request.read())
-        spec = (body or {}).get("spec") or {} if isinstance(body, dict) else {}
-        expiration = int(spec.get("expirationSeconds") or 3600)
+        expiration = spec.get("expirationSeconds")
+        expiration = 3600 if expiration is None else expiration  # the v1 default
         limit = (
             "may not specify a duration less than 10 minutes"
             if expiration < 600
@@ -199,10 +200,9 @@ class Endpoints:
             else ""
         )
         if limit:
-            cause = Cause(
-                "FieldValueInvalid", f"Invalid value: {expiration}: {limit}", "spec.expirationSeconds"
-            )
-            raise Invalid.object("TokenRequest", "authentication.k8s.io", info.name, [cause])
+            cause = invalid("spec.expirationSeconds", expiration, limit)
+            raise Invalid.object("TokenRequest", "authentication.k8s.io", "", [cause])
+        bound = await self._bound_object(scope, spec.get("boundObjectRef"))
         audiences = list(spec.get("audiences") or []) or list(self.authenticator.issuer.api_audiences)
         token, expires = self.authenticator.issue_token(
             str(scope.cluster),
@@ -211,7 +211,7 @@ class Endpoints:
             sa["metadata"]["uid"],
             audiences,
             expiration,
-            spec.get("boundObjectRef"),
+            bound,
         )
         return json_response(
             {
@@ -228,19 +228,106 @@ class Endpoints:
             201,
         )
 
+    async def _bound_object(self, scope: RequestScope, ref: Any) -> BoundObject | None:
+        """The object a TokenRequest binds its token to, as stored: it must exist (404), and have
+        the uid the reference names, if any (409). kube also binds to Pods and Nodes, which are not
+        served here: like any kind kube cannot bind, they are a 400."""
+        if ref is None:
+            return None
+        if not isinstance(ref, dict):
+            raise BadRequest("spec.boundObjectRef must be an object")
+        kind, api_version = str(ref.get("kind") or ""), str(ref.get("apiVersion") or "")
+        # apimachinery's ParseGroupVersion: more than one slash names no group version at all
+        group, _, version = api_version.rpartition("/") if api_version.count("/") < 2 else ("", "", "")
+        if kind not in BINDABLE or group != BINDABLE[kind][0]:
+            raise BadRequest(f"cannot bind token to object of type {group}/{version}, Kind={kind}")
+        name, wanted_uid = str(ref.get("name") or ""), str(ref.get("uid") or "")
+        if not name:
+            raise BadRequest("Name parameter required.")
+        store = self.catalog.store(group, "v1", BINDABLE[kind][1])
+        uid = (await store.get(scope, name))["metadata"]["uid"]
+        if wanted_uid and wanted_uid != uid:
+            why = (
+                f"the UID in the bound object reference ({wanted_uid}) does not match the UID in record. "
+                "The object might have been deleted and then recreated"
+            )
+            raise Conflict.object(kind, group, name, why)
+        return BoundObject(kind, name, uid)
+
     async def finalize_namespace(
         self, request: web.Request, info: RequestInfo, store: Store, scope: RequestScope
     ) -> web.StreamResponse:
         if info.verb != "update":
             raise MethodNotAllowed(NOT_ALLOWED)  # kube serves only PUT on namespaces/finalize
-        body = decode_body(request.headers.get("Content-Type", ""), await request.read())
-        finalizers = ((body or {}).get("spec") or {}).get("finalizers") if isinstance(body, dict) else None
+        body = await _decoded(request, "", "v1", "Namespace")
+        finalizers = (body.get("spec") or {}).get("finalizers")
         current = await store.get(scope, info.name)
         current.setdefault("spec", {})["finalizers"] = list(finalizers or [])
         obj, _, warnings = await store.update(
             scope, info.name, current, write_options(request), subresource="finalize"
         )
         return json_response(obj, 200, warnings)
+
+
+_REVIEW_KINDS = {
+    "selfsubjectaccessreviews": "SelfSubjectAccessReview",
+    "subjectaccessreviews": "SubjectAccessReview",
+    "localsubjectaccessreviews": "LocalSubjectAccessReview",
+    "selfsubjectrulesreviews": "SelfSubjectRulesReview",
+    "tokenreviews": "TokenReview",
+    "selfsubjectreviews": "SelfSubjectReview",
+}
+
+
+@functools.cache
+def _go_type(group: str, version: str, kind: str) -> GoType | None:
+    schema = schema_for(group, version, kind)
+    return go_type(schema, definition_name(group, version, kind)) if schema is not None else None
+
+
+async def _decoded(request: web.Request, group: str, version: str, kind: str) -> dict[str, Any]:
+    """The body as kube's decoder takes it: an object whose JSON types fit the kind's Go struct, or a
+    400 in the codec's words; nothing reads a wrongly typed field after this."""
+    body = decode_body(request.headers.get("Content-Type", ""), await request.read())
+    if not isinstance(body, dict):
+        raise BadRequest("the body of the request must be an object")
+    t = _go_type(group, version, kind)
+    if t is not None and (err := type_error(t, body)) is not None:
+        raise BadRequest(f'{kind} in version "{version}" cannot be handled as a {kind}: {err}')
+    return body
+
+
+def _access_review_causes(kind: str, spec: dict[str, Any], namespace: str) -> list[Cause]:
+    """kube's ValidateSubjectAccessReviewSpec (and the Self and Local variants)."""
+    ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+    causes: list[Cause] = []
+    if ra is not None and nra is not None:
+        detail = "cannot be specified in combination with resourceAttributes"
+        causes.append(invalid("spec.nonResourceAttributes", JSONText(_go_struct(nra)), detail))
+    if ra is None and nra is None:
+        detail = "exactly one of nonResourceAttributes or resourceAttributes must be specified"
+        causes.append(invalid("spec.resourceAttributes", "null", detail))
+    if kind != "SelfSubjectAccessReview" and not spec.get("user") and not spec.get("groups"):
+        causes.append(invalid("spec.user", "", "at least one of user or group must be specified"))
+    if kind == "LocalSubjectAccessReview":
+        if ra is not None and (ra.get("namespace") or "") != namespace:
+            causes.append(
+                invalid(
+                    "spec.resourceAttributes.namespace",
+                    ra.get("namespace") or "",
+                    "must match metadata.namespace",
+                )
+            )
+        if nra is not None:
+            detail = "disallowed on this kind of request"
+            causes.append(invalid("spec.nonResourceAttributes", JSONText(_go_struct(nra)), detail))
+    return causes
+
+
+def _go_struct(nra: dict[str, Any]) -> str:
+    """Go's %#v of the internal NonResourceAttributes, as kube's field error shows it."""
+    path, verb = go_quote(nra.get("path") or ""), go_quote(nra.get("verb") or "")
+    return f"authorization.NonResourceAttributes{{Path:{path}, Verb:{verb}}}"
 
 
 def _subject(spec: dict[str, Any]) -> UserInfo:
@@ -266,20 +353,17 @@ def _access_attributes(spec: dict[str, Any], user: UserInfo, cluster: str) -> At
             path="",
             cluster=cluster,
         )
-    if isinstance(nra, dict):
-        return Attributes(
-            user=user,
-            verb=str(nra.get("verb") or ""),
-            namespace="",
-            api_group="",
-            api_version="",
-            resource="",
-            subresource="",
-            name="",
-            resource_request=False,
-            path=str(nra.get("path") or ""),
-            cluster=cluster,
-        )
-    raise BadRequest(
-        "spec: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified"
+    nra = nra or {}  # validated: exactly one of the two is set
+    return Attributes(
+        user=user,
+        verb=str(nra.get("verb") or ""),
+        namespace="",
+        api_group="",
+        api_version="",
+        resource="",
+        subresource="",
+        name="",
+        resource_request=False,
+        path=str(nra.get("path") or ""),
+        cluster=cluster,
     )

@@ -25,6 +25,8 @@ from kcp.apimachinery.managedfields import field_manager_causes
 from kcp.apimachinery.serialization import decode_json
 from kcp.registry.options import DeleteOptions, ListOptions, WriteOptions
 from kcp.registry.store import APPLY_PATCH, Store
+from kcp.schema.builtin.meta import DELETE_OPTIONS
+from kcp.schema.gotypes import go_type, type_error
 from kcp.server.requestinfo import parse_bool
 
 META_GROUP = "meta.k8s.io"
@@ -116,8 +118,10 @@ def _field_selector(text: str, store: Store) -> FieldSelector:
     """Parse, then refuse fields the kind cannot select on (400), as kube does."""
     selector = parse_field_selector(text)
     res = store.resource
-    if not store.strategy.strategic_patch:  # custom resources
-        return convert_custom_resource_selector(selector, namespaced=res.namespaced)
+    if not store.strategy.strategic_patch:  # custom resources: also their CRD version's selectableFields
+        return convert_custom_resource_selector(
+            selector, namespaced=res.namespaced, selectable=store.strategy.field_extractors
+        )
     return convert_field_selector(selector, res.group, res.kind)
 
 
@@ -157,6 +161,8 @@ def write_options(request: web.Request) -> WriteOptions:
 
 # --- deletes ----------------------------------------------------------------------------------------------
 
+_DELETE_OPTIONS = go_type(DELETE_OPTIONS.body, DELETE_OPTIONS.name)
+
 
 def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
     """DeleteOptions from the body when there is one (kube then ignores the query), else from the query;
@@ -166,10 +172,10 @@ def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
         decoded = decode_json(body)
         if not isinstance(decoded, dict):
             raise BadRequest("DeleteOptions must be an object")
+        if err := type_error(_DELETE_OPTIONS, decoded):  # the decoder's error, before anything reads it
+            raise BadRequest(err)
         sent, dry_run = decoded, decoded.get("dryRun") or []
         orphan = decoded.get("orphanDependents")
-        if not isinstance(dry_run, list):
-            raise BadRequest("dryRun must be a list of strings")
     else:
         sent = request.query
         dry_run = sent.getall("dryRun", [])

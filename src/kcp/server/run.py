@@ -109,7 +109,7 @@ async def serve(config: ServerConfig) -> None:
     admission = TenancyAdmission(paths, authorizer)
     webhooks = AdmissionWebhooks(storage)
     catalog = Catalog(storage, Escalation(authorizer), admission, keys.ca_cert_pem, webhooks)
-    admission.scheduler = WorkspaceScheduler(catalog.store, admission)
+    admission.scheduler = WorkspaceScheduler(catalog.store, admission, catalog.namespace_content)
     resolver = ClusterResolver(paths)
     for cluster, type_ref in ((ROOT, "root:root"), (SYSTEM_ADMIN, "root:universal")):
         await bootstrap.ensure_logical_cluster(catalog, cluster, cluster, type_ref)

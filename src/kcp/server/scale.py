@@ -15,10 +15,8 @@ from aiohttp import web
 
 from kcp.apimachinery.errors import (
     BadRequest,
-    Cause,
     Conflict,
     InternalError,
-    Invalid,
     MethodNotAllowed,
     NotFound,
 )
@@ -107,7 +105,10 @@ def _applied_scale(old: Object, applied: Any) -> Object:
     ):
         raise BadRequest(f"an applied scale must be {API_VERSION}, Kind={KIND}")
     scale = clone(old)
-    replicas = (applied.get("spec") or {}).get("replicas")
+    spec = applied.get("spec") or {}
+    if not isinstance(spec, dict):
+        raise BadRequest("spec must be an object")
+    replicas = spec.get("replicas")
     if replicas is not None:
         scale.setdefault("spec", {})["replicas"] = replicas
     return scale
@@ -149,7 +150,8 @@ async def _scale_to(
     """Read, derive the new Scale, write spec replicas back conditioned on the version read.
 
     A Scale that names a resourceVersion must match the object; without one, a concurrent write only
-    means reading again and reapplying the change, as kube's update loop does.
+    means reading again and reapplying the change, as kube's update loop does. The replicas are checked
+    only by the CRD's schema (a `minimum`), as kube checks no Scale of a custom resource.
     """
     for _ in range(_RETRIES):
         obj = await store.get(scope, name)
@@ -159,13 +161,6 @@ async def _scale_to(
         wanted = scale["metadata"].get("resourceVersion")
         if wanted and wanted != meta["resourceVersion"]:
             raise store.conflict(name, _MODIFIED)
-        if replicas < 0:
-            cause = Cause(
-                "FieldValueInvalid",
-                f"Invalid value: {replicas}: should be a non-negative integer",
-                paths.spec_replicas,
-            )
-            raise Invalid.object(store.resource.kind, store.resource.group, name, [cause])
         _assign(obj, paths.spec_replicas, replicas)
         try:
             written, _, warnings = await store.update(scope, name, obj, opts, subresource="scale")

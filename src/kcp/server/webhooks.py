@@ -223,7 +223,7 @@ class AdmissionWebhooks:
             if not isinstance(response, dict) or response.get("uid") != uid:
                 raise ValueError("the response does not answer this request (uid)")
         except (aiohttp.ClientError, TimeoutError, ValueError, ssl.SSLError) as e:
-            why = _why(e, str((hook.get("clientConfig") or {}).get("url", "")))
+            why = _why(e, _called_url(hook))
             if hook.get("failurePolicy", "Fail") == "Ignore":
                 log.warning("admission webhook %s failed, ignored by its failure policy: %s", name, why)
                 return {}
@@ -235,13 +235,12 @@ class AdmissionWebhooks:
 
     async def _post(self, hook: dict[str, Any], review: dict[str, Any]) -> Any:
         client = hook.get("clientConfig") or {}
-        url = client.get("url")
-        if not url:
+        if not client.get("url"):
             raise ValueError("only clientConfig.url is supported: this server runs no Services")
         assert self._session is not None
-        timeout = aiohttp.ClientTimeout(total=float(hook.get("timeoutSeconds") or 10))
+        timeout = aiohttp.ClientTimeout(total=float(_timeout_seconds(hook)))
         async with self._session.post(
-            url,
+            _called_url(hook),
             data=orjson.dumps(review),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
             ssl=self._context(client.get("caBundle") or ""),
@@ -268,6 +267,17 @@ class AdmissionWebhooks:
         return errors.InternalError(
             f'Internal error occurred: failed calling webhook "{hook.get("name", "")}": {why}'
         )
+
+
+def _timeout_seconds(hook: dict[str, Any]) -> int:
+    return int(hook.get("timeoutSeconds") or 10)
+
+
+def _called_url(hook: dict[str, Any]) -> str:
+    """The URL kube's webhook client posts to: the configured one (validated to have no query) with
+    the call's timeout as `?timeout=<N>s`, which a webhook may read to budget its work."""
+    url = str((hook.get("clientConfig") or {}).get("url", ""))
+    return f"{url}?timeout={_timeout_seconds(hook)}s"
 
 
 def _why(error: BaseException, url: str) -> str:

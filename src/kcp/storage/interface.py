@@ -12,7 +12,7 @@ Storage knows keys, bytes and revisions, never kinds or requests.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -100,6 +100,9 @@ class Event:
         return self.type == "PUT" and self.create_revision == self.revision
 
 
+Entries = list[Entry]  # `Storage.list` shadows the builtin inside the class body
+
+
 class Watch(Protocol):
     """An open watch: iterate it for batches of events in revision order; close it when done.
 
@@ -146,6 +149,12 @@ class Storage(Protocol):
 
     async def create(self, key: str, value: bytes) -> Entry:
         """Create-if-absent; raises KeyExists. Returns the new entry (its revision is new)."""
+        ...
+
+    async def create_all(self, items: Sequence[tuple[str, bytes]]) -> Entries:
+        """Create every key or none (one transaction, etcd's Txn): raises KeyExists naming the first
+        key present, or repeated. Entries in `items`' order; they may share one revision (etcd) or
+        take consecutive ones, and their events reach each watch together."""
         ...
 
     async def update(self, key: str, value: bytes, *, expect: int) -> Entry:

@@ -24,12 +24,13 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from kcp.storage import failpoints, metrics, sqlitereads
 from kcp.storage.interface import (
+    Entries,
     Entry,
     Event,
     FutureRevision,
@@ -75,15 +76,25 @@ _DELETE_LOG = "DELETE FROM log WHERE rev = ?"
 
 _CREATE, _UPDATE, _DELETE = 0, 1, 2
 _Op = tuple[int, str, bytes, int | None, asyncio.Future[Entry]]
-_Outcome = tuple[asyncio.Future[Entry], Entry | StorageError]
+_Outcome = tuple[asyncio.Future[Any], Entry | list[Entry] | StorageError]
 _Current = tuple[int, int, bytes]  # mod_rev, create_rev, value
 _LogRow = tuple[int, str, bytes | None, int, int, int]  # rev, key, value, create_rev, prev_rev, deleted
 # `SQLiteStorage.list` shadows the builtin inside the class body, hence these names.
-_Ops = list[_Op]
+_Ops = list["_Op | _Group"]
 _Outcomes = list[_Outcome]
 _Events = list[Event]
 _Jobs = list["_Job"]
 _Replayed = tuple[list[Event], int]
+
+
+class _Group:
+    """Creates that commit together or not at all (`create_all`)."""
+
+    __slots__ = ("future", "items")
+
+    def __init__(self, items: list[tuple[str, bytes]], future: asyncio.Future[list[Entry]]) -> None:
+        self.items = items
+        self.future = future
 
 
 class _Job:
@@ -114,7 +125,7 @@ class SQLiteStorage:
         self._watch_page = watch_buffer
         self._reader_count = readers
         self._hub = WatchHub(watch_buffer)
-        self._queue: queue.SimpleQueue[_Op | _Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Op | _Group | _Job | None] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop
         self._conn: sqlite3.Connection  # the writer's; used only on the writer thread
         self._writer: threading.Thread | None = None
@@ -174,6 +185,12 @@ class SQLiteStorage:
 
     async def create(self, key: str, value: bytes) -> Entry:
         return await self._submit(_CREATE, key, value, None)
+
+    async def create_all(self, items: Sequence[tuple[str, bytes]]) -> Entries:
+        self._check_open()
+        future: asyncio.Future[Entries] = self._loop.create_future()
+        self._queue.put(_Group(list(items), future))
+        return await future
 
     async def update(self, key: str, value: bytes, *, expect: int) -> Entry:
         return await self._submit(_UPDATE, key, value, expect)
@@ -250,10 +267,10 @@ class SQLiteStorage:
         for future, outcome in outcomes:
             if future.done():  # the caller gave up; the write happened anyway (an unknown outcome)
                 continue
-            if isinstance(outcome, Entry):
-                future.set_result(outcome)
-            else:
+            if isinstance(outcome, StorageError):
                 future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
     async def _compact_periodically(self) -> None:
         """Finish a compaction a crash interrupted, then compact to `history_seconds` ago forever."""
@@ -366,7 +383,7 @@ class SQLiteStorage:
                 f"commit failed, outcome unknown: {exc}" if landed else f"commit failed: {exc}"
             )
             error.__cause__ = exc
-            failed.append((op[4], error))
+            failed.append((op.future if isinstance(op, _Group) else op[4], error))
         self._notify(events if landed else [], failed)
 
     def _notify(self, events: _Events, outcomes: _Outcomes) -> None:
@@ -385,26 +402,37 @@ class SQLiteStorage:
 
 
 def _apply(
-    conn: sqlite3.Connection, ops: list[_Op], revision: int
+    conn: sqlite3.Connection, ops: _Ops, revision: int
 ) -> tuple[int, list[_Outcome], list[Event], list[_LogRow]]:
     """Check each op's precondition against the state so far (earlier ops of the batch included)."""
     seen: dict[str, _Current | None] = {}
     outcomes: list[_Outcome] = []
     events: list[Event] = []
     rows: list[_LogRow] = []
-    for kind, key, value, expect, future in ops:
-        if key in seen:
-            current = seen[key]
-        else:
-            current = seen[key] = conn.execute(sqlitereads.CURRENT, (key,)).fetchone()
+
+    def current_of(key: str) -> _Current | None:
+        if key not in seen:
+            seen[key] = conn.execute(sqlitereads.CURRENT, (key,)).fetchone()
+        return seen[key]
+
+    def create(key: str, value: bytes) -> Entry:
+        nonlocal revision
+        revision += 1
+        seen[key] = (revision, revision, value)
+        rows.append((revision, key, value, revision, 0, 0))
+        events.append(Event("PUT", key, value, revision, revision))
+        return Entry(key, value, revision, revision)
+
+    for op in ops:
+        if isinstance(op, _Group):
+            outcomes.append((op.future, _clash(op.items, current_of) or [create(k, v) for k, v in op.items]))
+            continue
+        kind, key, value, expect, future = op
+        current = current_of(key)
         error: StorageError
         if kind == _CREATE:
             if current is None:
-                revision += 1
-                seen[key] = (revision, revision, value)
-                rows.append((revision, key, value, revision, 0, 0))
-                outcomes.append((future, Entry(key, value, revision, revision)))
-                events.append(Event("PUT", key, value, revision, revision))
+                outcomes.append((future, create(key, value)))
                 continue
             error = KeyExists(key, Entry(key, current[2], current[0], current[1]))
         elif current is None:
@@ -427,6 +455,19 @@ def _apply(
             continue
         outcomes.append((future, error))
     return revision, outcomes, events, rows
+
+
+def _clash(items: list[tuple[str, bytes]], current_of: Callable[[str], _Current | None]) -> KeyExists | None:
+    """The first key of a group that is present, or named twice: the group then writes nothing."""
+    named: set[str] = set()
+    for key, _ in items:
+        current = current_of(key)
+        if current is not None:
+            return KeyExists(key, Entry(key, current[2], current[0], current[1]))
+        if key in named:
+            return KeyExists(key)
+        named.add(key)
+    return None
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

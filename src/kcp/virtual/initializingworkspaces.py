@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kcp.apimachinery.errors import Forbidden, MethodNotAllowed, NotFound
+from kcp.apimachinery.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.serialization import decode_body
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
@@ -25,6 +25,7 @@ from kcp.logicalcluster import ClusterName, is_cluster_name
 from kcp.registry.options import RequestScope
 from kcp.registry.store import Store
 from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, TENANCY
+from kcp.schema.gotypes import type_error
 from kcp.server import handlers
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import write_options
@@ -130,8 +131,14 @@ class InitializingWorkspaces:
             wanted = apply_patch(content_type, copy.deepcopy(lc), body, self.lc_store.strategy.schema)
         else:
             wanted = decode_body(content_type, body)
+        if not isinstance(wanted, dict):
+            raise BadRequest("the body of the request must be a JSON or YAML object")
+        go = self.lc_store.strategy.go_type
+        if go is not None and (err := type_error(go, wanted)) is not None:
+            kind, version = self.lc_store.resource.kind, self.lc_store.resource.version
+            raise BadRequest(f'{kind} in version "{version}" cannot be handled as a {kind}: {err}')
         before = list((lc.get("status") or {}).get("initializers") or [])
-        after = list(((wanted or {}).get("status") or {}).get("initializers") or [])
+        after = list((wanted.get("status") or {}).get("initializers") or [])
         expected_after = [i for i in before if i != initializer]
         rest_same = {k: v for k, v in (wanted.get("status") or {}).items() if k != "initializers"} == {
             k: v for k, v in (lc.get("status") or {}).items() if k != "initializers"

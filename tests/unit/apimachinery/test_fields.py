@@ -14,6 +14,7 @@ from kcp.apimachinery.fields import (
     convert_field_selector,
     escape_value,
     field_extractors,
+    json_path_extractor,
     object_fields,
     parse_field_selector,
     selectable_fields,
@@ -256,3 +257,12 @@ def test_custom_resources() -> None:
     with pytest.raises(BadRequest) as caught:
         convert_custom_resource_selector(sel, namespaced=True)
     assert caught.value.message == "field label not supported: spec.color"
+
+
+def test_selectable_fields_read_as_kube_prints_them() -> None:
+    obj = {"spec": {"color": "blue", "size": 3, "on": False, "labels": {"team": "a"}, "gone": None}}
+    read = {
+        p: json_path_extractor(p)(obj) for p in (".spec.color", ".spec.size", ".spec.on", ".spec.labels.team")
+    }
+    assert read == {".spec.color": "blue", ".spec.size": "3", ".spec.on": "false", ".spec.labels.team": "a"}
+    assert json_path_extractor(".spec.gone")(obj) == "" and json_path_extractor(".spec.x.y")(obj) == ""

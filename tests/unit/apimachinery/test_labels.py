@@ -123,14 +123,14 @@ def test_requirements_are_sorted_and_typed() -> None:
         (
             "a=" + "v" * 64,
             "unable to parse requirement: values[0][a]: Invalid value: "
-            f'"{"v" * 64}": must be no more than 63 bytes',
+            f'"{"v" * 64}": must be no more than 63 characters',
         ),
         ("-a", f'unable to parse requirement: <nil>: Invalid value: "-a": name part {KEY_REGEX_ERROR}'),
         ("a_=b", f'unable to parse requirement: <nil>: Invalid value: "a_": name part {KEY_REGEX_ERROR}'),
         (
             "k" * 64,
             f'unable to parse requirement: <nil>: Invalid value: "{"k" * 64}": '
-            "name part must be no more than 63 bytes",
+            "name part must be no more than 63 characters",
         ),
         (
             "a/",
@@ -144,7 +144,7 @@ def test_requirements_are_sorted_and_typed() -> None:
         ),
         (
             "a/b/c",
-            'unable to parse requirement: <nil>: Invalid value: "a/b/c": a valid label key '
+            'unable to parse requirement: <nil>: Invalid value: "a/b/c": a qualified name '
             f"{KEY_REGEX_ERROR} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
         ),
         ("ä=b", f'unable to parse requirement: <nil>: Invalid value: "ä": name part {KEY_REGEX_ERROR}'),
@@ -161,7 +161,7 @@ def test_long_prefix_reports_length() -> None:
     prefix = ".".join(["a" * 63] * 4) + ".b"  # 257 bytes, otherwise a valid subdomain
     with pytest.raises(BadRequest) as caught:
         parse_selector(f"{prefix}/x")
-    assert caught.value.message.endswith("prefix part must be no more than 253 bytes")
+    assert caught.value.message.endswith("prefix part must be no more than 253 characters")
 
 
 LABELS = {"env": "prod", "tier": "web", "n": "5", "bad": "x5", "empty": ""}

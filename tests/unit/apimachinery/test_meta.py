@@ -79,3 +79,31 @@ def test_generate_name_is_checked_as_a_name_prefix() -> None:
         "metadata.generateName: Invalid value: \"a%\": may not contain '%'",
         "metadata.name: Invalid value: \"a%bc\": may not contain '%'",
     ]
+
+
+def test_finalizers_must_be_qualified_and_built_in_kinds_standard_without_a_prefix() -> None:
+    name_part = (
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+        "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+        "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    )
+    not_standard = "name is neither a standard finalizer name nor is it fully qualified"
+    got = meta.validate_object_meta(
+        {"name": "x", "finalizers": ["bad finalizer", "kubernetes", "example.com/ok", "nodots"]},
+        namespaced=True,
+        kube_finalizers=True,
+    )
+    assert [(c.field, c.message) for c in got] == [
+        ("metadata.finalizers", f'Invalid value: "bad finalizer": {name_part}'),
+        ("metadata.finalizers[0]", f'Invalid value: "bad finalizer": {not_standard}'),
+        ("metadata.finalizers[3]", f'Invalid value: "nodots": {not_standard}'),
+    ]
+    custom = meta.validate_object_meta({"name": "x", "finalizers": ["nodots"]}, namespaced=True)
+    assert custom == []  # custom resources: only the qualified-name check
+    both = meta.validate_object_meta(
+        {"name": "x", "finalizers": ["orphan", "foregroundDeletion"]}, namespaced=True
+    )
+    assert [c.message for c in both] == [
+        'Invalid value: []string{"orphan", "foregroundDeletion"}: '
+        "finalizer orphan and foregroundDeletion cannot be both set"
+    ]

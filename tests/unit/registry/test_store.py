@@ -54,8 +54,23 @@ async def test_validation_and_namespace_lifecycle(catalog: Catalog) -> None:
     namespaces = catalog.store("", "v1", "namespaces")
     ns, deleted, _ = await namespaces.delete(scope(ns=""), "ns", DeleteOptions())
     assert not deleted and ns["status"]["phase"] == "Terminating"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as caught:
         await store.create(scope(), cm("late"), OPTS)
+    assert caught.value.to_status()["message"] == (
+        'configmaps "late" is forbidden: unable to create new content in namespace ns because it is being '
+        "terminated"
+    )
+    assert caught.value.to_status()["details"] == {
+        "name": "late",
+        "kind": "configmaps",
+        "causes": [
+            {
+                "reason": "NamespaceTerminating",
+                "message": "namespace ns is being terminated",
+                "field": "metadata.namespace",
+            }
+        ],
+    }
 
 
 async def test_finalizers_hold_deletion(catalog: Catalog) -> None:
@@ -76,3 +91,35 @@ async def test_dry_run_stores_nothing(catalog: Catalog) -> None:
     await store.create(scope(), cm("d"), WriteOptions(dry_run=True, field_manager="t"))
     with pytest.raises(NotFound):
         await store.get(scope(), "d")
+
+
+async def test_server_owned_metadata_is_kept_or_refused_as_kube_does(catalog: Catalog) -> None:
+    store = catalog.store("", "v1", "configmaps")
+    created, _ = await store.create(scope(), cm("m"), OPTS)
+    meta = created["metadata"]
+    moved = dict(created, metadata={**meta, "creationTimestamp": "2001-01-01T00:00:00Z", "uid": ""})
+    kept, _, _ = await store.update(scope(), "m", moved, OPTS)  # reset silently, as kube does
+    assert (kept["metadata"]["uid"], kept["metadata"]["creationTimestamp"]) == (
+        meta["uid"],
+        meta["creationTimestamp"],
+    )
+    with pytest.raises(Invalid) as caught:
+        await store.update(scope(), "m", dict(kept, metadata={**kept["metadata"], "uid": "abc"}), OPTS)
+    assert [c.to_dict() for c in caught.value.causes] == [
+        {
+            "reason": "FieldValueInvalid",
+            "message": 'Invalid value: "abc": field is immutable',
+            "field": "metadata.uid",
+        }
+    ]
+    with pytest.raises(Invalid) as caught:
+        await store.patch(
+            scope(),
+            "m",
+            "application/merge-patch+json",
+            b'{"metadata": {"deletionTimestamp": "2030-01-02T03:04:05Z"}}',
+            OPTS,
+        )
+    assert (
+        caught.value.causes[0].message == 'Invalid value: "2030-01-02 03:04:05 +0000 UTC": field is immutable'
+    )

@@ -111,3 +111,13 @@ def test_nulls_unknown_fields_and_free_form_values_pass() -> None:
 @given(st.integers(min_value=-(2**31), max_value=2**31 - 1))
 def test_every_int32_fits(n: int) -> None:
     assert type_error(LEASE, {"spec": {"leaseDurationSeconds": n, "leaseTransitions": n}}) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "offset"),
+    [("YQ=", 3), ("YQ", 0), ("a b", 1), ("bad!", 3), ("YQ==x", 4), ("Y===", 1), ("notbase64", 8)],
+)
+def test_byte_fields_report_base64_errors_as_go_does(value: str, offset: int) -> None:
+    cm = kind("", "ConfigMap")
+    assert type_error(cm, {"binaryData": {"k": value}}) == f"illegal base64 data at input byte {offset}"
+    assert type_error(cm, {"binaryData": {"k": "YWJj\nYWJj", "l": ""}}) is None

@@ -70,6 +70,32 @@ async def test_create_existing_raises_with_current_entry(storage: Storage) -> No
     assert (await storage.get(ROOT + "a")) == entry
 
 
+async def test_create_all_writes_every_key_in_one_step(storage: Storage) -> None:
+    before = await storage.current_revision()
+    watch = await storage.watch(ROOT, after=before)
+    entries = await storage.create_all([(ROOT + "a", b"1"), (ROOT + "b", b"2"), (ROOT + "c", b"3")])
+    assert [e.key for e in entries] == [ROOT + "a", ROOT + "b", ROOT + "c"]
+    assert all(before < e.mod_revision == e.create_revision for e in entries)
+    assert [await storage.get(e.key) for e in entries] == entries
+    batch = await anext(watch)  # one transaction reaches a watch in one piece
+    assert [(e.key, e.value) for e in batch] == [(ROOT + "a", b"1"), (ROOT + "b", b"2"), (ROOT + "c", b"3")]
+    watch.close()
+
+
+@pytest.mark.parametrize("clash", ["present", "repeated"])
+async def test_create_all_writes_nothing_when_a_key_clashes(storage: Storage, clash: str) -> None:
+    present = await storage.create(ROOT + "b", b"old")
+    revision = await storage.current_revision()
+    items = [(ROOT + "a", b"1"), (ROOT + "b", b"2")] if clash == "present" else [(ROOT + "a", b"1")] * 2
+    with pytest.raises(KeyExists) as info:
+        await storage.create_all(items)
+    assert info.value.key == (ROOT + "b" if clash == "present" else ROOT + "a")
+    assert await storage.get(ROOT + "a") is None
+    assert await storage.get(ROOT + "b") == present
+    assert await storage.current_revision() == revision
+    assert (await storage.create(ROOT + "c", b"3")).mod_revision == revision + 1  # no revision spent
+
+
 async def test_update_needs_current_revision(storage: Storage) -> None:
     created = await storage.create(ROOT + "a", b"one")
     updated = await storage.update(ROOT + "a", b"two", expect=created.mod_revision)

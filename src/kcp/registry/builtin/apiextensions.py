@@ -10,6 +10,7 @@ from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema import crd_schema_causes
+from kcp.schema.selectablefields import selectable_field_causes
 
 G = "apiextensions.k8s.io"
 CRDS = APIResource(
@@ -72,6 +73,7 @@ class CRDStrategy(Strategy):
     has_status_subresource = True
     tracks_generation = True
     finalizer_on_delete = CLEANUP_FINALIZER  # controllers/crdcleanup.py deletes the custom resources
+    core_finalizers = False
 
     def prepare_for_delete(self, obj: Object) -> None:
         status = obj.setdefault("status", {})
@@ -229,6 +231,8 @@ class CRDStrategy(Strategy):
                 )
             else:
                 causes += crd_schema_causes(schema, f"spec.versions[{i}].schema.openAPIV3Schema")
+            fields = v.get("selectableFields")
+            causes += selectable_field_causes(fields, schema, f"spec.versions[{i}].selectableFields")
         storage = [v for v in versions if isinstance(v, dict) and v.get("storage")]
         if len(storage) != 1:
             causes.append(

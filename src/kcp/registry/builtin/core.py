@@ -9,11 +9,14 @@ import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from kcp.apimachinery.errors import BadRequest, Cause
+from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.gojson import unmarshal_map_error
+from kcp.apimachinery.meta import finalizer_name_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
-from kcp.registry.strategy import Object, Strategy
+from kcp.registry.namespacecontent import DEFAULT_ACCOUNT, ROOT_CA
+from kcp.registry.strategy import Companions, Object, Strategy
+from kcp.schema.fielderrors import too_long
 
 if TYPE_CHECKING:
     from kcp.registry.namespacecontent import NamespaceContent
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from kcp.registry.store import Store
 
 _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+MAX_DATA_BYTES = 1024 * 1024  # kube's MaxSecretSize, for ConfigMaps too: what etcd can hold comfortably
 NAMESPACE_FINALIZER = "kubernetes"
 
 NAMESPACES = APIResource(
@@ -48,10 +52,16 @@ class NamespaceStrategy(Strategy):
     content: NamespaceContent | None = None  # what a new namespace starts with (set by the catalog)
 
     @contextlib.asynccontextmanager
-    async def creating(self, store: Store, scope: RequestScope, obj: Object) -> AsyncIterator[None]:
-        yield
-        if self.content is not None:
-            await self.content.fill(ClusterName(str(scope.cluster)), obj["metadata"]["name"])
+    async def creating(self, store: Store, scope: RequestScope, obj: Object) -> AsyncIterator[Companions]:
+        """The content goes in the namespace's own transaction, unless webhooks may see it."""
+        cluster, name = ClusterName(str(scope.cluster)), obj["metadata"]["name"]
+        if self.content is None:
+            yield []
+        elif store.webhooks is not None and store.webhooks.registered(cluster):
+            yield []
+            await self.content.fill(cluster, name)
+        else:
+            yield self.content.entries(cluster, name)
 
     def prepare_for_create(self, obj: Object) -> None:
         spec = obj.setdefault("spec", {})
@@ -72,35 +82,60 @@ class NamespaceStrategy(Strategy):
     def prepare_for_delete(self, obj: Object) -> None:
         obj.setdefault("status", {})["phase"] = "Terminating"
 
+    def validate(self, obj: Object) -> list[Cause]:
+        return [c for f in _spec_finalizers(obj) for c in finalizer_name_errors(f, "spec.finalizers")]
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        """spec.finalizers change only through finalize, whose errors name each item's index."""
+        finalizers = _spec_finalizers(new)
+        if finalizers == _spec_finalizers(old):
+            return []
+        return [
+            c for i, f in enumerate(finalizers) for c in finalizer_name_errors(f, f"spec.finalizers[{i}]")
+        ]
+
     def default(self, obj: Object) -> None:
         meta = obj["metadata"]
         if meta.get("name"):
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
 
 
-def require_base64(obj: Object, field: str) -> None:
-    """`[]byte` fields arrive base64-encoded; kube refuses bad ones while decoding, as a 400."""
-    values = obj.get(field)
+def _spec_finalizers(obj: Object) -> list[str]:
+    spec = obj.get("spec")
+    return list((spec.get("finalizers") if isinstance(spec, dict) else None) or [])
+
+
+def _byte_size(values: object, *, decoded: bool) -> int:
+    """The bytes a map of values holds: base64 ones (already checked) count decoded."""
     if not isinstance(values, dict):
-        return
-    for key, value in values.items():
-        if not isinstance(value, str):
-            continue
-        try:
-            base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest(
-                f'{obj.get("kind", "object")} in version "v1" cannot be handled as a '
-                f"{obj.get('kind', 'object')}: illegal base64 data in {field}[{key}]"
-            ) from None
+        return 0
+    strings = [v for v in values.values() if isinstance(v, str)]
+    if decoded:
+        return sum(len(base64.b64decode(v)) for v in strings)
+    return sum(len(v.encode()) for v in strings)
+
+
+class ServiceAccountStrategy(Strategy):
+    content: NamespaceContent | None = None  # puts `default` back (set by the catalog)
+
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if self.content is not None and obj["metadata"]["name"] == DEFAULT_ACCOUNT:
+            await self.content.account_deleted(ClusterName(str(scope.cluster)), scope.namespace)
 
 
 class ConfigMapStrategy(Strategy):
-    def prepare_for_create(self, obj: Object) -> None:
-        require_base64(obj, "binaryData")
+    """binaryData's base64 is checked while decoding (schema/gotypes.py), as kube's codec does."""
 
-    def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
-        require_base64(new, "binaryData")
+    # puts kube-root-ca.crt back (set by the catalog on the ConfigMap strategy only, not on Secrets')
+    content: NamespaceContent | None = None
+
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if self.content is not None and obj["metadata"]["name"] == ROOT_CA:
+            await self.content.root_ca_deleted(ClusterName(str(scope.cluster)), scope.namespace)
+
+    async def updated(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if self.content is not None and obj["metadata"]["name"] == ROOT_CA:
+            await self.content.root_ca_updated(ClusterName(str(scope.cluster)), scope.namespace, obj)
 
     def validate(self, obj: Object) -> list[Cause]:
         causes: list[Cause] = []
@@ -137,7 +172,12 @@ class ConfigMapStrategy(Strategy):
                     causes.append(
                         Cause("FieldValueInvalid", "Invalid value: must be a string", f"{field}[{key}]")
                     )
-        return causes
+        return causes + self._size_causes(obj)
+
+    def _size_causes(self, obj: Object) -> list[Cause]:
+        """kube counts data's bytes and binaryData's decoded bytes together, against the whole object."""
+        total = _byte_size(obj.get("data"), decoded=False) + _byte_size(obj.get("binaryData"), decoded=True)
+        return [too_long("[]", MAX_DATA_BYTES)] if total > MAX_DATA_BYTES else []
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         causes = self.validate(new)
@@ -217,16 +257,18 @@ class SecretStrategy(ConfigMapStrategy):
         obj.setdefault("type", "Opaque")
 
     def prepare_for_create(self, obj: Object) -> None:
-        require_base64(obj, "data")
         self._fold(obj)
 
     def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
-        require_base64(new, "data")
         self._fold(new)
 
     def validate(self, obj: Object) -> list[Cause]:
         causes = [c for c in super().validate(obj) if not c.field.startswith("binaryData")]
         return causes + _secret_type_causes(obj)
+
+    def _size_causes(self, obj: Object) -> list[Cause]:
+        total = _byte_size(obj.get("data"), decoded=True)
+        return [too_long("data", MAX_DATA_BYTES)] if total > MAX_DATA_BYTES else []
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         causes = super().validate_update(new, old)

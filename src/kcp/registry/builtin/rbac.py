@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.meta import dns1123_subdomain_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Object, Strategy
+from kcp.schema.fielderrors import invalid, not_supported, required
 
 if TYPE_CHECKING:
     from kcp.registry.options import RequestScope
@@ -59,6 +61,28 @@ def _rule_causes(obj: Object) -> list[Cause]:
     return causes
 
 
+def _subject_causes(subject: Object, path: str, namespaced: bool) -> list[Cause]:
+    """kube's ValidateRoleBindingSubject: a ServiceAccount needs a valid name (and, bound cluster-wide,
+    a namespace) and no apiGroup; Users and Groups are in rbac's group."""
+    causes: list[Cause] = []
+    name, kind, group = subject.get("name") or "", subject.get("kind") or "", subject.get("apiGroup") or ""
+    if not name:
+        causes.append(required(f"{path}.name", ""))
+    if kind == "ServiceAccount":
+        if name:
+            causes += [invalid(f"{path}.name", name, e) for e in dns1123_subdomain_errors(name)]
+        if group:
+            causes.append(not_supported(f"{path}.apiGroup", group, [""]))
+        if not namespaced and not subject.get("namespace"):
+            causes.append(required(f"{path}.namespace", ""))
+    elif kind in ("User", "Group"):
+        if group != G:
+            causes.append(not_supported(f"{path}.apiGroup", group, [G]))
+    else:
+        causes.append(not_supported(f"{path}.kind", kind, ["ServiceAccount", "User", "Group"]))
+    return causes
+
+
 class RoleStrategy(Strategy):
     name_rule = "path"
 
@@ -99,21 +123,19 @@ class BindingStrategy(Strategy):
         if not ref.get("name"):
             causes.append(Cause("FieldValueRequired", "Required value", "roleRef.name"))
         for i, subject in enumerate(obj.get("subjects") or []):
-            if not isinstance(subject, dict) or subject.get("kind") not in (
-                "User",
-                "Group",
-                "ServiceAccount",
-            ):
-                causes.append(
-                    Cause(
-                        "FieldValueNotSupported",
-                        'Unsupported value: supported values: "ServiceAccount", "User", "Group"',
-                        f"subjects[{i}].kind",
-                    )
-                )
-            elif not subject.get("name"):
-                causes.append(Cause("FieldValueRequired", "Required value", f"subjects[{i}].name"))
+            if isinstance(subject, dict):
+                causes += _subject_causes(subject, f"subjects[{i}]", self.resource.namespaced)
         return causes
+
+    def default(self, obj: Object) -> None:
+        """kube's v1 defaults: a User or Group subject without an apiGroup is in rbac's."""
+        for subject in obj.get("subjects") or []:
+            if (
+                isinstance(subject, dict)
+                and subject.get("kind") in ("User", "Group")
+                and not subject.get("apiGroup")
+            ):
+                subject["apiGroup"] = G
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         causes = self.validate(new)

@@ -16,18 +16,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import secrets
+import itertools
+import os
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING
 
 import orjson
 
 from kcp.apimachinery.errors import AlreadyExists
+from kcp.apimachinery.meta import initialized, set_condition
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import ClusterName
 from kcp.registry.options import RequestScope, WriteOptions
-from kcp.registry.strategy import Object
+from kcp.registry.store import create_new
+from kcp.registry.strategy import Companions, Object
 from kcp.registry.tenancy.kinds import (
     LOGICALCLUSTER_NAME,
     LOGICALCLUSTERS,
@@ -40,8 +43,10 @@ from kcp.registry.tenancy.kinds import (
     WORKSPACES,
     type_reference,
 )
+from kcp.storage import KeyExists
 
 if TYPE_CHECKING:
+    from kcp.registry.namespacecontent import NamespaceContent
     from kcp.registry.store import Store
     from kcp.registry.tenancy.admission import TenancyAdmission, TypeRef
 
@@ -49,15 +54,20 @@ UNIVERSAL = "root:universal"
 UNIVERSAL_NAMESPACES = ("default", "kube-system")
 RBAC = "rbac.authorization.k8s.io"
 SYSTEM = UserInfo("system:kcp:logical-cluster-admin", groups=(SYSTEM_MASTERS,))
-_OPTS = WriteOptions(field_manager="kcp-workspace-scheduler")
+MANAGER = "kcp-workspace-scheduler"
+_OPTS = WriteOptions(field_manager=MANAGER)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_NAME_KEY = os.urandom(32)  # once per process: names from one process never repeat, nor can be guessed
+_NAMES = itertools.count()
 
 Stores = Callable[[str, str, str], "Store"]
 
 
 def new_cluster_name() -> str:
-    """16 base36 characters from a hash of 32 random bytes, as kcp names logical clusters."""
-    n = int.from_bytes(hashlib.sha224(secrets.token_bytes(32)).digest(), "big")
+    """16 base36 characters of a keyed hash, as random as kcp's names without a getrandom() system
+    call per workspace: that call lets the storage threads take the interpreter lock from the loop."""
+    digest = hashlib.blake2b(next(_NAMES).to_bytes(8, "big"), key=_NAME_KEY, digest_size=16).digest()
+    n = int.from_bytes(digest, "big")
     out = []
     for _ in range(16):
         n, r = divmod(n, 36)
@@ -100,19 +110,27 @@ async def _create(store: Store, scope: RequestScope, obj: Object) -> None:
 class WorkspaceScheduler:
     """`external_url` (the server's URL, known once it listens) is written into `spec.URL`."""
 
-    def __init__(self, stores: Stores, admission: TenancyAdmission, external_url: str = "") -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        admission: TenancyAdmission,
+        content: NamespaceContent | None = None,
+        external_url: str = "",
+    ) -> None:
+        """`content`: what each of a new cluster's namespaces holds (none without it)."""
         self.stores = stores
         self.admission = admission
+        self.content = content
         self.external_url = external_url
         self._creating: set[tuple[ClusterName, str]] = set()  # names being created right now only
 
     @contextlib.asynccontextmanager
-    async def schedule(self, store: Store, scope: RequestScope, ws: Object) -> AsyncIterator[None]:
-        """Around the write of an admitted Workspace: make its cluster, fill in its spec and status.
+    async def schedule(self, store: Store, scope: RequestScope, ws: Object) -> AsyncIterator[Companions]:
+        """Around the write of an admitted Workspace: fill in its spec and status, and yield its cluster
+        and content to be written in the Workspace's own transaction.
 
-        A name is refused here while another request creates it, before either makes anything, so no
-        losing request leaves a cluster behind. (Servers sharing one store will need the same claim
-        made in storage.)
+        A name is refused here while another request creates it, before either makes anything. (Servers
+        sharing one store will need the same claim made in storage.)
         """
         name = ws["metadata"]["name"]
         parent = ClusterName(str(scope.cluster))
@@ -123,19 +141,19 @@ class WorkspaceScheduler:
         try:
             if await store.storage.get(store.key(parent, "", name)) is not None:
                 raise AlreadyExists.object(WORKSPACES.resource, TENANCY, name)
-            await self._make(parent, ws)
-            yield
+            yield await self._make(parent, ws)
         finally:
             self._creating.discard(key)
 
-    async def _make(self, parent: ClusterName, ws: Object) -> None:
-        """The cluster and its content, and the Workspace's spec and status to match."""
+    async def _make(self, parent: ClusterName, ws: Object) -> Companions:
+        """The Workspace's spec and status, and its cluster with what that holds."""
         name = ws["metadata"]["name"]
         parent_path = await self.admission.path_of(parent)
         spec = ws["spec"]
         type_ref: TypeRef = (spec["type"]["path"], spec["type"]["name"])
         initializers = initializers_of(await self.admission.closure(type_ref))
-        cluster = ClusterName(spec.get("cluster") or new_cluster_name())
+        named = spec.get("cluster")
+        cluster = ClusterName(named or new_cluster_name())
         spec["cluster"] = cluster
         spec.setdefault("URL", f"{self.external_url.rstrip('/')}/clusters/{parent_path}:{name}")
         finalizers = ws["metadata"].setdefault("finalizers", [])
@@ -164,33 +182,64 @@ class WorkspaceScheduler:
                 "initializers": initializers,
             },
         }
-        lc = await self.initialize(cluster, lc, spec["URL"], owner)
+        lcs = self._clusters()
+        existing = await lcs.storage.get(lcs.key(cluster, "", LOGICALCLUSTER_NAME)) if named else None
+        companions: Companions = []
+        if existing is not None:  # a cluster named in advance that exists already: it keeps its phase
+            lc = lcs.decode(existing)
+        else:
+            lc, companions = self.cluster_content(cluster, lc, spec["URL"], owner)
         status = lc.get("status") or {}
         ws["status"] = {
             "phase": status.get("phase"),
             **({"initializers": status["initializers"]} if status.get("initializers") else {}),
+            "conditions": set_condition(
+                initialized([], status.get("initializers") or []), "WorkspaceScheduled", "True"
+            ),
         }
         ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = status.get("phase")
+        return companions
 
-    async def initialize(self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None) -> Object:
-        """Owner binding and built-in content first, then the LogicalCluster with the phase it has:
-        Ready when no initializer is left, else Initializing with the ones still to run."""
+    def cluster_content(
+        self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None
+    ) -> tuple[Object, Companions]:
+        """The LogicalCluster with the phase it has once written (Ready when no initializer is left,
+        else Initializing with those still to run), and the entries to write: it first, then the
+        owner's binding and the built-in initializers' content."""
         remaining = list(lc["spec"].get("initializers") or [])
-        if UNIVERSAL in remaining:
-            await seed_content(self.stores, cluster, UNIVERSAL_NAMESPACES, SYSTEM)
-            remaining.remove(UNIVERSAL)
         scope = RequestScope(cluster, "", SYSTEM)
+        content: Companions = []
+        if UNIVERSAL in remaining:
+            namespaces = self.stores("", "v1", "namespaces")
+            for namespace in UNIVERSAL_NAMESPACES:
+                obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+                content.append(namespaces.entry(scope, namespaces.prepare_new(scope, obj, MANAGER)))
+                if self.content is not None:
+                    content += self.content.entries(cluster, namespace)
+            remaining.remove(UNIVERSAL)
         if owner_json:
+            bindings = self.stores(RBAC, "v1", "clusterrolebindings")
             binding = workspace_admin_binding(orjson.loads(owner_json)["username"])
-            await _create(self.stores(RBAC, "v1", "clusterrolebindings"), scope, binding)
+            content.append(bindings.entry(scope, bindings.prepare_new(scope, binding, MANAGER)))
         lc["status"] = {
             "phase": "Initializing" if remaining else "Ready",
             "initializers": remaining,
             "URL": url,
         }
-        lcs = self.stores(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource)
+        lcs = self._clusters()
+        lc = lcs.prepare_new(scope, lc, MANAGER)
+        return lc, [lcs.entry(scope, lc), *content]
+
+    async def initialize(self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None) -> Object:
+        """A cluster no Workspace points at (a home): written with its content in one transaction, or,
+        made already by a concurrent request, read as it is."""
+        lc, entries = self.cluster_content(cluster, lc, url, owner_json)
+        lcs = self._clusters()
         try:
-            lc, _ = await lcs.create(scope, lc, _OPTS)
-        except AlreadyExists:  # a cluster named in advance that exists already: it keeps its phase
-            lc = await lcs.get(scope, LOGICALCLUSTER_NAME)
-        return lc
+            written = await create_new(lcs.storage, entries)
+        except KeyExists:
+            return await lcs.get(RequestScope(cluster, "", SYSTEM), LOGICALCLUSTER_NAME)
+        return lcs.decode(written[0])
+
+    def _clusters(self) -> Store:
+        return self.stores(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.meta import dns1123_label_errors
-from kcp.registry.strategy import Object, Strategy
+from kcp.registry.strategy import Companions, Object, Strategy
 from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, PHASE_LABEL, RESERVED_TYPE_NAMES
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ WORKSPACE_COLUMNS = [
 
 
 class WorkspaceStrategy(Strategy):
+    core_finalizers = False  # kcp's kinds are CRDs there
     name_rule = "label"
     has_status_subresource = True
     tracks_generation = True
@@ -77,9 +78,11 @@ class WorkspaceStrategy(Strategy):
         if store.tenancy is not None:
             await store.tenancy.admit_workspace(scope, obj, old)
 
-    def creating(self, store: Store, scope: RequestScope, obj: Object) -> AbstractAsyncContextManager[None]:
+    def creating(
+        self, store: Store, scope: RequestScope, obj: Object
+    ) -> AbstractAsyncContextManager[Companions]:
         if store.tenancy is None or store.tenancy.scheduler is None:
-            return contextlib.nullcontext()
+            return contextlib.nullcontext([])
         return store.tenancy.scheduler.schedule(store, scope, obj)
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
@@ -87,6 +90,7 @@ class WorkspaceStrategy(Strategy):
 
 
 class WorkspaceTypeStrategy(Strategy):
+    core_finalizers = False  # kcp's kinds are CRDs there
     name_rule = "label"
     has_status_subresource = True
     tracks_generation = True
@@ -104,6 +108,7 @@ class WorkspaceTypeStrategy(Strategy):
 
 
 class LogicalClusterStrategy(Strategy):
+    core_finalizers = False  # kcp's kinds are CRDs there
     has_status_subresource = True
 
     def validate(self, obj: Object) -> list[Cause]:
