@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 TypeRef = tuple[str, str]  # (path, name)
 _MAX_EXTEND_DEPTH = 16
 _CACHED_TYPES = 1024
+_IDENTITIES_KEPT = 4096
 
 
 class AccessCheck(Protocol):
@@ -87,6 +88,8 @@ class TenancyAdmission:
         self._changes = 0  # type events seen: a read overtaken by one is not kept
         self._following = False  # kept only while a watch tells of changes
         self._task: asyncio.Task[None] | None = None
+        # a cluster's type and path never change while it exists: kept for the parents of new workspaces
+        self._identities: OrderedDict[ClusterName, tuple[str, str]] = OrderedDict()
 
     def start(self) -> None:
         prefix = resource_prefix(WORKSPACETYPES.group, WORKSPACETYPES.resource)
@@ -113,9 +116,23 @@ class TenancyAdmission:
 
     async def path_of(self, cluster: ClusterName) -> str:
         """The canonical path of a cluster, from its LogicalCluster's `kcp.io/path`."""
+        return (await self._identity(cluster))[1]
+
+    async def _identity(self, cluster: ClusterName) -> tuple[str, str]:
+        """A cluster's type annotation and canonical path ("" and its name while it has no
+        LogicalCluster). Both are fixed when the LogicalCluster is made, so existing ones are kept
+        (bounded, least recently used forgotten)."""
+        if cluster in self._identities:
+            self._identities.move_to_end(cluster)
+            return self._identities[cluster]
         lc = await self.paths.logical_cluster(cluster)
-        annotations = ((lc or {}).get("metadata") or {}).get("annotations") or {}
-        return str(annotations.get(PATH_ANNOTATION, cluster))
+        annotations: dict[str, Any] = ((lc or {}).get("metadata") or {}).get("annotations") or {}
+        found = (str(annotations.get(TYPE_ANNOTATION, "")), str(annotations.get(PATH_ANNOTATION, cluster)))
+        if lc is not None:
+            self._identities[cluster] = found
+            if len(self._identities) > _IDENTITIES_KEPT:
+                self._identities.popitem(last=False)
+        return found
 
     async def _type(self, ref: TypeRef) -> Object | None:
         cluster = await self.paths.resolve(ref[0])
@@ -182,10 +199,8 @@ class TenancyAdmission:
             spec.pop("URL", None)
             obj["metadata"].setdefault("annotations", {})[OWNER_ANNOTATION] = owner_annotation(user)
         cluster = ClusterName(str(scope.cluster))
-        parent_lc = await self.paths.logical_cluster(cluster)
-        annotations: dict[str, Any] = ((parent_lc or {}).get("metadata") or {}).get("annotations") or {}
-        parent_ref = parse_type_annotation(str(annotations.get(TYPE_ANNOTATION, "")))
-        parent_path = str(annotations.get(PATH_ANNOTATION, cluster))
+        parent_type, parent_path = await self._identity(cluster)
+        parent_ref = parse_type_annotation(parent_type)
         if parent_ref is None:
             raise Forbidden(f"workspaces cannot be created in {parent_path}: it has no workspace type")
         parent_types = await self.closure(parent_ref)

@@ -2,10 +2,10 @@
 
 kcp schedules in controllers after the Workspace is stored: an update naming the cluster, the
 LogicalCluster, the owner's binding, the `root:universal` initializer's namespaces and two phase
-changes, each a round trip through the API. Here the create request does that work in-process before
-the Workspace is written: the cluster and what it holds first, the Workspace last, carrying the phase
-its cluster has. So a stored Workspace always points at a cluster that exists, and a crash in between
-leaves at most an unreachable cluster, never a Workspace stuck half made. Built-in initializers
+changes, each a round trip through the API. Here the create request does that work in-process: the
+Workspace, carrying the phase its cluster has, is written in one transaction with the LogicalCluster
+and what it holds. So a stored Workspace always points at a whole cluster, and a crash leaves either
+all of it or nothing: no Workspace stuck half made, no cluster nothing points at. Built-in initializers
 (`root:universal`: the `default` and `kube-system` namespaces; the default ClusterRoles are global
 policy, not copied, as in kcp) are done here; types with initializers of their own still pass through
 Initializing, and their controllers finish them through the initializing-workspaces virtual workspace.
@@ -125,12 +125,12 @@ class WorkspaceScheduler:
         self._creating: set[tuple[ClusterName, str]] = set()  # names being created right now only
 
     @contextlib.asynccontextmanager
-    async def schedule(self, store: Store, scope: RequestScope, ws: Object) -> AsyncIterator[Companions]:
+    async def schedule(self, scope: RequestScope, ws: Object) -> AsyncIterator[Companions]:
         """Around the write of an admitted Workspace: fill in its spec and status, and yield its cluster
         and content to be written in the Workspace's own transaction.
 
-        A name is refused here while another request creates it, before either makes anything. (Servers
-        sharing one store will need the same claim made in storage.)
+        A create of a name that exists writes nothing: the transaction fails on the Workspace's key. A
+        name another request is creating right now is refused before any work is done for it.
         """
         name = ws["metadata"]["name"]
         parent = ClusterName(str(scope.cluster))
@@ -139,8 +139,6 @@ class WorkspaceScheduler:
             raise AlreadyExists.object(WORKSPACES.resource, TENANCY, name)
         self._creating.add(key)  # before any await, or two could pass the test above together
         try:
-            if await store.storage.get(store.key(parent, "", name)) is not None:
-                raise AlreadyExists.object(WORKSPACES.resource, TENANCY, name)
             yield await self._make(parent, ws)
         finally:
             self._creating.discard(key)

@@ -83,7 +83,7 @@ class WorkspaceStrategy(Strategy):
     ) -> AbstractAsyncContextManager[Companions]:
         if store.tenancy is None or store.tenancy.scheduler is None:
             return contextlib.nullcontext([])
-        return store.tenancy.scheduler.schedule(store, scope, obj)
+        return store.tenancy.scheduler.schedule(scope, obj)
 
     def printer_columns(self) -> list[dict[str, Any]] | None:
         return WORKSPACE_COLUMNS
