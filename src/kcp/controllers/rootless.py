@@ -2,8 +2,9 @@
 
 A normal workspace's cluster is made Ready by the workspace controller, which watches the Workspace
 that owns it; a home has no owning Workspace, so this does the same step for clusters without an
-owner, as kcp's LogicalCluster phase reconciler does. The informer keeps only such clusters while
-they wait, so Ready homes cost nothing here.
+owner, as kcp's LogicalCluster phase reconciler does. It shares the workspace controller's informer,
+which keeps only clusters in transition, so Ready homes cost nothing here and a new cluster's event is
+received once for both.
 """
 
 from __future__ import annotations
@@ -27,15 +28,17 @@ def _ready_to_go(obj: dict[str, Any]) -> bool:
 
 
 class RootlessPhase:
-    def __init__(self, client: Client, workers: int = 2) -> None:
+    def __init__(self, client: Client, clusters: Informer, workers: int = 2) -> None:
+        """`clusters`: an informer of LogicalClusters across all clusters that keeps at least those
+        waiting to be Ready."""
         self.client = client
-        self.informer = Informer(client.cluster("*"), LOGICALCLUSTERS, keep=_ready_to_go)
+        self.informer = clusters
         self.controller = Controller("rootless-phase", self.reconcile, workers)
         self.controller.watch(self.informer)
 
     async def reconcile(self, key: ObjectKey) -> Result:
         lc = self.informer.get(key)
-        if lc is None:
+        if lc is None or not _ready_to_go(lc):
             return Result()
         try:
             await self.client.cluster(key.cluster).patch(

@@ -156,12 +156,13 @@ async def serve(config: ServerConfig) -> None:
         root / "admin.kubeconfig", base_url, keys, with_user="user" in config.batteries
     )
     loopback = await _loopback_client(runner, root, port, base_url, config, keys.shard_admin_token)
+    workspaces = WorkspaceLifecycle(loopback)
     controllers = [
         NamespaceDeletion(loopback).controller,
         ClusterRoleAggregation(loopback).controller,
         CRDCleanup(loopback).controller,
-        WorkspaceLifecycle(loopback).controller,
-        RootlessPhase(loopback).controller,
+        workspaces.controller,
+        RootlessPhase(loopback, workspaces.clusters).controller,
     ]
     for controller in controllers:
         controller.start()
