@@ -236,6 +236,32 @@ def test_create_answers_with_a_ready_workspace_and_its_cluster(server: Server) -
     assert {n["metadata"]["name"] for n in nss["items"]} == {"default", "kube-system"}
 
 
+def test_a_location_no_shard_matches_leaves_it_unschedulable(server: Server) -> None:
+    name = unique("far")
+    body = workspace(name)
+    body["spec"]["location"] = {"selector": {"matchLabels": {"region": "mars"}}}
+    before = set(_keys_of_clusters(server))
+    code, ws, _ = server.request("POST", f"/clusters/root{WS}", body)
+    assert code == 201, ws
+    assert ws["status"]["phase"] == "Scheduling" and "cluster" not in ws["spec"]
+    (scheduled,) = ws["status"]["conditions"]
+    assert {k: v for k, v in scheduled.items() if k != "lastTransitionTime"} == {
+        "type": "WorkspaceScheduled",
+        "status": "False",
+        "severity": "Error",
+        "reason": "Unschedulable",
+        "message": "No available shards to schedule the workspace.",
+    }
+    assert set(_keys_of_clusters(server)) == before  # no cluster was made for it
+    assert server.request("GET", f"/clusters/root:{name}/api/v1/namespaces")[0] == 404
+    assert server.request("DELETE", f"/clusters/root{WS}/{name}")[0] == 200
+    assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404
+    body = workspace(unique("near"))
+    body["spec"]["location"] = {"selector": {}}  # selects every shard
+    code, ws, _ = server.request("POST", f"/clusters/root{WS}", body)
+    assert code == 201 and ws["status"]["phase"] == "Ready", ws
+
+
 def test_same_name_created_at_once_leaves_one_cluster(server: Server) -> None:
     name = unique("race")
     before = set(_keys_of_clusters(server))

@@ -19,11 +19,12 @@ import hashlib
 import itertools
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from kcp.apimachinery.errors import AlreadyExists
+from kcp.apimachinery.labels import selector_from_dict
 from kcp.apimachinery.meta import initialized, set_condition
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.auth.bootstrap_policy import workspace_admin_binding
@@ -59,6 +60,7 @@ _OPTS = WriteOptions(field_manager=MANAGER)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _NAME_KEY = os.urandom(32)  # once per process: names from one process never repeat, nor can be guessed
 _NAMES = itertools.count()
+SHARD_LABELS: dict[str, str] = {}
 
 Stores = Callable[[str, str, str], "Store"]
 
@@ -107,6 +109,18 @@ async def _create(store: Store, scope: RequestScope, obj: Object) -> None:
         await store.create(scope, obj, _OPTS)
 
 
+def _unschedulable(selector: Any) -> str:
+    """Why no shard takes a workspace with this location selector ("" when this shard does). This
+    server is kcp's one shard, `root`, which carries no labels."""
+    if not selector:
+        return ""
+    try:
+        matches = selector_from_dict(selector).matches(SHARD_LABELS)
+    except ValueError as e:
+        return f"spec.location.selector is invalid: {e}"
+    return "" if matches else "No available shards to schedule the workspace."
+
+
 class WorkspaceScheduler:
     """`external_url` (the server's URL, known once it listens) is written into `spec.URL`."""
 
@@ -148,6 +162,16 @@ class WorkspaceScheduler:
         name = ws["metadata"]["name"]
         parent_path = await self.admission.path_of(parent)
         spec = ws["spec"]
+        unschedulable = _unschedulable((spec.get("location") or {}).get("selector"))
+        if unschedulable:  # kcp leaves it waiting for a shard that matches: no cluster is made
+            ws["status"] = {
+                "phase": "Scheduling",
+                "conditions": set_condition(
+                    [], "WorkspaceScheduled", "False", "Unschedulable", unschedulable, "Error"
+                ),
+            }
+            ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = "Scheduling"
+            return []
         type_ref: TypeRef = (spec["type"]["path"], spec["type"]["name"])
         initializers = initializers_of(await self.admission.closure(type_ref))
         named = spec.get("cluster")
