@@ -537,6 +537,9 @@ def test_delete_options_are_validated_as_kube_does(kcp_server: Server, namespace
     sent = {"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"]}
     code, _, _ = kcp_server.request("DELETE", f"{base}/del?propagationPolicy=Bogus", sent)
     assert code == 200 and kcp_server.request("GET", f"{base}/del")[0] == 200
+    code, status, _ = kcp_server.request("DELETE", f"{base}/del", {"kind": "Foo", "apiVersion": "v1"})
+    assert code == 400 and status["message"].startswith('no kind "Foo" is registered for version "v1"')
+    assert kcp_server.request("GET", f"{base}/del")[0] == 200  # not deleted
     # a negative grace period is no error (kube makes it 1s where grace applies)
     assert kcp_server.request("DELETE", f"{base}/del?gracePeriodSeconds=-5")[0] == 200
     assert kcp_server.request("GET", f"{base}/del")[0] == 404

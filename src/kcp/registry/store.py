@@ -375,6 +375,10 @@ class Store:
                 if not self.strategy.allow_create_on_update:
                     raise self.not_found(name)
                 return clone(obj)
+            uid, live_uid = obj["metadata"].get("uid"), old["metadata"].get("uid")
+            if uid and uid != live_uid:  # a PUT's uid is a precondition, as kube's update makes it
+                why = f"Precondition failed: UID in precondition: {uid}, UID in object meta: {live_uid}"
+                raise self.conflict(name, why)
             if not wanted_rv and not self.strategy.allow_unconditional_update:
                 raise self.invalid(
                     name,

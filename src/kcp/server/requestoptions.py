@@ -164,6 +164,9 @@ def write_options(request: web.Request) -> WriteOptions:
 _DELETE_OPTIONS = go_type(DELETE_OPTIONS.body, DELETE_OPTIONS.name)
 
 
+_META_SCHEME = "k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme/register.go:28"
+
+
 def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
     """DeleteOptions from the body when there is one (kube then ignores the query), else from the query;
     validated as kube's ValidateDeleteOptions."""
@@ -174,6 +177,12 @@ def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
             raise BadRequest("DeleteOptions must be an object")
         if err := type_error(_DELETE_OPTIONS, decoded):  # the decoder's error, before anything reads it
             raise BadRequest(err)
+        kind = decoded.get("kind")
+        if kind not in (None, "", "DeleteOptions"):  # what kube's meta scheme answers for another kind
+            version = decoded.get("apiVersion") or "v1"
+            raise BadRequest(
+                f'no kind "{kind}" is registered for version "{version}" in scheme "{_META_SCHEME}"'
+            )
         sent, dry_run = decoded, decoded.get("dryRun") or []
         orphan = decoded.get("orphanDependents")
     else:

@@ -103,8 +103,14 @@ async def test_server_owned_metadata_is_kept_or_refused_as_kube_does(catalog: Ca
         meta["uid"],
         meta["creationTimestamp"],
     )
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(Conflict) as conflict:  # a PUT's uid is a precondition, checked first
         await store.update(scope(), "m", dict(kept, metadata={**kept["metadata"], "uid": "abc"}), OPTS)
+    assert conflict.value.message == (
+        'Operation cannot be fulfilled on configmaps "m": Precondition failed: '
+        f"UID in precondition: abc, UID in object meta: {meta['uid']}"
+    )
+    with pytest.raises(Invalid) as caught:  # a patch changing it is refused by validation
+        await store.patch(scope(), "m", "application/merge-patch+json", b'{"metadata": {"uid": "abc"}}', OPTS)
     assert [c.to_dict() for c in caught.value.causes] == [
         {
             "reason": "FieldValueInvalid",
