@@ -132,3 +132,33 @@ def test_a_token_names_why_its_service_account_no_longer_vouches(kcp_server: Ser
     old_uid = _claims(token)["kubernetes.io"]["serviceaccount"]["uid"]
     why = f"service account UID ({sa['metadata']['uid']}) does not match claim ({old_uid})"
     assert _review(kcp_server, token)["error"] == f"[invalid bearer token, {why}]"
+
+
+def test_a_service_account_token_secret_gets_its_token(kcp_server: Server, namespace: str) -> None:
+    base = f"/clusters/root/api/v1/namespaces/{namespace}"
+    code, account, _ = kcp_server.request(
+        "POST", f"{base}/serviceaccounts", {"apiVersion": "v1", "metadata": {"name": "legacy"}}
+    )
+    assert code == 201, account
+    wanted = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/service-account-token",
+        "metadata": {"name": "legacy-token", "annotations": {"kubernetes.io/service-account.name": "legacy"}},
+    }
+    code, secret, _ = kcp_server.request("POST", f"{base}/secrets", wanted)
+    assert code == 201, secret
+    annotations = secret["metadata"]["annotations"]
+    assert annotations["kubernetes.io/service-account.uid"] == account["metadata"]["uid"]
+    assert set(secret["data"]) == {"ca.crt", "namespace", "token"}
+    assert base64.b64decode(secret["data"]["namespace"]).decode() == namespace
+    assert base64.b64decode(secret["data"]["ca.crt"]) == (kcp_server.root / "ca.crt").read_bytes()
+    token = base64.b64decode(secret["data"]["token"]).decode()
+    assert _review(kcp_server, token)["user"]["username"] == f"system:serviceaccount:{namespace}:legacy"
+    assert _whoami(kcp_server, token) == 201
+    assert kcp_server.request("DELETE", f"{base}/secrets/legacy-token")[0] == 200
+    assert _whoami(kcp_server, token) == 401  # it lives as long as its Secret
+    orphan = {**wanted, "metadata": {**wanted["metadata"], "name": "orphan"}}
+    orphan["metadata"]["annotations"] = {"kubernetes.io/service-account.name": "nobody"}
+    code, secret, _ = kcp_server.request("POST", f"{base}/secrets", orphan)
+    assert code == 201 and "data" not in secret  # no account: left as it was sent

@@ -32,6 +32,7 @@ CREDENTIAL_ID_EXTRA = "authentication.kubernetes.io/credential-id"
 # the private claim that names a bound object, by kind (kube's; only Secrets are served here to bind)
 BOUND_CLAIMS = {"Pod": "pod", "Secret": "secret", "Node": "node"}
 _LEEWAY = 60  # seconds of clock skew tolerated on exp/nbf, as go-jose's default
+_SECRET_TOKEN_SECONDS = 100 * 365 * 24 * 3600  # "never": the Secret's deletion ends it
 
 
 def generate_signing_key() -> bytes:
@@ -136,6 +137,14 @@ class TokenIssuer:
         token = jwt.encode(claims, self._key, algorithm=self._alg, headers={"kid": self.key_id})
         expires = datetime.fromtimestamp(now + expiration_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return token, expires
+
+    def secret_token(
+        self, cluster: str, namespace: str, sa_name: str, sa_uid: str, secret_name: str, secret_uid: str
+    ) -> str:
+        """The token of a service-account-token Secret: bound to that Secret, so it lives as long as
+        the Secret does (kube's legacy tokens never expire)."""
+        bound = BoundObject("Secret", secret_name, secret_uid)
+        return self.issue(cluster, namespace, sa_name, sa_uid, (), _SECRET_TOKEN_SECONDS, bound)[0]
 
     def verify(self, token: str, audiences: Sequence[str] = ()) -> Claims:
         """Claims of a token we signed, current, for one of `audiences`; Unauthorized otherwise."""

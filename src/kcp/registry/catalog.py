@@ -29,6 +29,7 @@ from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.registry.tenancy.kinds import LOGICALCLUSTERS, WORKSPACES, WORKSPACETYPES
 from kcp.registry.tenancy.strategies import LogicalClusterStrategy, WorkspaceStrategy, WorkspaceTypeStrategy
+from kcp.registry.tokensecrets import Mint, TokenSecrets
 from kcp.storage import Storage
 
 _CRD_CACHE_SIZE = 4096
@@ -122,8 +123,10 @@ class Catalog:
         tenancy: TenancyAdmission | None = None,
         root_ca_pem: bytes | None = None,
         webhooks: Webhooks | None = None,
+        mint: Mint | None = None,
     ) -> None:
-        """`root_ca_pem`: what each new namespace's kube-root-ca.crt holds (none without it)."""
+        """`root_ca_pem`: what each new namespace's kube-root-ca.crt holds (none without it).
+        `mint`: signs the tokens of service-account-token Secrets (none filled in without it)."""
         self.storage = storage
         self.escalation = escalation
         self.tenancy = tenancy
@@ -151,6 +154,13 @@ class Catalog:
             hooked = self.store(resource.group, resource.version, resource.resource).strategy
             assert isinstance(hooked, kind)
             hooked.content = self.namespace_content
+        if mint is not None and root_ca_pem is not None:
+            secrets = self.store(core.SECRETS.group, core.SECRETS.version, core.SECRETS.resource).strategy
+            assert isinstance(secrets, core.SecretStrategy)
+            accounts = self.store(
+                core.SERVICEACCOUNTS.group, core.SERVICEACCOUNTS.version, core.SERVICEACCOUNTS.resource
+            )
+            secrets.tokens = TokenSecrets(accounts, mint, root_ca_pem)
         self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
         self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
         self._crd_stores: OrderedDict[tuple[str, str, str], tuple[int, Store]] = OrderedDict()

@@ -108,7 +108,10 @@ async def serve(config: ServerConfig) -> None:
     paths = PathResolver(storage)
     admission = TenancyAdmission(paths, authorizer)
     webhooks = AdmissionWebhooks(storage)
-    catalog = Catalog(storage, Escalation(authorizer), admission, keys.ca_cert_pem, webhooks)
+    issuer = TokenIssuer(keys.sa_private_key_pem, "kcp")
+    catalog = Catalog(
+        storage, Escalation(authorizer), admission, keys.ca_cert_pem, webhooks, issuer.secret_token
+    )
     admission.scheduler = WorkspaceScheduler(catalog.store, admission, catalog.namespace_content)
     resolver = ClusterResolver(paths)
     for cluster, type_ref in ((ROOT, "root:root"), (SYSTEM_ADMIN, "root:universal")):
@@ -122,9 +125,7 @@ async def serve(config: ServerConfig) -> None:
     }
     if "user" in config.batteries:
         static[keys.user_token] = UserInfo("user", groups=(AUTHENTICATED,))
-    authenticator = Authenticator(
-        storage, static, TokenIssuer(keys.sa_private_key_pem, "kcp"), keys.client_cert_user
-    )
+    authenticator = Authenticator(storage, static, issuer, keys.client_cert_user)
     state = ServerState(
         storage=storage,
         catalog=catalog,

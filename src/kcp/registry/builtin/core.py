@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kcp.registry.namespacecontent import NamespaceContent
     from kcp.registry.options import RequestScope
     from kcp.registry.store import Store
+    from kcp.registry.tokensecrets import TokenSecrets
 
 _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 MAX_DATA_BYTES = 1024 * 1024  # kube's MaxSecretSize, for ConfigMaps too: what etcd can hold comfortably
@@ -246,6 +247,14 @@ def _docker_config_error(payload: Any) -> str:
 
 
 class SecretStrategy(ConfigMapStrategy):
+    tokens: TokenSecrets | None = None  # fills service-account-token Secrets (set by the catalog)
+
+    @contextlib.asynccontextmanager
+    async def creating(self, store: Store, scope: RequestScope, obj: Object) -> AsyncIterator[Companions]:
+        if self.tokens is not None:
+            await self.tokens.fill(ClusterName(str(scope.cluster)), obj)
+        yield []
+
     def _fold(self, obj: Object) -> None:
         """`stringData` is write-only: folded into base64 `data`, winning over `data`."""
         string_data = obj.pop("stringData", None)
