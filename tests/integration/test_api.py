@@ -511,6 +511,20 @@ def test_write_options_are_validated_as_kube_does(kcp_server: Server, namespace:
     assert kcp_server.request("GET", f"{base}/opts")[1]["data"] == {"k": "v"}
 
 
+def test_a_timeout_that_is_no_integer_is_refused_on_lists_and_watches(
+    kcp_server: Server, namespace: str
+) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    for query in ("?timeoutSeconds=abc", "?watch=1&timeoutSeconds=1.5"):
+        code, status, _ = kcp_server.request("GET", base + query)
+        assert (code, status["message"]) == (400, "timeoutSeconds must be an integer"), status
+    assert kcp_server.request("GET", f"{base}?timeoutSeconds=5")[0] == 200
+    assert kcp_server.request("POST", base, cm("rv"))[0] == 201
+    code, status, _ = kcp_server.request("GET", f"{base}/rv?resourceVersion=abc")
+    assert (code, status["message"]) == (400, 'Invalid value: "abc": resourceVersion must be an integer')
+    assert kcp_server.request("GET", f"{base}/rv?resourceVersion=0")[0] == 200
+
+
 def test_delete_options_are_validated_as_kube_does(kcp_server: Server, namespace: str) -> None:
     base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
     assert kcp_server.request("POST", base, cm("del"))[0] == 201

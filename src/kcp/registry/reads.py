@@ -46,7 +46,7 @@ def decode_continue(token: str) -> tuple[int, str]:
     return rv, start
 
 
-def _parse_rv(value: str) -> int:
+def parse_rv(value: str) -> int:
     try:
         rv = int(value)
     except ValueError:
@@ -94,7 +94,7 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
         revision, start = decode_continue(opts.continue_token)
         start_after = prefix + start
     elif opts.resource_version and opts.resource_version != "0":
-        rv = _parse_rv(opts.resource_version)
+        rv = parse_rv(opts.resource_version)
         if opts.resource_version_match == "Exact":
             revision = rv
         else:
@@ -173,7 +173,7 @@ async def watch_objects(
     initial = opts.send_initial_events if opts.send_initial_events is not None else rv in ("", "0")
     if initial:
         if opts.send_initial_events and rv not in ("", "0"):
-            await _await_revision(store, _parse_rv(rv))  # NotOlderThan: at least as fresh as asked
+            await _await_revision(store, parse_rv(rv))  # NotOlderThan: at least as fresh as asked
         listing = await list_objects(
             store, scope, ListOptions(label_selector=opts.label_selector, field_selector=opts.field_selector)
         )
@@ -186,7 +186,7 @@ async def watch_objects(
         if opts.send_initial_events:
             yield [("BOOKMARK", _bookmark(store, after, initial_end=True))]
     else:
-        after = _parse_rv(rv)
+        after = parse_rv(rv)
     try:
         watch = await store.storage.watch(store.prefix(scope), after=after)
     except Compacted as e:

@@ -13,7 +13,6 @@ import orjson
 from aiohttp import web
 
 from kcp.apimachinery.errors import (
-    BadRequest,
     MethodNotAllowed,
     NotFound,
     StatusError,
@@ -102,6 +101,8 @@ async def handle(
         raise MethodNotAllowed(NOT_ALLOWED)
     if verb == "get":
         view = representation(request.headers.get("Accept", ""))
+        if rv := request.query.get("resourceVersion"):
+            reads.parse_rv(rv)  # any revision is served at its newest, but it must be one
         obj = await store.get(scope, info.name)
         if view == TABLE:
             return json_response(
@@ -185,11 +186,8 @@ async def watch(
 ) -> web.StreamResponse:
     """Stream watch events as newline-delimited JSON; errors after the start become ERROR events."""
     opts = list_options(request.query, store, predicate, watch=True)
-    timeout_raw = request.query.get("timeoutSeconds")
-    try:
-        timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())
-    except ValueError:
-        raise BadRequest("timeoutSeconds must be an integer") from None
+    timeout_raw = request.query.get("timeoutSeconds")  # an integer: list_options checked it
+    timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())
     progress = reads.WatchProgress()
     events = reads.watch_objects(store, scope, opts, progress)
     resp = web.StreamResponse(

@@ -96,6 +96,9 @@ def list_options(
         limit = int(limit_raw) if limit_raw else 0
     except ValueError:
         raise BadRequest(f'limit: Invalid value: "{limit_raw}": must be an integer') from None
+    timeout = query.get("timeoutSeconds", "")
+    if timeout and not timeout.lstrip("-").isdigit():  # decoded as ListOptions, whether watching or not
+        raise BadRequest("timeoutSeconds must be an integer")
     label = query.get("labelSelector", "")
     field = query.get("fieldSelector", "")
     initial = query.get("sendInitialEvents", "")
