@@ -83,46 +83,46 @@ def generate_name(base: str) -> str:
     return base + "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
 
 
+def _name_errors(value: str, limit: int, pattern: re.Pattern[str], message: str) -> list[str]:
+    """kube's name checks: a length limit, then a pattern with a message that shows it."""
+    errs = [f"must be no more than {limit} characters"] if len(value) > limit else []
+    return errs + ([] if pattern.fullmatch(value) else [message])
+
+
 def dns1123_subdomain_errors(value: str) -> list[str]:
-    errs = []
-    if len(value) > 253:
-        errs.append("must be no more than 253 characters")
-    if not DNS1123_SUBDOMAIN.fullmatch(value):
-        errs.append(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.',"
-            " and must start and end with an alphanumeric character (e.g. 'example.com', regex used for"
-            " validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-        )
-    return errs
+    return _name_errors(
+        value,
+        253,
+        DNS1123_SUBDOMAIN,
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.',"
+        " and must start and end with an alphanumeric character (e.g. 'example.com', regex used for"
+        " validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    )
 
 
 def dns1123_label_errors(value: str) -> list[str]:
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not DNS1123_LABEL.fullmatch(value):
-        errs.append(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and"
-            " must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex"
-            " used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-        )
-    return errs
+    return _name_errors(
+        value,
+        63,
+        DNS1123_LABEL,
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and"
+        " must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex"
+        " used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+    )
 
 
 DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 
 
 def dns1035_label_errors(value: str) -> list[str]:
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not DNS1035_LABEL.fullmatch(value):
-        errs.append(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an"
-            " alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123',"
-            " regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-        )
-    return errs
+    return _name_errors(
+        value,
+        63,
+        DNS1035_LABEL,
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an"
+        " alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123',"
+        " regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+    )
 
 
 def path_segment_errors(value: str) -> list[str]:
