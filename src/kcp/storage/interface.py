@@ -3,7 +3,7 @@
 Promises every backend keeps (ST1..ST9 in reliability.md):
 - no call returns before its write is durably committed;
 - one strictly increasing revision per store, never reused, not after restart nor compaction;
-- every modifying call gets exactly one new revision;
+- every key a call writes gets a new revision (`create_all`'s keys may share one, as in etcd's Txn);
 - `update`/`delete` with `expect` succeed only if the key's current mod_revision equals it;
 - `watch(after=R)` yields every event with revision > R in revision order, exactly once, or raises
   `Compacted` when R is older than the history window; it never silently skips.

@@ -1,6 +1,7 @@
 """Property tests: random concurrent write histories, checked against a sequential model.
 
-Several tasks run create/update/delete with preconditions at once. Whatever the interleaving:
+Several tasks run create/update/delete with preconditions, and two-key create_all, at once. Whatever
+the interleaving:
 acknowledged writes are exactly the committed ones (none lost, none invented), revisions are dense,
 unique and increase in each task's real-time order, replaying acks in revision order satisfies every
 precondition, a watch opened beforehand sees exactly that history, lists at old revisions show the
@@ -35,7 +36,7 @@ KEYS = [
     "/registry/core/configmaps/other/a",
     "/registry/apps/deployments/root/c",
 ]
-KINDS = ["create", "update", "delete", "delete_any"]
+KINDS = ["create", "update", "delete", "delete_any", "create_pair"]  # create_pair: create_all of two keys
 
 # (kind, key index, offset added to the last revision the task saw for the key: 0 is usually right)
 operation = st.tuples(
@@ -63,27 +64,34 @@ async def run_task(store: Storage, task: int, ops: list[tuple[str, int, int]]) -
         key, value = KEYS[index], f"{task}-{i}".encode()
         expect: int | None = known.get(key, 1) + offset
         try:
-            if kind == "create":
+            if kind in ("create", "create_pair"):
                 expect = None
-                entry = await store.create(key, value)
+                pair = [(key, value), (KEYS[(index + 1) % len(KEYS)], value + b"+")]
+                entries = (
+                    await store.create_all(pair)
+                    if kind == "create_pair"
+                    else [await store.create(key, value)]
+                )
             elif kind == "update":
                 assert expect is not None
-                entry = await store.update(key, value, expect=expect)
+                entries = [await store.update(key, value, expect=expect)]
             elif kind == "delete":
-                entry = await store.delete(key, expect=expect)
+                entries = [await store.delete(key, expect=expect)]
             else:
                 expect = None
-                entry = await store.delete(key)
+                entries = [await store.delete(key)]
         except KeyExists as error:
             assert error.entry is not None
-            known[key] = error.entry.mod_revision
+            known[error.key] = error.entry.mod_revision
         except RevisionConflict as error:
             known[key] = error.current.mod_revision
         except KeyNotFound:
             known.pop(key, None)
         else:
-            acks.append(Ack(kind, key, value, expect, entry))
-            known[key] = entry.mod_revision
+            for entry in entries:
+                written = entry.value if kind == "create_pair" else value
+                acks.append(Ack(kind.removesuffix("_pair"), entry.key, written, expect, entry))
+                known[entry.key] = entry.mod_revision
     return acks
 
 
