@@ -1,11 +1,11 @@
 """Property tests: random concurrent write histories, checked against a sequential model.
 
 Several tasks run create/update/delete with preconditions, and two-key create_all, at once. Whatever
-the interleaving:
-acknowledged writes are exactly the committed ones (none lost, none invented), revisions are dense,
-unique and increase in each task's real-time order, replaying acks in revision order satisfies every
-precondition, a watch opened beforehand sees exactly that history, lists at old revisions show the
-model's state then, and a restart keeps all of it with the next revision above every earlier one.
+the interleaving: acknowledged writes are exactly the committed ones (none lost, none invented),
+revisions are dense, unique and increase in each task's real-time order, replaying acks in revision
+order satisfies every precondition, a watch opened beforehand sees exactly that history, lists at old
+revisions show the model's state then, and a restart keeps all of it with the next revision above
+every earlier one.
 """
 
 from __future__ import annotations
