@@ -94,3 +94,11 @@ def test_side_effects_and_review_versions_are_required() -> None:
         ("sideEffects", "Required value: must specify one of None, NoneOnDryRun"),
         ("admissionReviewVersions", "Required value: must specify one of v1, v1beta1"),
     ]
+
+
+def test_match_conditions_must_compile() -> None:
+    ok = {"name": "n", "expression": "object.metadata.name == 'x'"}
+    assert causes({"matchConditions": [ok]}) == []
+    ((field, message),) = causes({"matchConditions": [{"name": "n", "expression": "1 +"}]})
+    assert field == "matchConditions[0].expression"
+    assert message.startswith('Invalid value: "1 +": compilation failed: ERROR: <input>:1:4: Syntax error:')

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import cel
+
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.labels import label_key_errors, label_value_errors
 from kcp.apimachinery.meta import dns1035_label_errors, dns1123_subdomain_errors
@@ -300,13 +302,17 @@ def _service_causes(service: Object, path: str) -> list[Cause]:
 
 
 def _match_condition_causes(conditions: list[Object], path: str) -> list[Cause]:
-    """kube's validateMatchConditions, but for compiling the expressions (the webhook caller does)."""
+    """kube's validateMatchConditions: names, and expressions that compile (whether one yields a bool
+    is found when the webhook caller runs it)."""
     causes: list[Cause] = [too_many(path, len(conditions), 64)] if len(conditions) > 64 else []
     names: set[str] = set()
     for k, condition in enumerate(conditions):
         at = f"{path}[{k}]"
-        if not (condition.get("expression") or "").strip():
+        expression = condition.get("expression") or ""
+        if not expression.strip():
             causes.append(required(f"{at}.expression", ""))
+        elif why := _compile_error(expression):
+            causes.append(invalid(f"{at}.expression", expression, f"compilation failed: {why}"))
         name = condition.get("name") or ""
         if not name:
             causes.append(required(f"{at}.name", ""))
@@ -316,6 +322,16 @@ def _match_condition_causes(conditions: list[Object], path: str) -> list[Cause]:
                 causes.append(duplicate(f"{at}.name", name))
             names.add(name)
     return causes
+
+
+def _compile_error(expression: str) -> str:
+    """cel-go's parse error (`ERROR: <input>:1:5: Syntax error: ...`), or "" when it compiles."""
+    try:
+        cel.compile(expression)
+    except ValueError as e:
+        text = str(e)
+        return text[text.find("ERROR:") :] if "ERROR:" in text else text
+    return ""
 
 
 def _review_version_causes(versions: list[str], path: str) -> list[Cause]:
