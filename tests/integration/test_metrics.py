@@ -74,3 +74,16 @@ def test_a_watch_whose_client_left_is_closed(kcp_server: Server, namespace: str)
     while _watchers(kcp_server) > baseline and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _watchers(kcp_server) <= baseline
+
+
+def test_a_request_that_cannot_be_parsed_is_a_400_without_an_error_log(kcp_server: Server) -> None:
+    """The client's mistake, answered as Go's server answers it, and no traceback in our log."""
+    raw = socket.create_connection(("127.0.0.1", kcp_server.port))
+    with kcp_server.ssl_context().wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+        auth = f"Authorization: Bearer {kcp_server.token}"
+        twice = "Content-Type: application/json\r\nContent-Type: application/json"
+        conn.sendall(f"GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n{twice}\r\n\r\n".encode())
+        assert conn.recv(4096).split(b"\r\n")[0].endswith(b" 400 Bad Request")
+    assert kcp_server.request("GET", "/version")[0] == 200
+    log = (kcp_server.root.parent / f"{kcp_server.root.name}.log").read_text()
+    assert "Traceback" not in log and "Error handling request" not in log

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from kcp.apimachinery.user import AUTHENTICATED, SYSTEM_MASTERS, UserInfo
 from kcp.auth.tokens import TokenIssuer
@@ -68,6 +69,15 @@ async def _loopback_client(
     )
 
 
+class _MalformedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse with 400 (as Go's server does) and logs a traceback
+    at ERROR for it: the client's mistake, kept out of the server's error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, HttpProcessingError)
+
+
 def _cap_malloc_arenas(arenas: int = 2) -> None:
     """glibc gives threads their own heap arenas (up to 8 per core). Our threads take turns on the GIL,
     so extra arenas buy no parallelism, only fragmentation that shows up as RSS per workspace."""
@@ -81,6 +91,7 @@ def _cap_malloc_arenas(arenas: int = 2) -> None:
 
 def run(config: ServerConfig) -> int:
     _cap_malloc_arenas()  # before any thread exists
+    logging.getLogger("aiohttp.server").addFilter(_MalformedRequests())
     try:
         import uvloop
 
