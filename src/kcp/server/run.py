@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import logging
 import signal
 import sys
@@ -187,6 +188,10 @@ async def serve(config: ServerConfig) -> None:
         time.perf_counter() - started,
         root / "admin.kubeconfig",
     )
+    # What start-up built lives as long as the server: collect its garbage once, then keep it out of
+    # every later collection (it halved the collector's time per create, about 3% of a create's CPU).
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
