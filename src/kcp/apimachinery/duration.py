@@ -1,10 +1,47 @@
-"""Human-readable durations, as kube-apiserver prints ages in Table cells.
+"""Durations as kube writes and reads them: ages in Table cells, and Go's duration strings.
 
 kubectl prints the AGE cell the server sends verbatim, so the rounding here must be kube's
 (apimachinery `util/duration.HumanDuration`): ~2-3 significant figures, whole units truncated.
+Durations in flags and in the `timeout` query parameter are Go's (`1m30s`, `500ms`), and so are
+the errors a bad one gets, which kube passes on to the client.
 """
 
 from __future__ import annotations
+
+import re
+
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_NUMBER = re.compile(r"(\d*)(?:\.(\d*))?")
+_UNIT = re.compile(r"[^\d.]*")
+
+
+def parse_go_duration(text: str) -> float:
+    """Seconds in a Go duration string (`time.ParseDuration`); ValueError with Go's message."""
+    rest = text
+    negative = rest[:1] == "-"
+    if rest[:1] in ("-", "+"):
+        rest = rest[1:]
+    if rest == "0":
+        return 0.0
+    if not rest:
+        raise ValueError(f'time: invalid duration "{text}"')
+    seconds = 0.0
+    while rest:
+        number = _NUMBER.match(rest)
+        assert number is not None  # both parts may match empty
+        whole, fraction = number.group(1), number.group(2)
+        if not whole and not fraction:
+            raise ValueError(f'time: invalid duration "{text}"')
+        rest = rest[number.end() :]
+        unit = _UNIT.match(rest)
+        assert unit is not None
+        if not unit.group():
+            raise ValueError(f'time: missing unit in duration "{text}"')
+        if unit.group() not in _GO_UNITS:
+            raise ValueError(f'time: unknown unit "{unit.group()}" in duration "{text}"')
+        seconds += float(f"{whole or 0}.{fraction or 0}") * _GO_UNITS[unit.group()]
+        rest = rest[unit.end() :]
+    return -seconds if negative else seconds
 
 
 def human_duration(seconds: float) -> str:

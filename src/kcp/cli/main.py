@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kcp.apimachinery.duration import parse_go_duration
 from kcp.server.config import ServerConfig, StorageURLError, parse_storage_url
 
 _START_DESCRIPTION = """\
@@ -69,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
         help="maximum mutating requests in flight before 429 (default: 200)",
     )
     start.add_argument(
+        "--request-timeout",
+        default=60.0,
+        type=_parse_duration,
+        metavar="DURATION",
+        help="how long a request other than a watch may take before it is answered 504 Timeout; "
+        "a request's own `?timeout=` may only shorten it (default: 1m0s)",
+    )
+    start.add_argument(
         "--batteries-included",
         default="",
         help="comma-separated extras: 'user' also writes a non-admin 'user' identity into admin.kubeconfig",
@@ -109,6 +118,17 @@ def _parse_bool(value: str) -> bool:
     if value in ("0", "f", "F", "false", "FALSE", "False"):
         return False
     raise argparse.ArgumentTypeError(f"invalid boolean value {value!r}")
+
+
+def _parse_duration(value: str) -> float:
+    """Go's time.ParseDuration, as pflag reads a duration flag; it must be positive here."""
+    try:
+        seconds = parse_go_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {value!r}")
+    return seconds
 
 
 def parse_groups(values: list[str] | None) -> tuple[str, ...]:
@@ -165,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         external_hostname=args.external_hostname,
         max_requests_inflight=args.max_requests_inflight,
         max_mutating_requests_inflight=args.max_mutating_requests_inflight,
+        request_timeout=args.request_timeout,
         batteries=batteries,
         enable_home_workspaces=args.enable_home_workspaces,
         home_creator_groups=parse_groups(args.home_workspaces_home_creator_groups),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import cel as celrs
 
+from kcp.apimachinery.duration import parse_go_duration
 from kcp.apimachinery.errors import Cause
 from kcp.schema.cel_library import LIBRARY
 from kcp.schema.cel_rules import Rule, compile_rules
@@ -112,12 +113,7 @@ def _scalar(n: Node, v: Any) -> Any:
 
 
 def _duration(v: str) -> timedelta:
-    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
-    parts = re.findall(r"([\d.]+)(ns|us|µs|ms|s|m|h)", v)
-    if not parts:
-        raise ValueError(v)
-    total = sum(float(num) * units[unit] for num, unit in parts)
-    return timedelta(seconds=-total if v.startswith("-") else total)
+    return timedelta(seconds=parse_go_duration(v))
 
 
 def to_cel(n: Node, v: Any, resource: bool = False) -> Any:

@@ -17,12 +17,15 @@ from typing import Any
 from aiohttp import web
 
 from kcp import __version__
+from kcp.apimachinery.duration import parse_go_duration
 from kcp.apimachinery.errors import (
+    BadRequest,
     InternalError,
     MethodNotAllowed,
     NotFound,
     RequestEntityTooLarge,
     StatusError,
+    Timeout,
     TooManyRequests,
     Unauthorized,
 )
@@ -62,6 +65,7 @@ class ServerState:
     endpoints: Endpoints
     max_in_flight: int = 400
     max_mutating_in_flight: int = 200
+    request_timeout: float = 60.0  # seconds a request other than a watch may take (--request-timeout)
     ready: bool = False
     in_flight: int = 0
     mutating_in_flight: int = 0
@@ -149,9 +153,42 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
     info = parse(request.method, path, request.query.get("watch"))
     if info.verb == "watch" and not user.is_master:
         return await _capped_watch(state, request, info, user), info
-    if info.long_running or user.is_master:
+    if info.long_running:
         user = await state.authorizer.impersonate(request, user, info)
         return await _authorized(state, request, info, user), info
+    deadline = asyncio.timeout(_deadline(state, request))
+    try:
+        async with deadline:
+            return await _limited(state, request, info, user), info
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        raise Timeout(
+            "Timeout: request did not complete within requested timeout - context deadline exceeded"
+        ) from None
+
+
+def _deadline(state: ServerState, request: web.Request) -> float:
+    """The server's --request-timeout, or the request's own `timeout` when that is shorter (kube's
+    WithRequestDeadline: 0 or a longer one leaves the server's)."""
+    asked = request.query.get("timeout")
+    if asked is None:
+        return state.request_timeout
+    try:
+        seconds = parse_go_duration(asked)
+    except ValueError as exc:
+        raise BadRequest(f"invalid timeout specified in the request URL - {exc}") from None
+    return seconds if 0 < seconds < state.request_timeout else state.request_timeout
+
+
+async def _limited(
+    state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo
+) -> web.StreamResponse:
+    """A request other than a watch, within the in-flight limits (which masters bypass)."""
+    if user.is_master:
+        return await _authorized(
+            state, request, info, await state.authorizer.impersonate(request, user, info)
+        )
     mutating = info.verb in MUTATING_VERBS
     if (mutating and state.mutating_in_flight >= state.max_mutating_in_flight) or (
         not mutating and state.in_flight >= state.max_in_flight
@@ -163,7 +200,7 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
         state.in_flight += 1
     try:
         user = await state.authorizer.impersonate(request, user, info)
-        return await _authorized(state, request, info, user), info
+        return await _authorized(state, request, info, user)
     finally:
         if mutating:
             state.mutating_in_flight -= 1

@@ -41,6 +41,7 @@ class ServerConfig:
     external_hostname: str = ""
     max_requests_inflight: int = 400
     max_mutating_requests_inflight: int = 200
+    request_timeout: float = 60.0  # seconds
     batteries: tuple[str, ...] = ()
     enable_home_workspaces: bool = True
     home_creator_groups: tuple[str, ...] = ("system:authenticated",)

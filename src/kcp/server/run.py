@@ -40,6 +40,11 @@ from kcp.server.webhooks import AdmissionWebhooks
 from kcp.storage.sqlite import SQLiteStorage
 
 log = logging.getLogger("kcp")
+
+# aiohttp's keep-alive timer runs from a connection's start or its last answer until a whole request
+# head has arrived, so it is both kube's ReadHeaderTimeout (32 s) and its idle timeout: a client
+# trickling a header, or holding a connection it does not use, is let go after this (reliability 5.11).
+HEADER_TIMEOUT = 32.0
 SYSTEM_ADMIN = ClusterName("system:admin")  # the shard's own cluster, as in kcp
 
 
@@ -147,6 +152,7 @@ async def serve(config: ServerConfig) -> None:
         endpoints=Endpoints(catalog, authorizer, authenticator),
         max_in_flight=config.max_requests_inflight,
         max_mutating_in_flight=config.max_mutating_requests_inflight,
+        request_timeout=config.request_timeout,
         home=home.HomeWorkspaces(catalog, admission, authorizer) if config.enable_home_workspaces else None,
     )
     await authorizer.start()
@@ -154,7 +160,9 @@ async def serve(config: ServerConfig) -> None:
     admission.start()
     await resolver.start()
     catalog.namespaces.start()
-    runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=1.0)
+    runner = web.AppRunner(
+        build_app(state), access_log=None, shutdown_timeout=1.0, keepalive_timeout=HEADER_TIMEOUT
+    )
     await runner.setup()
     site = web.TCPSite(
         runner, config.bind_address, config.secure_port, ssl_context=pki.ssl_context(keys), backlog=2048

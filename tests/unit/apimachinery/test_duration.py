@@ -1,10 +1,13 @@
-"""human_duration rounds like apimachinery's HumanDuration: kubectl shows the server's AGE as is."""
+"""human_duration rounds like apimachinery's HumanDuration: kubectl shows the server's AGE as is;
+parse_go_duration reads and refuses what Go's time.ParseDuration does."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from kcp.apimachinery.duration import human_duration
+from kcp.apimachinery.duration import human_duration, parse_go_duration
 
 MINUTE, HOUR, DAY, YEAR = 60, 3600, 86400, 365 * 86400
 
@@ -53,3 +56,42 @@ MINUTE, HOUR, DAY, YEAR = 60, 3600, 86400, 365 * 86400
 )
 def test_human_duration(seconds: float, expected: str) -> None:
     assert human_duration(seconds) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("0", 0.0),
+        ("-0", 0.0),
+        ("32s", 32.0),
+        ("1m0s", 60.0),
+        ("1h2m3.5s", 3723.5),
+        ("500ms", 0.5),
+        (".5s", 0.5),
+        ("5.s", 5.0),
+        ("+3s", 3.0),
+        ("-1.5h", -5400.0),
+        ("10us", 1e-5),
+        ("10µs", 1e-5),
+        ("7ns", 7e-9),
+    ],
+)
+def test_go_durations_parse_as_time_parse_duration_does(text: str, seconds: float) -> None:
+    assert parse_go_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", 'time: invalid duration ""'),
+        ("x", 'time: invalid duration "x"'),
+        (".s", 'time: invalid duration ".s"'),
+        ("-", 'time: invalid duration "-"'),
+        ("5", 'time: missing unit in duration "5"'),
+        ("1m5", 'time: missing unit in duration "1m5"'),
+        ("1d", 'time: unknown unit "d" in duration "1d"'),
+    ],
+)
+def test_bad_go_durations_get_gos_messages(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        parse_go_duration(text)
