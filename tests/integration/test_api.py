@@ -10,6 +10,7 @@ import urllib.request
 import uuid
 from typing import Any
 
+from tests.support.registry import schemaless_crd
 from tests.support.server import Server
 
 ROOT = "/clusters/root"
@@ -177,6 +178,19 @@ def test_dry_run_writes_nothing(kcp_server: Server, namespace: str) -> None:
     assert kcp_server.request("GET", f"{base}/dry")[0] == 404
 
 
+def test_a_dry_run_create_of_an_existing_object_is_a_conflict(kcp_server: Server, namespace: str) -> None:
+    """kube's dry-run storage looks the key up, so `kubectl create --dry-run=server` tells the truth."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    assert kcp_server.request("POST", base, cm("there"))[0] == 201
+    code, status, _ = kcp_server.request("POST", f"{base}?dryRun=All", cm("there"))
+    assert code == 409 and status["reason"] == "AlreadyExists"
+    assert status["message"] == 'configmaps "there" already exists'
+    code, status, _ = kcp_server.request(
+        "POST", f"{ROOT}/api/v1/namespaces?dryRun=All", {"metadata": {"name": namespace}}
+    )
+    assert code == 409 and status["message"] == f'namespaces "{namespace}" already exists'
+
+
 def test_secret_string_data_is_folded(kcp_server: Server, namespace: str) -> None:
     base = f"{ROOT}/api/v1/namespaces/{namespace}/secrets"
     code, body, _ = kcp_server.request(
@@ -304,6 +318,29 @@ def test_namespace_deletion_removes_content(kcp_server: Server) -> None:
     ):
         time.sleep(0.1)
     assert kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] == 404
+
+
+def test_a_namespace_phase_follows_its_deletion(kcp_server: Server, namespace: str) -> None:
+    """Only deletion makes a namespace Terminating: a status write saying otherwise is kube's 422."""
+    status = f"{ROOT}/api/v1/namespaces/{namespace}/status"
+    for phase in ("Terminating", "Bogus"):
+        code, body, _ = kcp_server.request(
+            "PATCH", status, {"status": {"phase": phase}}, content_type="application/merge-patch+json"
+        )
+        assert code == 422, body
+        assert body["details"]["causes"] == [
+            {
+                "reason": "FieldValueInvalid",
+                "message": f'Invalid value: "{phase}": '
+                "may only be 'Active' if `deletionTimestamp` is empty",
+                "field": "status.Phase",
+            }
+        ]
+    assert kcp_server.request("GET", status)[1]["status"]["phase"] == "Active"
+    code, _, _ = kcp_server.request(
+        "PATCH", status, {"status": {"phase": "Active"}}, content_type="application/merge-patch+json"
+    )
+    assert code == 200
 
 
 def watching(
@@ -563,11 +600,23 @@ def test_a_namespace_held_by_finalizers_says_so(kcp_server: Server) -> None:
     import time
 
     ns = f"held-{uuid.uuid4().hex[:8]}"
+    group = f"{ns}.example.com"  # served through two versions: its objects still count once
+    crd = schemaless_crd(group, "widgets", "Widget")
+    crd["spec"]["versions"].append({**crd["spec"]["versions"][0], "name": "v2", "storage": False})
+    crds = f"{ROOT}/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert kcp_server.request("POST", crds, crd)[0] == 201
     kcp_server.request("POST", f"{ROOT}/api/v1/namespaces", {"metadata": {"name": ns}})
     held = {"metadata": {"name": "held", "finalizers": ["example.com/hold"]}}
     assert kcp_server.request("POST", f"{ROOT}/api/v1/namespaces/{ns}/configmaps", held)[0] == 201
+    widgets = f"{ROOT}/apis/{group}/v1/namespaces/{ns}/widgets"
+    assert (
+        kcp_server.request("POST", widgets, {"apiVersion": f"{group}/v1", "kind": "Widget", **held})[0] == 201
+    )
     assert kcp_server.request("DELETE", f"{ROOT}/api/v1/namespaces/{ns}")[0] == 200
-    left = "Some resources are remaining: configmaps has 1 resource instances"  # once kube-root-ca.crt went
+    left = (  # once kube-root-ca.crt went
+        "Some resources are remaining: configmaps has 1 resource instances, "
+        f"widgets.{group} has 1 resource instances"
+    )
     deadline, conditions = time.monotonic() + 10, {}
     while (
         time.monotonic() < deadline and conditions.get("NamespaceContentRemaining", {}).get("message") != left
@@ -578,20 +627,19 @@ def test_a_namespace_held_by_finalizers_says_so(kcp_server: Server) -> None:
     assert conditions["NamespaceContentRemaining"]["message"] == left
     assert conditions["NamespaceFinalizersRemaining"]["reason"] == "SomeFinalizersRemain"
     assert conditions["NamespaceFinalizersRemaining"]["message"] == (
-        "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"
+        "Some content in the namespace has finalizers remaining: example.com/hold in 2 resource instances"
     )
-    kcp_server.request(
-        "PATCH",
-        f"{ROOT}/api/v1/namespaces/{ns}/configmaps/held",
-        {"metadata": {"finalizers": None}},
-        content_type="application/merge-patch+json",
-    )
+    for path in (f"{ROOT}/api/v1/namespaces/{ns}/configmaps/held", f"{widgets}/held"):
+        kcp_server.request(
+            "PATCH", path, {"metadata": {"finalizers": None}}, content_type="application/merge-patch+json"
+        )
     while (
         time.monotonic() < deadline + 10
         and kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] != 404
     ):
         time.sleep(0.1)
     assert kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{ns}")[0] == 404
+    assert kcp_server.request("DELETE", f"{crds}/widgets.{group}")[0] == 200
 
 
 def test_events_v1_are_validated_strictly(kcp_server: Server, namespace: str) -> None:
@@ -739,3 +787,26 @@ def test_object_meta_limits(kcp_server: Server, namespace: str) -> None:
     assert body["details"]["causes"][0]["message"] == (
         f'Invalid value: "{prefix}": must be no more than 253 characters'
     )
+
+
+def test_a_lease_spec_is_checked_as_kube_checks_it(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
+    bad = {"leaseDurationSeconds": 0, "leaseTransitions": -1, "preferredHolder": "me"}
+    code, status, _ = kcp_server.request(
+        "POST",
+        base,
+        {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"}, "spec": bad},
+    )
+    assert code == 422, status
+    assert status["message"] == (
+        'Lease.coordination.k8s.io "l" is invalid: [spec.leaseDurationSeconds: Invalid value: 0: must be '
+        "greater than 0, spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0, "
+        "spec.preferredHolder: Forbidden: may only be specified if `strategy` is defined]"
+    )
+    good = {"holderIdentity": "me", "leaseDurationSeconds": 15, "leaseTransitions": 0}
+    code, _, _ = kcp_server.request(
+        "POST",
+        base,
+        {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"}, "spec": good},
+    )
+    assert code == 201

@@ -38,9 +38,13 @@ class NamespaceDeletion:
         remaining: Counter[str] = Counter()  # group-resource -> objects left
         holding: Counter[str] = Counter()  # finalizer -> objects it holds
         deleted = 0
-        for served in await discover(cluster):
+        seen: set[tuple[str, str]] = set()
+        for served in await discover(cluster):  # each group's preferred version comes first
             if not served.namespaced or "list" not in served.verbs or "delete" not in served.verbs:
                 continue
+            if (served.gvr.group, served.gvr.resource) in seen:
+                continue  # one resource through another version: the same objects, counted once
+            seen.add((served.gvr.group, served.gvr.resource))
             listing = await cluster.list(served.gvr, key.name)
             group = served.gvr.group
             for item in listing.get("items", []):

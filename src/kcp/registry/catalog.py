@@ -14,7 +14,7 @@ import orjson
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName, object_key, object_prefix
 from kcp.registry.admission import Webhooks
-from kcp.registry.builtin import apiextensions, core, rbac
+from kcp.registry.builtin import apiextensions, coordination, core, rbac
 from kcp.registry.builtin.admissionregistration import (
     MUTATING_WEBHOOKS,
     VALIDATING_WEBHOOKS,
@@ -36,7 +36,6 @@ _CRD_CACHE_SIZE = 4096
 
 
 REVIEW_VERBS = ("create",)
-LEASES = APIResource("coordination.k8s.io", "v1", "leases", "Lease", True, "lease")
 REVIEWS = (
     APIResource(
         "authorization.k8s.io",
@@ -95,7 +94,7 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (core.SERVICEACCOUNTS, core.ServiceAccountStrategy),
     (core.EVENTS, EventStrategy),
     (EVENTS_V1, EventsV1Strategy),
-    (LEASES, Strategy),
+    (coordination.LEASES, coordination.LeaseStrategy),
     (rbac.ROLES, rbac.RoleStrategy),
     (rbac.CLUSTERROLES, rbac.RoleStrategy),
     (rbac.ROLEBINDINGS, rbac.BindingStrategy),

@@ -247,6 +247,9 @@ class Store:
             warnings += review.warnings
         obj = self._track(None, obj, opts, "Update")
         if opts.dry_run:
+            name = obj["metadata"]["name"]
+            if await self.storage.get(self.key(cluster, scope.namespace, name)) is not None:
+                raise AlreadyExists.object(self.resource.resource, self.resource.group, name)
             return obj, warnings
         return self._written(obj, await self._insert(scope, obj)), warnings
 

@@ -16,7 +16,7 @@ from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName
 from kcp.registry.namespacecontent import DEFAULT_ACCOUNT, ROOT_CA
 from kcp.registry.strategy import Companions, Object, Strategy
-from kcp.schema.fielderrors import too_long
+from kcp.schema.fielderrors import invalid, too_long
 
 if TYPE_CHECKING:
     from kcp.registry.namespacecontent import NamespaceContent
@@ -87,18 +87,34 @@ class NamespaceStrategy(Strategy):
         return [c for f in _spec_finalizers(obj) for c in finalizer_name_errors(f, "spec.finalizers")]
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
-        """spec.finalizers change only through finalize, whose errors name each item's index."""
+        """spec.finalizers change only through finalize, whose errors name each item's index; the
+        phase says whether the namespace is being deleted, and nothing else (kube's path and words)."""
+        causes = _phase_errors(new)
         finalizers = _spec_finalizers(new)
-        if finalizers == _spec_finalizers(old):
-            return []
-        return [
-            c for i, f in enumerate(finalizers) for c in finalizer_name_errors(f, f"spec.finalizers[{i}]")
-        ]
+        if finalizers != _spec_finalizers(old):
+            causes += [
+                c for i, f in enumerate(finalizers) for c in finalizer_name_errors(f, f"spec.finalizers[{i}]")
+            ]
+        return causes
 
     def default(self, obj: Object) -> None:
         meta = obj["metadata"]
         if meta.get("name"):
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+
+
+def _phase_errors(obj: Object) -> list[Cause]:
+    phase = (obj.get("status") or {}).get("phase") or ""
+    if obj["metadata"].get("deletionTimestamp"):
+        if phase != "Terminating":
+            return [
+                invalid(
+                    "status.Phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty"
+                )
+            ]
+    elif phase != "Active":
+        return [invalid("status.Phase", phase, "may only be 'Active' if `deletionTimestamp` is empty")]
+    return []
 
 
 def _spec_finalizers(obj: Object) -> list[str]:
