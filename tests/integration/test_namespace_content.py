@@ -53,7 +53,9 @@ def test_a_deleted_root_ca_and_default_account_come_back(kcp_server: Server, nam
     code, _, _ = kcp_server.request("DELETE", f"{ca_path}?dryRun=All")
     assert code == 200 and _uid(kcp_server, ca_path) == new_ca["metadata"]["uid"]
     kcp_server.request("POST", f"{base}/serviceaccounts", {"metadata": {"name": "other"}})
-    assert kcp_server.request("DELETE", f"{base}/serviceaccounts/other")[0] == 200
+    code, deleted, _ = kcp_server.request("DELETE", f"{base}/serviceaccounts/other")
+    assert code == 200 and deleted["kind"] == "ServiceAccount"  # kube answers with the account
+    assert deleted["metadata"]["name"] == "other"
     assert _get(kcp_server, f"{base}/serviceaccounts/other") is None
 
 

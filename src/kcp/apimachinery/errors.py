@@ -139,6 +139,18 @@ class Gone(StatusError):
 class Expired(StatusError):
     code, reason = 410, "Expired"
 
+    def __init__(self, message: str, *, continue_token: str = "") -> None:
+        """`continue_token`: where an expired list may go on from, inconsistently (kube's Status
+        carries it in its list metadata)."""
+        super().__init__(message)
+        self.continue_token = continue_token
+
+    def to_status(self) -> dict[str, Any]:
+        status = super().to_status()
+        if self.continue_token:
+            status["metadata"] = {"continue": self.continue_token}
+        return status
+
 
 class RequestEntityTooLarge(StatusError):
     code, reason = 413, "RequestEntityTooLarge"

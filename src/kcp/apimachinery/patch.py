@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 import jsonpatch
+import orjson
 
 from kcp.apimachinery.errors import BadRequest, Cause, Invalid, RequestEntityTooLarge, UnsupportedMediaType
+from kcp.apimachinery.labels import go_quote
 from kcp.apimachinery.serialization import clone, decode_json
 from kcp.apimachinery.strategicpatch import REJECTED, Schema, strategic_merge_patch
 
@@ -93,9 +95,19 @@ def _json_patch(original: dict[str, Any], operations: Any) -> dict[str, Any]:
 
 
 def _merge_patch(original: dict[str, Any], patch: Any) -> dict[str, Any]:
-    """RFC 7386: objects merge, null deletes, anything else replaces."""
+    """RFC 7386: objects merge, null deletes, anything else replaces.
+
+    An array replaces the whole object, which then is no object: kube's 422 on the `patch` field. Any
+    other value is not a merge patch to kube's library (400)."""
+    if isinstance(patch, list):
+        patched = orjson.dumps(_without_nulls(patch)).decode()
+        why = "json: cannot unmarshal array into Go value of type map[string]interface {}"
+        raise Invalid(
+            f' "" is invalid: patch: Invalid value: {go_quote(patched)}: {why}',
+            causes=[Cause("FieldValueInvalid", f"Invalid value: {go_quote(patched)}: {why}", "patch")],
+        )
     if not isinstance(patch, dict):
-        raise BadRequest("a JSON merge patch must be a JSON object")
+        raise BadRequest("Invalid JSON Patch")
     return _merge_into(clone(original), patch)
 
 

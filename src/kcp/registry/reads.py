@@ -28,12 +28,16 @@ _CONTINUE_EXPIRED = (
 )
 
 
+LATEST = -1  # a continue token's revision when its list goes on at the newest one (kube's too)
+
+
 def encode_continue(revision: int, start_after: str) -> str:
     raw = orjson.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": start_after})
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_continue(token: str) -> tuple[int, str]:
+def decode_continue(token: str) -> tuple[int | None, str]:
+    """The revision a list goes on at (None: the newest) and the key it goes on after."""
     try:
         data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         rv, start = int(data["rv"]), str(data["start"])
@@ -41,9 +45,9 @@ def decode_continue(token: str) -> tuple[int, str]:
         raise BadRequest(
             "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
         ) from None
-    if rv <= 0:  # the start key is only ever used under the request's own prefix
+    if rv <= 0 and rv != LATEST:  # the start key is only ever used under the request's own prefix
         raise BadRequest("continue key is not valid: invalid start resourceVersion")
-    return rv, start
+    return (None if rv == LATEST else rv), start
 
 
 def parse_rv(value: str) -> int:
@@ -95,7 +99,8 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
         start_after = prefix + start
     elif opts.resource_version and opts.resource_version != "0":
         rv = parse_rv(opts.resource_version)
-        if opts.resource_version_match == "Exact":
+        # a first page at a given revision is that revision's snapshot unless asked otherwise (kube)
+        if opts.resource_version_match == "Exact" or (opts.limit and not opts.resource_version_match):
             revision = rv
         else:
             await _await_revision(store, rv)
@@ -113,10 +118,12 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
                 start_after=start_after,
                 limit=max(want, 100) if filtering and want else want,
             )
-        except Compacted as e:
+        except Compacted:
             if opts.continue_token:
-                raise Expired(_CONTINUE_EXPIRED) from None
-            raise Expired(f"too old resource version: {e.requested} ({e.compacted + 1})") from None
+                raise Expired(
+                    _CONTINUE_EXPIRED, continue_token=encode_continue(LATEST, start_after[len(prefix) :])
+                ) from None
+            raise Expired("The resourceVersion for the provided list is too old.") from None
         except FutureRevision as e:
             raise Timeout(
                 f"Too large resource version: {e.requested}, current: {e.current}", retry_after=1

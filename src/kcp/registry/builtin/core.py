@@ -133,6 +133,7 @@ def _byte_size(values: object, *, decoded: bool) -> int:
 
 
 class ServiceAccountStrategy(Strategy):
+    return_deleted_object = True  # kube answers a delete with the account, not a Status
     content: NamespaceContent | None = None  # puts `default` back (set by the catalog)
 
     async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
