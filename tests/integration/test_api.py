@@ -284,7 +284,8 @@ def test_health_is_public_and_api_is_not(kcp_server: Server) -> None:
         lines = resp.read().decode().splitlines()
     assert lines[0] == "[+]ping ok" and "[+]shutdown ok" in lines and lines[-1] == "readyz check passed"
     with urllib.request.urlopen(kcp_server.base_url + "/livez?verbose", context=ctx) as resp:
-        assert resp.read().decode() == "[+]ping ok\nlivez check passed\n"
+        assert resp.read().decode() == "[+]ping ok\n[+]etcd ok\nlivez check passed\n"
+    assert kcp_server.request("GET", "/healthz/etcd", token="", accept="text/plain")[1] == "ok"
     assert kcp_server.request("GET", "/readyz/bogus", token="")[0] == 404
 
 

@@ -144,7 +144,8 @@ def build_app(state: ServerState) -> web.Application:
 async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamResponse, RequestInfo | None]:
     path = request.path
     if health.serves(path):
-        return health.respond(path, "verbose" in request.query, state.ready, state.stopping.is_set()), None
+        verbose, stopping = "verbose" in request.query, state.stopping.is_set()
+        return health.respond(path, verbose, state.ready, stopping, state.storage.healthy()), None
     if state.stopping.is_set():
         raise TooManyRequests("The apiserver is shutting down, please try again later.", retry_after=5)
     user = await state.authenticator.authenticate(request)

@@ -14,10 +14,11 @@ from kcp.apimachinery.errors import NotFound
 ENDPOINTS = ("/livez", "/readyz", "/healthz")
 
 
-def checks(endpoint: str, ready: bool, stopping: bool) -> dict[str, bool]:
-    """Each check of `endpoint` and whether it passes. Readiness also needs the controllers running
-    (they stop first on shutdown) and no shutdown under way; liveness only an answering server."""
-    found = {"ping": True}
+def checks(endpoint: str, ready: bool, stopping: bool, storage: bool) -> dict[str, bool]:
+    """Each check of `endpoint` and whether it passes: an answering server whose storage takes writes
+    (kube calls that check `etcd` whatever the store). Readiness also needs the controllers running
+    (they stop first on shutdown) and no shutdown under way."""
+    found = {"ping": True, "etcd": storage}
     if endpoint == "/readyz":
         found["poststarthook/kcp-start-controllers"] = ready
         found["shutdown"] = not stopping
@@ -33,15 +34,15 @@ def paths() -> list[str]:
     return [
         f"{endpoint}{suffix}"
         for endpoint in ENDPOINTS
-        for suffix in ("", *(f"/{name}" for name in checks(endpoint, True, False)))
+        for suffix in ("", *(f"/{name}" for name in checks(endpoint, True, False, True)))
     ]
 
 
-def respond(path: str, verbose: bool, ready: bool, stopping: bool) -> web.Response:
+def respond(path: str, verbose: bool, ready: bool, stopping: bool, storage: bool) -> web.Response:
     """kube's healthz handler: `ok`, or every check's line when asked (`?verbose`) or when one fails,
     which then answers 500 with the reason withheld, as on kube's public endpoint."""
     endpoint = next(e for e in ENDPOINTS if path == e or path.startswith(e + "/"))
-    found = checks(endpoint, ready, stopping)
+    found = checks(endpoint, ready, stopping, storage)
     name = path[len(endpoint) :].strip("/")
     if name:
         if name not in found:

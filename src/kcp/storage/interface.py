@@ -170,6 +170,10 @@ class Storage(Protocol):
 
     async def compacted_revision(self) -> int: ...
 
+    def healthy(self) -> bool:
+        """Whether writes can be made now (the health endpoints' `etcd` check, as kube names it)."""
+        ...
+
     async def compact(self, revision: int) -> None:
         """Drop history at or below `revision` (never the newest version of a live key)."""
         ...

@@ -201,6 +201,10 @@ class SQLiteStorage:
     async def current_revision(self) -> int:
         return self._revision
 
+    def healthy(self) -> bool:
+        """Open, with a live writer thread: once that thread is gone every write would wait forever."""
+        return self._open and self._writer is not None and self._writer.is_alive()
+
     async def compacted_revision(self) -> int:
         return self._compacted
 

@@ -67,6 +67,16 @@ async def test_live_writer_connection_is_wal_and_synchronous_full(open_store: Op
         await store.pragma("synchronous = OFF")
 
 
+async def test_health_is_an_open_store_with_a_live_writer(open_store: OpenStore) -> None:
+    store = open_store()
+    assert not store.healthy()
+    await started(store)
+    assert store.healthy()
+    store._queue.put(None)  # the writer thread ends as if it had died
+    await asyncio.to_thread(store._writer.join)  # type: ignore[union-attr]
+    assert not store.healthy()
+
+
 async def test_concurrent_writes_share_commits(open_store: OpenStore) -> None:
     store = await started(open_store())
     commits = metric("kcp_storage_commit_batch_size_count")
