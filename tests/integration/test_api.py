@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import ssl
 import threading
@@ -811,3 +812,22 @@ def test_a_lease_spec_is_checked_as_kube_checks_it(kcp_server: Server, namespace
         {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"}, "spec": good},
     )
     assert code == 201
+
+
+def test_large_responses_are_gzipped_for_clients_that_take_it(kcp_server: Server, namespace: str) -> None:
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    for i in range(3):
+        kcp_server.request("POST", base, {"metadata": {"name": f"big{i}"}, "data": {"x": "y" * 60_000}})
+
+    def fetch(path: str, encoding: str) -> tuple[str | None, bytes]:
+        req = urllib.request.Request(kcp_server.base_url + path)
+        req.add_header("Authorization", f"Bearer {kcp_server.token}")
+        req.add_header("Accept-Encoding", encoding)
+        with urllib.request.urlopen(req, context=kcp_server.ssl_context()) as resp:
+            return resp.headers.get("Content-Encoding"), resp.read()
+
+    coding, body = fetch(base, "gzip, deflate")
+    assert coding == "gzip" and len(body) < 10_000
+    assert len(json.loads(gzip.decompress(body))["items"]) >= 3
+    assert fetch(base, "identity")[0] is None
+    assert fetch(f"{base}/big0", "gzip")[0] is None  # under kube's 128 KiB: sent as it is
