@@ -189,7 +189,9 @@ class Store:
         if err := self._type_error(obj):
             raise self._undecodable(err)
 
-    def _finish(self, obj: Object, old: Object | None, opts: WriteOptions) -> list[str]:
+    def _finish(
+        self, obj: Object, old: Object | None, opts: WriteOptions, subresource: str = ""
+    ) -> list[str]:
         """Default, prune and validate; returns warnings. Raises Invalid or BadRequest."""
         if self.strategy.time_paths:
             try:
@@ -213,7 +215,12 @@ class Store:
         )
         if old is not None:
             causes += validate_object_meta_update(meta, old["metadata"])
-        causes += self.strategy.validate(obj) if old is None else self.strategy.validate_update(obj, old)
+        if old is None:
+            causes += self.strategy.validate(obj)
+        elif subresource == "status":
+            causes += self.strategy.validate_status_update(obj, old)
+        else:
+            causes += self.strategy.validate_update(obj, old)
         if causes:
             raise self.invalid(str(meta.get("name", "")), causes)
         return warnings
@@ -495,7 +502,7 @@ class Store:
             review = self._review(scope, "UPDATE", new, old, opts.dry_run, subresource, opts.field_manager)
             if review is not None:
                 new = await self._mutated(review)
-            warnings = self._finish(new, old, opts)
+            warnings = self._finish(new, old, opts, subresource)
             await self.strategy.admit(self, scope, new, old)
             if review is not None:
                 await self._validated(review, new)

@@ -82,6 +82,11 @@ class Strategy:
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         return self.validate(new)
 
+    def validate_status_update(self, new: Object, old: Object) -> list[Cause]:
+        """An update through /status; kinds whose status rules differ from the main resource's
+        override it (kube gives such kinds a separate status strategy)."""
+        return self.validate_update(new, old)
+
     def prepare_for_delete(self, obj: Object) -> None:
         """Graceful deletion marks the object (deletionTimestamp set); kinds may add more."""
 

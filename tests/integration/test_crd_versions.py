@@ -1,0 +1,69 @@
+"""A CRD with two versions against a real server: stored versions pin spec.versions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.support.server import Server
+
+CRDS = "/clusters/root/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+JSON_PATCH = "application/json-patch+json"
+REPLICAS_ONLY = {
+    "type": "object",
+    "properties": {"spec": {"type": "object", "properties": {"replicas": {"type": "integer"}}}},
+}
+
+
+def version(name: str, storage: bool, schema: dict[str, Any] = REPLICAS_ONLY, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "served": True, "storage": storage, "schema": {"openAPIV3Schema": schema}, **extra}
+
+
+def create_crd(server: Server, *versions: dict[str, Any]) -> str:
+    """A fresh group each time: tests share the server, never a CRD."""
+    group = f"g{uuid.uuid4().hex[:8]}.example.com"
+    body = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": list(versions),
+        },
+    }
+    code, created, _ = server.request("POST", CRDS, body)
+    assert code == 201, created
+    return group
+
+
+def test_a_version_still_stored_cannot_leave_spec_versions(kcp_server: Server) -> None:
+    group = create_crd(kcp_server, version("v1", True), version("v1beta1", False))
+    path = f"{CRDS}/widgets.{group}"
+    switch = [
+        {"op": "replace", "path": "/spec/versions/0/storage", "value": False},
+        {"op": "replace", "path": "/spec/versions/1/storage", "value": True},
+    ]
+    code, crd, _ = kcp_server.request("PATCH", path, switch, content_type=JSON_PATCH)
+    assert code == 200, crd
+    assert crd["status"]["storedVersions"] == ["v1", "v1beta1"]
+
+    remove = [{"op": "remove", "path": "/spec/versions/0"}]
+    code, status, _ = kcp_server.request("PATCH", path, remove, content_type=JSON_PATCH)
+    assert code == 422, status
+    detail = (
+        'Invalid value: "v1": missing from spec.versions; v1 was previously a storage version, and must '
+        "remain in spec.versions until a storage migration ensures no data remains persisted in v1 and "
+        "removes v1 from status.storedVersions"
+    )
+    assert status["reason"] == "Invalid"
+    assert status["details"]["causes"] == [
+        {"reason": "FieldValueInvalid", "message": detail, "field": "status.storedVersions[0]"}
+    ]
+    assert status["message"] == (
+        f'CustomResourceDefinition.apiextensions.k8s.io "widgets.{group}" is invalid: '
+        f"status.storedVersions[0]: {detail}"
+    )
+    code, after, _ = kcp_server.request("GET", path)
+    assert code == 200 and after == crd
