@@ -67,3 +67,45 @@ def test_a_version_still_stored_cannot_leave_spec_versions(kcp_server: Server) -
     )
     code, after, _ = kcp_server.request("GET", path)
     assert code == 200 and after == crd
+
+
+SCALABLE = {
+    "type": "object",
+    "properties": {
+        "spec": {"type": "object", "properties": {"replicas": {"type": "integer"}}},
+        "status": {"type": "object", "properties": {"replicas": {"type": "integer"}}},
+    },
+}
+SPEC_KEEPS_ANY = {
+    "type": "object",
+    "properties": {"spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+}
+SCALE = {"scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"}}
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def test_conversion_prunes_with_the_target_versions_schema(kcp_server: Server, namespace: str) -> None:
+    group = create_crd(
+        kcp_server,
+        version("v1", True, SCALABLE, subresources=SCALE),
+        version("v1beta1", False, SPEC_KEEPS_ANY, subresources=SCALE),
+    )
+    base = f"/clusters/root/apis/{group}/%s/namespaces/{namespace}/widgets"
+    body = {
+        "apiVersion": f"{group}/v1beta1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {"replicas": 1, "extra": "yes"},
+    }
+    code, created, headers = kcp_server.request("POST", base % "v1beta1" + "?fieldValidation=Warn", body)
+    assert code == 201, created
+    assert created["spec"] == {"replicas": 1} and "Warning" not in headers  # stored in v1, without extra
+    for v in ("v1", "v1beta1"):
+        code, read, _ = kcp_server.request("GET", f"{base % v}/w")
+        assert code == 200 and read["apiVersion"] == f"{group}/{v}" and read["spec"] == {"replicas": 1}
+    for v in ("v1", "v1beta1"):
+        patch = {"spec": {"replicas": 2}}
+        url = f"{base % v}/w/scale?fieldValidation=Warn"
+        code, scale, headers = kcp_server.request("PATCH", url, patch, content_type=MERGE_PATCH)
+        assert code == 200 and scale["spec"] == {"replicas": 2}, scale
+        assert "Warning" not in headers, headers

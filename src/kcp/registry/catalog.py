@@ -202,10 +202,13 @@ class Catalog:
     def _crd_store(self, crd: Object, version: str) -> Store | None:
         if not _established(crd):
             return None
-        for v in crd["spec"].get("versions") or []:
+        versions = crd["spec"].get("versions") or []
+        storage = next((v for v in versions if v.get("storage")), None)
+        for v in versions:
             if v.get("name") == version and v.get("served"):
                 res = resource_for(crd, v)
-                strategy = CustomResourceStrategy(res, v, bool(crd["metadata"].get("deletionTimestamp")))
+                terminating = bool(crd["metadata"].get("deletionTimestamp"))
+                strategy = CustomResourceStrategy(res, v, terminating, storage)
                 return Store(
                     self.storage, res, strategy, self.escalation, self.tenancy, self.namespaces, self.webhooks
                 )

@@ -254,8 +254,9 @@ class Store:
             warnings += review.warnings
         obj = self._track(None, obj, opts, "Update")
         if opts.dry_run:
-            return obj, warnings
-        return self._written(obj, await self._insert(scope, obj)), warnings
+            return self.strategy.as_read(obj), warnings
+        entry = await self._insert(scope, obj)
+        return self._written(self.strategy.as_read(obj), entry), warnings
 
     async def _insert(self, scope: RequestScope, obj: Object) -> Entry:
         """Store a new, admitted object with what its kind writes along with it (`creating`)."""
@@ -513,7 +514,7 @@ class Store:
                 return old, False, warnings
             self._bump_generation(new, old)
             if opts.dry_run:
-                return new, False, warnings
+                return self.strategy.as_read(new), False, warnings
             meta = new["metadata"]
             if meta.get("deletionTimestamp") and not meta.get("finalizers") and self._finalized(new):
                 try:
@@ -539,7 +540,7 @@ class Store:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            written = self._written(new, stored)
+            written = self._written(self.strategy.as_read(new), stored)
             await self.strategy.updated(self, scope, written)
             return written, False, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")

@@ -62,6 +62,11 @@ class Strategy:
         """The inverse of `to_storage`, on every read."""
         return obj
 
+    def as_read(self, obj: Object) -> Object:
+        """What a read returns of `obj` once stored, for a write's response; kinds whose storage form
+        loses fields (custom resources written through another version than the storage one) say so."""
+        return obj
+
     def prepare_for_create(self, obj: Object) -> None:
         """Drop what clients may not set. May mutate; runs before validate."""
 
