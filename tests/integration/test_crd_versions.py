@@ -1,9 +1,14 @@
-"""A CRD with two versions against a real server: stored versions pin spec.versions."""
+"""A CRD with several versions against a real server: stored versions pin spec.versions, objects are
+converted to and from the storage version, deprecated versions warn."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 import uuid
 from typing import Any
+
+import orjson
 
 from tests.support.server import Server
 
@@ -109,3 +114,36 @@ def test_conversion_prunes_with_the_target_versions_schema(kcp_server: Server, n
         code, scale, headers = kcp_server.request("PATCH", url, patch, content_type=MERGE_PATCH)
         assert code == 200 and scale["spec"] == {"replicas": 2}, scale
         assert "Warning" not in headers, headers
+
+
+def warnings_of(server: Server, method: str, path: str, body: Any = None) -> tuple[int, list[str]]:
+    """Every Warning header of the answer, in order (Server.request keeps one)."""
+    data = orjson.dumps(body) if body is not None else None
+    req = urllib.request.Request(server.base_url + path, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {server.token}")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, context=server.ssl_context(), timeout=30) as resp:
+            resp.read()
+            return resp.status, resp.headers.get_all("Warning") or []
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get_all("Warning") or []
+
+
+def test_requests_to_a_deprecated_version_are_warned(kcp_server: Server, namespace: str) -> None:
+    group = create_crd(
+        kcp_server,
+        version("v1", True),
+        version("v1beta1", False, deprecated=True),
+        version("v1alpha1", False, deprecated=True, deprecationWarning="v1alpha1 is gone in 2.0"),
+    )
+    base = f"/clusters/root/apis/{group}/%s/namespaces/{namespace}/widgets"
+    default = f'299 - "{group}/v1beta1 Widget is deprecated; use {group}/v1 Widget"'
+    body = {"apiVersion": f"{group}/v1beta1", "kind": "Widget", "metadata": {"name": "w"}}
+    created = warnings_of(kcp_server, "POST", base % "v1beta1" + "?fieldValidation=Warn", body | {"bogus": 1})
+    assert created == (201, [default, '299 - "unknown field \\"bogus\\""'])
+    assert warnings_of(kcp_server, "GET", f"{base % 'v1beta1'}/w") == (200, [default])
+    assert warnings_of(kcp_server, "GET", f"{base % 'v1beta1'}/missing") == (404, [default])
+    assert warnings_of(kcp_server, "GET", f"{base % 'v1beta1'}?watch=1&timeoutSeconds=1") == (200, [default])
+    assert warnings_of(kcp_server, "GET", base % "v1alpha1") == (200, ['299 - "v1alpha1 is gone in 2.0"'])
+    assert warnings_of(kcp_server, "GET", f"{base % 'v1'}/w") == (200, [])

@@ -202,15 +202,17 @@ class Catalog:
     def _crd_store(self, crd: Object, version: str) -> Store | None:
         if not _established(crd):
             return None
-        versions = crd["spec"].get("versions") or []
-        storage = next((v for v in versions if v.get("storage")), None)
-        for v in versions:
+        for v in crd["spec"].get("versions") or []:
             if v.get("name") == version and v.get("served"):
-                res = resource_for(crd, v)
-                terminating = bool(crd["metadata"].get("deletionTimestamp"))
-                strategy = CustomResourceStrategy(res, v, terminating, storage)
+                strategy = CustomResourceStrategy.serving(crd, v)
                 return Store(
-                    self.storage, res, strategy, self.escalation, self.tenancy, self.namespaces, self.webhooks
+                    self.storage,
+                    strategy.resource,
+                    strategy,
+                    self.escalation,
+                    self.tenancy,
+                    self.namespaces,
+                    self.webhooks,
                 )
         return None
 

@@ -14,6 +14,7 @@ from kcp.apimachinery.errors import Cause, MethodNotAllowed
 from kcp.apimachinery.fields import json_path_extractor
 from kcp.apimachinery.resources import STANDARD_VERBS, APIResource
 from kcp.apimachinery.serialization import clone
+from kcp.apimachinery.versions import compare_versions, newest
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema.compiled import CompiledSchema, compile_schema
 
@@ -36,6 +37,25 @@ def resource_for(crd: Object, version: dict[str, Any]) -> APIResource:
     )
 
 
+def deprecation_warning(crd: Object, version: dict[str, Any]) -> str:
+    """What kube's CRD handler warns of on every request to a deprecated version ("" if it is not):
+    the version's deprecationWarning, or by default `<group>/<version> <Kind> is deprecated`, naming
+    the newest newer version that is served and not deprecated, if there is one."""
+    if not version.get("deprecated"):
+        return ""
+    if version.get("deprecationWarning") is not None:
+        return str(version["deprecationWarning"])
+    spec = crd["spec"]
+    group, kind, name = spec["group"], spec["names"]["kind"], str(version.get("name", ""))
+    text = f"{group}/{name} {kind} is deprecated"
+    newer = [
+        str(v["name"])
+        for v in spec.get("versions") or []
+        if v.get("served") and not v.get("deprecated") and compare_versions(name, str(v["name"])) < 0
+    ]
+    return f"{text}; use {group}/{newest(newer)} {kind}" if newer else text
+
+
 class CustomResourceStrategy(Strategy):
     tracks_generation = True
     allow_unconditional_update = False
@@ -50,8 +70,9 @@ class CustomResourceStrategy(Strategy):
         version: dict[str, Any],
         terminating: bool = False,
         storage: dict[str, Any] | None = None,
+        warning: str = "",
     ) -> None:
-        """`storage`: the CRD's storage version, when it is not `version` itself."""
+        """`storage`: the CRD's storage version; `warning`: what each request to this version is told."""
         schema = _schema(version)
         super().__init__(resource, schema)
         self.compiled: CompiledSchema = self.compiled_schema or compile_schema(schema)
@@ -61,12 +82,25 @@ class CustomResourceStrategy(Strategy):
         self.storage_version: tuple[str, CompiledSchema] | None = None
         if storage is not None and storage.get("name") != version.get("name"):
             self.storage_version = (f"{resource.group}/{storage['name']}", compile_schema(_schema(storage)))
+        self.request_warnings = (warning,) if warning else ()
         self.has_status_subresource = "status" in (version.get("subresources") or {})
         self.terminating = terminating  # the CRD is being deleted: what exists may change, nothing new
         paths = [f.get("jsonPath") for f in version.get("selectableFields") or [] if isinstance(f, dict)]
         self.field_extractors = {  # spec.versions[].selectableFields, named without the leading dot
             p.removeprefix("."): json_path_extractor(p) for p in paths if isinstance(p, str)
         }
+
+    @classmethod
+    def serving(cls, crd: Object, version: dict[str, Any]) -> CustomResourceStrategy:
+        """The strategy of one served version of `crd`."""
+        versions = crd["spec"].get("versions") or []
+        return cls(
+            resource_for(crd, version),
+            version,
+            terminating=bool(crd["metadata"].get("deletionTimestamp")),
+            storage=next((v for v in versions if v.get("storage")), None),
+            warning=deprecation_warning(crd, version),
+        )
 
     def to_storage(self, obj: Object) -> Object:
         """Into the storage version, pruned by its schema (a copy: `obj` is still the response)."""

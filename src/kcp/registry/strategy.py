@@ -41,6 +41,8 @@ class Strategy:
     # kinds kube validates with core's ObjectMeta rules: a finalizer without a `/` must be a standard
     # one (`kubernetes`, `orphan`, `foregroundDeletion`); other groups check only qualified names
     core_finalizers = True
+    # what every request to the resource is warned of (a deprecated CRD version's deprecation)
+    request_warnings: tuple[str, ...] = ()
 
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
         self.resource = resource
