@@ -138,6 +138,22 @@ def test_missing_status_and_selector_read_as_zero_and_empty(kcp_server: Server, 
 
 
 @pytest.mark.usefixtures("kinds")
+def test_get_and_patch_show_the_same_status_replicas(kcp_server: Server, namespace: str) -> None:
+    """status.replicas has no omitempty in autoscaling/v1: 0 is shown, whether status is absent or
+    only lacks replicas, by a read as by a write."""
+    create(kcp_server, namespace, "w1", {"replicas": 1})
+    for status in (None, {"phase": "Ready"}, {"replicas": 0}):
+        if status is not None:
+            set_status(kcp_server, namespace, "w1", status)
+        code, read, _ = kcp_server.request("GET", f"{base(namespace)}/w1/scale")
+        assert code == 200 and read["status"] == {"replicas": 0}, read
+        patch = {"spec": {"replicas": 2}}
+        url = f"{base(namespace)}/w1/scale"
+        code, written, _ = kcp_server.request("PATCH", url, patch, content_type=MERGE_PATCH)
+        assert code == 200 and written["status"] == read["status"], written
+
+
+@pytest.mark.usefixtures("kinds")
 def test_put_scale_sets_spec_replicas_with_a_precondition(kcp_server: Server, namespace: str) -> None:
     create(kcp_server, namespace, "w1", {"replicas": 1, "size": 7})
     set_status(kcp_server, namespace, "w1", {"replicas": 1, "phase": "Ready"})

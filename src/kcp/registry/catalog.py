@@ -203,10 +203,15 @@ class Catalog:
             return None
         for v in crd["spec"].get("versions") or []:
             if v.get("name") == version and v.get("served"):
-                res = resource_for(crd, v)
-                strategy = CustomResourceStrategy(res, v, bool(crd["metadata"].get("deletionTimestamp")))
+                strategy = CustomResourceStrategy.serving(crd, v)
                 return Store(
-                    self.storage, res, strategy, self.escalation, self.tenancy, self.namespaces, self.webhooks
+                    self.storage,
+                    strategy.resource,
+                    strategy,
+                    self.escalation,
+                    self.tenancy,
+                    self.namespaces,
+                    self.webhooks,
                 )
         return None
 

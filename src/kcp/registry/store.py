@@ -189,7 +189,9 @@ class Store:
         if err := self._type_error(obj):
             raise self._undecodable(err)
 
-    def _finish(self, obj: Object, old: Object | None, opts: WriteOptions) -> list[str]:
+    def _finish(
+        self, obj: Object, old: Object | None, opts: WriteOptions, subresource: str = ""
+    ) -> list[str]:
         """Default, prune and validate; returns warnings. Raises Invalid or BadRequest."""
         if self.strategy.time_paths:
             try:
@@ -213,7 +215,12 @@ class Store:
         )
         if old is not None:
             causes += validate_object_meta_update(meta, old["metadata"])
-        causes += self.strategy.validate(obj) if old is None else self.strategy.validate_update(obj, old)
+        if old is None:
+            causes += self.strategy.validate(obj)
+        elif subresource == "status":
+            causes += self.strategy.validate_status_update(obj, old)
+        else:
+            causes += self.strategy.validate_update(obj, old)
         if causes:
             raise self.invalid(str(meta.get("name", "")), causes)
         return warnings
@@ -250,8 +257,9 @@ class Store:
             name = obj["metadata"]["name"]
             if await self.storage.get(self.key(cluster, scope.namespace, name)) is not None:
                 raise AlreadyExists.object(self.resource.resource, self.resource.group, name)
-            return obj, warnings
-        return self._written(obj, await self._insert(scope, obj)), warnings
+            return self.strategy.as_read(obj), warnings
+        entry = await self._insert(scope, obj)
+        return self._written(self.strategy.as_read(obj), entry), warnings
 
     async def _insert(self, scope: RequestScope, obj: Object) -> Entry:
         """Store a new, admitted object with what its kind writes along with it (`creating`)."""
@@ -498,7 +506,7 @@ class Store:
             review = self._review(scope, "UPDATE", new, old, opts.dry_run, subresource, opts.field_manager)
             if review is not None:
                 new = await self._mutated(review)
-            warnings = self._finish(new, old, opts)
+            warnings = self._finish(new, old, opts, subresource)
             await self.strategy.admit(self, scope, new, old)
             if review is not None:
                 await self._validated(review, new)
@@ -509,7 +517,7 @@ class Store:
                 return old, False, warnings
             self._bump_generation(new, old)
             if opts.dry_run:
-                return new, False, warnings
+                return self.strategy.as_read(new), False, warnings
             meta = new["metadata"]
             if meta.get("deletionTimestamp") and not meta.get("finalizers") and self._finalized(new):
                 try:
@@ -535,7 +543,7 @@ class Store:
                 continue
             except KeyNotFound:
                 raise self.not_found(name) from None
-            written = self._written(new, stored)
+            written = self._written(self.strategy.as_read(new), stored)
             await self.strategy.updated(self, scope, written)
             return written, False, warnings
         raise self.conflict(name, "too many concurrent updates, please retry")

@@ -41,6 +41,8 @@ class Strategy:
     # kinds kube validates with core's ObjectMeta rules: a finalizer without a `/` must be a standard
     # one (`kubernetes`, `orphan`, `foregroundDeletion`); other groups check only qualified names
     core_finalizers = True
+    # what every request to the resource is warned of (a deprecated CRD version's deprecation)
+    request_warnings: tuple[str, ...] = ()
 
     def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
         self.resource = resource
@@ -62,6 +64,11 @@ class Strategy:
         """The inverse of `to_storage`, on every read."""
         return obj
 
+    def as_read(self, obj: Object) -> Object:
+        """What a read returns of `obj` once stored, for a write's response; kinds whose storage form
+        loses fields (custom resources written through another version than the storage one) say so."""
+        return obj
+
     def prepare_for_create(self, obj: Object) -> None:
         """Drop what clients may not set. May mutate; runs before validate."""
 
@@ -81,6 +88,11 @@ class Strategy:
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         return self.validate(new)
+
+    def validate_status_update(self, new: Object, old: Object) -> list[Cause]:
+        """An update through /status; kinds whose status rules differ from the main resource's
+        override it (kube gives such kinds a separate status strategy)."""
+        return self.validate_update(new, old)
 
     def prepare_for_delete(self, obj: Object) -> None:
         """Graceful deletion marks the object (deletionTimestamp set); kinds may add more."""

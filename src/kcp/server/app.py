@@ -40,7 +40,7 @@ from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver, UnknownPath
 from kcp.server.endpoints import Endpoints
-from kcp.server.handlers import STOPPING, json_response
+from kcp.server.handlers import STOPPING, add_warning, json_response, send_warnings
 from kcp.server.home import HomeWorkspaces, serve_home, wants_home
 from kcp.server.negotiation import aggregated_discovery, check_json_acceptable
 from kcp.server.requestinfo import RequestInfo, parse
@@ -140,6 +140,7 @@ def build_app(state: ServerState) -> web.Application:
                 )
 
     app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch)  # every path, newlines included
+    app.on_response_prepare.append(send_warnings)
     return app
 
 
@@ -290,6 +291,8 @@ async def _resource(
         raise NotFound("the server could not find the requested resource")
     if not store.resource.namespaced and info.namespace and info.resource != "namespaces":
         raise NotFound("the server could not find the requested resource")
+    for text in store.strategy.request_warnings:  # a deprecated CRD version's, on every request
+        add_warning(request, text)
     scope = RequestScope(cluster, info.namespace if store.resource.namespaced else "", user)  # type: ignore[arg-type]
     special = state.endpoints.subresource(info, store)
     if special is not None:

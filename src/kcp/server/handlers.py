@@ -59,6 +59,28 @@ def json_response(body: Any, status: int = 200, warnings: list[str] | None = Non
     return resp
 
 
+# warnings for this request that do not come with its answer (kube's warning recorder in the context)
+WARNINGS = web.RequestKey("warnings", list[str])
+
+
+def add_warning(request: web.Request, text: str) -> None:
+    """Warn the client whatever the answer, an error or a watch included; empty texts are dropped."""
+    if text:
+        request.setdefault(WARNINGS, []).append(text)
+
+
+async def send_warnings(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: recorded warnings go out before the answer's own, each text once, as
+    kube writes them (it records a deprecation before the handler runs)."""
+    recorded = request.get(WARNINGS)
+    if not recorded:
+        return
+    own = response.headers.getall("Warning", [])
+    response.headers.popall("Warning", None)
+    for value in dict.fromkeys([*(warning_header(t) for t in recorded), *own]):
+        response.headers.add("Warning", value)
+
+
 def warning_header(text: str) -> str:
     """RFC 7234 warn-text as kube writes it: quoted, inner quotes and backslashes escaped, one line."""
     text = " ".join(text.splitlines())

@@ -10,6 +10,7 @@ from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema import crd_schema_causes
+from kcp.schema.fielderrors import JSONText, go_quote, invalid
 from kcp.schema.selectablefields import selectable_field_causes
 
 G = "apiextensions.k8s.io"
@@ -67,6 +68,34 @@ def version_schema(crd: Object, version: str) -> dict[str, Any] | None:
 
 
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+_STORED = "status.storedVersions"
+
+
+def stored_version_causes(stored: list[Any], versions: list[Any]) -> list[Cause]:
+    """kube's ValidateCustomResourceDefinitionStoredVersions, on create and on update of the CRD.
+
+    Objects may still be persisted in any version named in storedVersions: dropping one from
+    spec.versions would leave them unreadable, so only a storage migration (which rewrites them and
+    then edits storedVersions through /status, where this is not checked) may retire a version.
+    """
+    if not stored:
+        return [invalid(_STORED, JSONText("[]string(nil)"), "must have at least one stored version")]
+    left = {str(name): i for i, name in enumerate(stored)}  # a repeated name keeps its last index
+    causes: list[Cause] = []
+    for v in versions:
+        name = str(v.get("name", "")) if isinstance(v, dict) else ""
+        if isinstance(v, dict) and v.get("storage") and name not in left:
+            shown = JSONText("[]string{" + ", ".join(go_quote(str(s)) for s in stored) + "}")
+            causes.append(invalid(_STORED, shown, f"must have the storage version {name}"))
+        left.pop(name, None)
+    for name, i in sorted(left.items(), key=lambda item: item[1]):
+        detail = (
+            f"missing from spec.versions; {name} was previously a storage version, and must remain in "
+            f"spec.versions until a storage migration ensures no data remains persisted in {name} and "
+            f"removes {name} from status.storedVersions"
+        )
+        causes.append(invalid(f"{_STORED}[{i}]", name, detail))
+    return causes
 
 
 class CRDStrategy(Strategy):
@@ -110,9 +139,10 @@ class CRDStrategy(Strategy):
                 },
             ],
             "acceptedNames": names,
+            # the first storage version only, as kube: a second one is then refused by validation
             "storedVersions": [
                 v["name"] for v in spec.get("versions") or [] if isinstance(v, dict) and v.get("storage")
-            ],
+            ][:1],
         }
 
     def prepare_for_update(self, new: Object, old: Object, subresource: str = "") -> None:
@@ -143,6 +173,9 @@ class CRDStrategy(Strategy):
                 v.setdefault("storage", False)
 
     def validate(self, obj: Object) -> list[Cause]:
+        return self._spec_causes(obj) + self._stored_version_causes(obj)
+
+    def _spec_causes(self, obj: Object) -> list[Cause]:
         spec = obj.get("spec")
         if not isinstance(spec, dict):
             return [Cause("FieldValueRequired", "Required value", "spec")]
@@ -253,10 +286,23 @@ class CRDStrategy(Strategy):
         return causes
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
-        causes = self.validate(new)
+        return self.validate_status_update(new, old) + self._stored_version_causes(new)
+
+    def validate_status_update(self, new: Object, old: Object) -> list[Cause]:
+        """Without the storedVersions check: a storage migration retires versions through /status."""
+        causes = self._spec_causes(new)
         for field in ("group", "scope"):
             if new.get("spec", {}).get(field) != old.get("spec", {}).get(field):
                 causes.append(
                     Cause("FieldValueInvalid", "Invalid value: field is immutable", f"spec.{field}")
                 )
         return causes
+
+    @staticmethod
+    def _stored_version_causes(obj: Object) -> list[Cause]:
+        spec, status = obj.get("spec"), obj.get("status")
+        versions = spec.get("versions") if isinstance(spec, dict) else None
+        if not isinstance(versions, list) or not versions:
+            return []  # already refused: spec.versions is required
+        stored = status.get("storedVersions") if isinstance(status, dict) else None
+        return stored_version_causes(stored if isinstance(stored, list) else [], versions)
