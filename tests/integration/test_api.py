@@ -148,6 +148,10 @@ def test_server_side_apply_refuses_what_kube_refuses(kcp_server: Server, namespa
         )
     code, body = apply(cm("ssa", {"a": "4"}, bogus="x"))
     assert code == 400 and body["message"].endswith(": .metadata.bogus: field not declared in schema"), body
+    code, body = apply(cm("ssa", {"a": 5}))  # a value of the wrong type: kube's GVK spelling too
+    assert code == 400 and body["message"].startswith(
+        f"failed to create typed patch object ({namespace}/ssa; /v1, Kind=ConfigMap): "
+    )
     assert kcp_server.request("GET", path)[1]["data"] == {"a": "2"}
 
 

@@ -273,10 +273,10 @@ def check_type(applied: Mapping[str, Any], api_version: str, kind: str | None) -
     version = applied.get("apiVersion")
     applied_kind = applied.get("kind")
     if version != api_version or (kind is not None and applied_kind != kind):
-        raise BadRequest(f"invalid object type: {_gvk(version, applied_kind)}")
+        raise BadRequest(f"invalid object type: {go_gvk(version, applied_kind)}")
 
 
-def _gvk(api_version: Any, kind: Any) -> str:
+def go_gvk(api_version: Any, kind: Any) -> str:
     """Go's GroupVersionKind.String(): `apps/v1, Kind=Deployment`, `/v1, Kind=ConfigMap`."""
     parts = api_version.split("/") if isinstance(api_version, str) and api_version else []
     group, version = (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0] if len(parts) == 1 else "")
@@ -285,9 +285,8 @@ def _gvk(api_version: Any, kind: Any) -> str:
 
 def _describe(obj: Mapping[str, Any]) -> str:
     meta = _meta(obj)
-    return (
-        f"{meta.get('namespace', '')}/{meta.get('name', '')}; {_gvk(obj.get('apiVersion'), obj.get('kind'))}"
-    )
+    gvk = go_gvk(obj.get("apiVersion"), obj.get("kind"))
+    return f"{meta.get('namespace', '')}/{meta.get('name', '')}; {gvk}"
 
 
 def _conflict(conflicts: list[tuple[ManagerId, Path]]) -> Conflict:

@@ -101,7 +101,11 @@ def _merge_patch(original: dict[str, Any], patch: Any) -> dict[str, Any]:
     other value is not a merge patch to kube's library (400)."""
     if isinstance(patch, list):
         patched = orjson.dumps(_without_nulls(patch)).decode()
-        why = "json: cannot unmarshal array into Go value of type map[string]interface {}"
+        why = (  # Go's decoder looks for apiVersion and kind first
+            "couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of "
+            'type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '
+            'Kind string "json:\\"kind,omitempty\\"" }'
+        )
         raise Invalid(
             f' "" is invalid: patch: Invalid value: {go_quote(patched)}: {why}',
             causes=[Cause("FieldValueInvalid", f"Invalid value: {go_quote(patched)}: {why}", "patch")],

@@ -451,7 +451,7 @@ class Store:
         wanted_rv = str(applied["metadata"].get("resourceVersion") or "")  # a precondition, as in updates
         if err := self._type_error(applied):
             # kube fails to build the typed patch object here (with a 500); the body is at fault
-            gvk = f"{self.resource.group_version}, Kind={self.resource.kind}"
+            gvk = managedfields.go_gvk(self.resource.group_version, self.resource.kind)
             raise BadRequest(f"failed to create typed patch object ({scope.namespace}/{name}; {gvk}): {err}")
 
         def mutate(old: Object | None) -> Object:

@@ -144,7 +144,9 @@ def test_a_merge_patch_array_is_kubes_422_on_the_patch_field_and_a_scalar_a_400(
     assert raised.value.causes[0].field == "patch"
     assert raised.value.message == (
         ' "" is invalid: patch: Invalid value: "[{\\"b\\":\\"x\\"}]": '
-        "json: cannot unmarshal array into Go value of type map[string]interface {}"
+        "couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type "
+        'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '
+        'Kind string "json:\\"kind,omitempty\\"" }'
     )
     for body in (b"null", b"5", b'"x"'):
         with pytest.raises(BadRequest, match=r"^Invalid JSON Patch$"):
