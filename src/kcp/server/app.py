@@ -25,7 +25,6 @@ from kcp.apimachinery.errors import (
     NotFound,
     RequestEntityTooLarge,
     StatusError,
-    Timeout,
     TooManyRequests,
     Unauthorized,
 )
@@ -39,6 +38,7 @@ from kcp.server import discovery, handlers, health, metrics
 from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver, UnknownPath
+from kcp.server.deadlines import Deadlines
 from kcp.server.endpoints import Endpoints
 from kcp.server.handlers import STOPPING, add_warning, json_response, send_warnings
 from kcp.server.home import HomeWorkspaces, serve_home, wants_home
@@ -75,6 +75,7 @@ class ServerState:
     home: HomeWorkspaces | None = None  # None: --enable-home-workspaces=false
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set on SIGTERM: drain, refuse new
     watches: dict[str, int] = field(default_factory=dict)  # open watches by user; users with none absent
+    deadlines: Deadlines = field(default_factory=Deadlines)  # started by run(); unstarted, none fire
 
 
 MAX_WATCHES_PER_USER = 500
@@ -172,16 +173,8 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
     if info.long_running:
         user = await state.authorizer.impersonate(request, user, info)
         return await _authorized(state, request, info, user), info
-    deadline = asyncio.timeout(_deadline(state, request))
-    try:
-        async with deadline:
-            return await _limited(state, request, info, user), info
-    except TimeoutError:
-        if not deadline.expired():
-            raise
-        raise Timeout(
-            "Timeout: request did not complete within requested timeout - context deadline exceeded"
-        ) from None
+    async with state.deadlines.within(_deadline(state, request)):
+        return await _limited(state, request, info, user), info
 
 
 def _deadline(state: ServerState, request: web.Request) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -29,9 +30,17 @@ def observe(method: str, info: RequestInfo | None, code: int, seconds: float) ->
         verb, group, resource = info.verb.upper(), info.group, info.resource
     else:
         verb, group, resource = method, "", ""
-    REQUESTS.labels(verb, group, resource, str(code)).inc()
-    if verb != "WATCH":
-        LATENCY.labels(verb, group, resource).observe(seconds)
+    count, latency = _series(verb, group, resource, code)
+    count.inc()
+    if latency is not None:
+        latency.observe(seconds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _series(verb: str, group: str, resource: str, code: int) -> tuple[Counter, Histogram | None]:
+    """A request's two series, looked up once: `labels()` takes a lock and checks every label."""
+    latency = LATENCY.labels(verb, group, resource) if verb != "WATCH" else None
+    return REQUESTS.labels(verb, group, resource, str(code)), latency
 
 
 def response(accept: str) -> web.Response:

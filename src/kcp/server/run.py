@@ -155,6 +155,7 @@ async def serve(config: ServerConfig) -> None:
         request_timeout=config.request_timeout,
         home=home.HomeWorkspaces(catalog, admission, authorizer) if config.enable_home_workspaces else None,
     )
+    state.deadlines.start()
     await authorizer.start()
     await webhooks.start()
     admission.start()
@@ -214,6 +215,7 @@ async def serve(config: ServerConfig) -> None:
     state.stopping.set()  # watches end cleanly; new requests get 429 with Retry-After
     await _drain(state)
     await runner.cleanup()
+    await state.deadlines.close()
     (root / LOOPBACK_SOCKET).unlink(missing_ok=True)
     await resolver.close()
     await catalog.namespaces.close()
