@@ -195,3 +195,20 @@ def test_unknown_paths_reveal_nothing_to_outsiders(server: Server) -> None:
     assert set(answers.values()) == {expected}
     code, body, _ = server.request("GET", f"/clusters/root:{name}:missing/api/v1/namespaces")
     assert code == 404 and body["details"]["kind"] == "workspaces", body
+
+
+def test_every_authenticated_user_reads_roots_tenancy_objects(server: Server) -> None:
+    """kcp binds system:kcp:tenancy:reader to system:authenticated in root: workspaces, types and the
+    cluster may be read there, and nothing more."""
+    token = user_token(server)
+    for path in (
+        "/apis/tenancy.kcp.io/v1alpha1/workspaces",
+        "/apis/tenancy.kcp.io/v1alpha1/workspacetypes",
+        "/apis/core.kcp.io/v1alpha1/logicalclusters/cluster",
+    ):
+        assert server.request("GET", f"{ROOT}{path}", token=token)[0] == 200, path
+    assert server.request("GET", f"{ROOT}/api/v1/namespaces", token=token)[0] == 403
+    assert (
+        server.request("DELETE", f"{ROOT}/apis/tenancy.kcp.io/v1alpha1/workspacetypes/team", token=token)[0]
+        == 403
+    )

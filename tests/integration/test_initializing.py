@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -187,9 +188,49 @@ def test_view_needs_initialize_and_guards_the_status(server: Server) -> None:
         {"status": {"initializers": [INITIALIZER, "root:other"]}},
         content_type="application/merge-patch+json",
     )
-    assert code == 403, body
+    assert code == 422 and body["details"]["causes"][0]["field"] == "status.initializers", body
+    merge = "application/merge-patch+json"
+    code, body, _ = server.request("PATCH", lc_get, {"metadata": {"labels": {"x": "y"}}}, content_type=merge)
+    assert code == 405, body  # only the status is written here
+    progress = [{"type": "Seeded", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"}]
+    code, body, _ = server.request("PATCH", lc_path, {"status": {"conditions": progress}}, content_type=merge)
+    assert code == 200 and body["status"]["conditions"] == progress, body  # progress may be reported
+    # a watch from now on sees only what this initializer has to do, the initial state included
+    watched = server.request("GET", f"{path}?watch=1&timeoutSeconds=1")[1]
+    lines = [watched] if isinstance(watched, dict) else [json.loads(x) for x in watched.splitlines() if x]
+    events = [e for e in lines if e["type"] != "BOOKMARK"]
+    assert events and all(
+        INITIALIZER in e["object"]["status"]["initializers"]
+        and e["object"]["status"]["phase"] == "Initializing"
+        for e in events
+    ), events
     code, body, _ = server.request(
         "PATCH", lc_path, {"status": {"initializers": []}}, content_type="application/merge-patch+json"
     )
     assert code == 200 and body["status"].get("initializers", []) == [], body
     assert wait_ready(server, name)["status"]["phase"] == "Ready"
+
+
+def test_a_workspace_admin_may_neither_delete_nor_rewind_its_logical_cluster(server: Server) -> None:
+    """kcp's logicalcluster admission: only the system deletes a cluster that is not directly deletable,
+    and others may only move one forward."""
+    user = {u["name"]: u["user"] for u in server.config()["users"]}["user"]["token"]
+    deadline = time.monotonic() + 10
+    while server.request("GET", f"/clusters/root{WS}/~", token=user)[0] != 200:  # made on first use
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    lc = "/clusters/user:user/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
+    code, body, _ = server.request("DELETE", lc, token=user)
+    assert code == 403 and body["message"] == (
+        'logicalclusters.core.kcp.io "cluster" is forbidden: LogicalCluster cannot be deleted'
+    ), body
+    spec = server.request("GET", lc, token=user)[1]["spec"].get("initializers") or []
+    code, body, _ = server.request(
+        "PATCH",
+        f"{lc}/status",
+        {"status": {"phase": "Initializing", "initializers": spec}},
+        token=user,
+        content_type="application/merge-patch+json",
+    )
+    assert code == 403 and body["message"].endswith('cannot transition from "Ready" to "Initializing"'), body
+    assert server.request("GET", lc, token=user)[1]["status"]["phase"] == "Ready"

@@ -201,6 +201,30 @@ def test_deleting_a_subtree_leaves_no_keys(server: Server) -> None:
     assert keys == []
 
 
+def test_a_workspace_being_deleted_says_deleting(server: Server) -> None:
+    name = unique("going")
+    create_ready(server, "root", name)
+    held = f"/clusters/root:{name}/api/v1/namespaces/default/configmaps"
+    server.request("POST", held, {"metadata": {"name": "held", "finalizers": ["example.com/hold"]}})
+    assert server.request("DELETE", f"/clusters/root{WS}/{name}")[0] in (200, 202)
+    deadline, ws = time.monotonic() + 10, {}
+    while time.monotonic() < deadline and ws.get("status", {}).get("phase") != "Deleting":
+        ws = server.request("GET", f"/clusters/root{WS}/{name}")[1]
+        time.sleep(0.05)
+    assert (
+        ws["status"]["phase"] == "Deleting" and ws["metadata"]["labels"]["tenancy.kcp.io/phase"] == "Deleting"
+    )
+    server.request(
+        "PATCH",
+        f"{held}/held",
+        {"metadata": {"finalizers": None}},
+        content_type="application/merge-patch+json",
+    )
+    while time.monotonic() < deadline + 20 and server.request("GET", f"/clusters/root{WS}/{name}")[0] != 404:
+        time.sleep(0.1)
+    assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404
+
+
 def _keys_of_clusters(server: Server) -> dict[str, list[str]]:
     """Every stored key, by the logical cluster it belongs to."""
     db = sqlite3.connect(f"file:{server.root / 'kcp.db'}?mode=ro", uri=True)
@@ -313,3 +337,53 @@ def test_kube_default_roles_are_bindable_in_a_workspace_without_copies(server: S
     view["metadata"]["name"], view["roleRef"]["name"] = "user-edits", "edit"
     assert server.request("POST", f"{rbac}/namespaces/default/rolebindings", view)[0] == 201
     assert server.request("POST", cms, {"metadata": {"name": "c"}}, token=user)[0] == 201
+
+
+def _workspace_type(name: str, extends: list[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "tenancy.kcp.io/v1alpha1",
+        "kind": "WorkspaceType",
+        "metadata": {"name": name},
+        "spec": {"extend": {"with": [{"name": e, "path": "root"} for e in extends]}},
+    }
+
+
+def test_extended_types_need_use_too_and_may_not_loop(server: Server) -> None:
+    """kcp checks `use` on a type and on everything it extends, and refuses extension cycles."""
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    alpha, multi, one, two = (unique(p) for p in ("alpha", "multi", "cyc", "cyc"))
+    for name, extends in ((alpha, ["universal"]), (multi, [alpha]), (one, [two]), (two, [one])):
+        assert server.request("POST", types, _workspace_type(name, extends))[0] == 201
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("c"), one))
+    assert code == 403 and body["message"].endswith(
+        f"circular dependency detected in workspace type root:{one}: root:{one} -> root:{two} -> root:{one}"
+    ), body
+    user = token_of(server, "user")
+    role = {
+        "metadata": {"name": multi},
+        "rules": [
+            {
+                "apiGroups": ["tenancy.kcp.io"],
+                "resources": ["workspacetypes"],
+                "resourceNames": [multi],
+                "verbs": ["use"],
+            }
+        ],
+    }
+    bind = {
+        "metadata": {"name": multi},
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": multi},
+        "subjects": [{"apiGroup": RBAC, "kind": "User", "name": "user"}],
+    }
+    assert server.request("POST", f"/clusters/root/apis/{RBAC}/v1/clusterroles", role)[0] == 201
+    assert server.request("POST", f"/clusters/root/apis/{RBAC}/v1/clusterrolebindings", bind)[0] == 201
+    deadline = time.monotonic() + 10
+    while server.request("GET", f"/clusters/root{WS}/~", token=user)[0] != 200:  # home, made on first use
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    sent = workspace(unique("u"), multi)
+    sent["spec"]["type"]["path"] = "root"
+    code, body, _ = server.request("POST", f"/clusters/user:user{WS}", sent, token=user)
+    assert code == 403 and body["message"].endswith(
+        f"unable to use workspace type root:{alpha}: missing verb='use' permission on workspacetype"
+    ), body

@@ -110,7 +110,16 @@ class WorkspaceLifecycle:
         return Result()
 
     async def _delete(self, parent: ClusterClient, ws: dict[str, Any]) -> Result:
-        """Empty the logical cluster (child workspaces first, CRDs last), then release the workspace."""
+        """Empty the logical cluster (child workspaces first, CRDs last), then release the workspace.
+        Meanwhile it says so: kcp's `Deleting` phase (never Ready with a deletionTimestamp)."""
+        if (ws.get("status") or {}).get("phase") != "Deleting":
+            with contextlib.suppress(NotFound):
+                await parent.patch(
+                    WORKSPACES,
+                    ws["metadata"]["name"],
+                    {"status": {"phase": "Deleting"}},
+                    subresource="status",
+                )
         cluster_name = (ws.get("spec") or {}).get("cluster")
         if cluster_name and await self._empty(self.client.cluster(cluster_name)):
             return Result(requeue_after=0.2)

@@ -181,8 +181,14 @@ async def watch_objects(
     if initial:
         if opts.send_initial_events and rv not in ("", "0"):
             await _await_revision(store, parse_rv(rv))  # NotOlderThan: at least as fresh as asked
-        listing = await list_objects(
-            store, scope, ListOptions(label_selector=opts.label_selector, field_selector=opts.field_selector)
+        listing = await list_objects(  # the same filters as the events that follow: all three
+            store,
+            scope,
+            ListOptions(
+                label_selector=opts.label_selector,
+                field_selector=opts.field_selector,
+                predicate=opts.predicate,
+            ),
         )
         after = int(listing["metadata"]["resourceVersion"])
         if progress is not None:

@@ -654,6 +654,7 @@ class Store:
                 )
             if not reviewed:  # once per request, as kube admits a delete before its retries
                 reviewed = True
+                await self.strategy.admit_delete(self, scope, obj)
                 review = self._review(scope, "DELETE", None, obj, opts.dry_run, "")
                 if review is not None:
                     await self._mutated(review)

@@ -100,6 +100,9 @@ class Strategy:
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """Checks that need to read other objects (run after validation, before the write)."""
 
+    async def admit_delete(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """Checks before `obj` is deleted, once per request (raise to refuse)."""
+
     def creating(
         self, store: Store, scope: RequestScope, obj: Object
     ) -> AbstractAsyncContextManager[Companions]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kcp.apimachinery.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
+from kcp.apimachinery.errors import BadRequest, Cause, Forbidden, Invalid, MethodNotAllowed, NotFound
 from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.serialization import decode_body
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
@@ -106,6 +106,8 @@ class InitializingWorkspaces:
             "update",
             "patch",
         ):
+            if info.subresource != "status":
+                raise MethodNotAllowed("the LogicalCluster is written only through its status here")
             return await self._remove_initializer(request, info, lc, initializer, scope)
         if (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource) and info.verb in (
             "create",
@@ -124,7 +126,8 @@ class InitializingWorkspaces:
         initializer: str,
         scope: RequestScope,
     ) -> web.StreamResponse:
-        """Apply the client's change locally and accept it only if it drops this initializer, nothing more."""
+        """Apply the client's change locally and accept it only if it drops this initializer and maybe
+        sets conditions, nothing more (kcp's view allows condition-only updates too)."""
         body = await request.read()
         content_type = request.headers.get("Content-Type", "")
         if info.verb == "patch":
@@ -137,16 +140,36 @@ class InitializingWorkspaces:
         if go is not None and (err := type_error(go, wanted)) is not None:
             kind, version = self.lc_store.resource.kind, self.lc_store.resource.version
             raise BadRequest(f'{kind} in version "{version}" cannot be handled as a {kind}: {err}')
-        before = list((lc.get("status") or {}).get("initializers") or [])
-        after = list((wanted.get("status") or {}).get("initializers") or [])
-        expected_after = [i for i in before if i != initializer]
-        rest_same = {k: v for k, v in (wanted.get("status") or {}).items() if k != "initializers"} == {
-            k: v for k, v in (lc.get("status") or {}).items() if k != "initializers"
+        status, wanted_status = lc.get("status") or {}, wanted.get("status") or {}
+        before = list(status.get("initializers") or [])
+        after = list(wanted_status.get("initializers") or [])
+        if after not in (before, [i for i in before if i != initializer]):
+            raise Invalid(
+                f'LogicalCluster.core.kcp.io "{LOGICALCLUSTER_NAME}" is invalid: status.initializers: '
+                f'Invalid value: only removing the "{initializer}" initializer is supported',
+                causes=[
+                    Cause(
+                        "FieldValueInvalid",
+                        f'Invalid value: only removing the "{initializer}" initializer is supported',
+                        "status.initializers",
+                    )
+                ],
+            )
+        unchanged = ("initializers", "conditions")
+        rest_same = {k: v for k, v in wanted_status.items() if k not in unchanged} == {
+            k: v for k, v in status.items() if k not in unchanged
         }
-        if after not in (before, expected_after) or not rest_same or wanted.get("spec") != lc.get("spec"):
-            raise Forbidden(f'only "{initializer}" may be removed from status.initializers through this view')
+        if not rest_same or wanted.get("spec") != lc.get("spec"):
+            raise Forbidden(
+                f'only "{initializer}" may be removed from status.initializers, and conditions set, '
+                "through this view"
+            )
         updated = copy.deepcopy(lc)
         updated["status"]["initializers"] = after
+        if wanted_status.get("conditions") is not None:
+            updated["status"]["conditions"] = wanted_status["conditions"]
+        else:
+            updated["status"].pop("conditions", None)
         obj, _, warnings = await self.lc_store.update(
             scope, LOGICALCLUSTER_NAME, updated, write_options(request), subresource="status"
         )

@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import orjson
 
 from kcp.apimachinery.errors import Cause, Forbidden, Invalid
 from kcp.apimachinery.user import UserInfo
 from kcp.auth.attributes import Attributes
+from kcp.auth.bootstrap_policy import LOGICAL_CLUSTER_ADMIN
 from kcp.logicalcluster import ClusterName, object_key, resource_prefix
 from kcp.registry.options import RequestScope
 from kcp.registry.strategy import Object
@@ -156,20 +157,24 @@ class TenancyAdmission:
     async def closure(self, ref: TypeRef) -> dict[TypeRef, Object]:
         """The type and every type it extends, transitively; a cycle or a missing type is an error."""
         found: dict[TypeRef, Object] = {}
-        stack: list[tuple[TypeRef, int]] = [(ref, 0)]
-        while stack:
-            current, depth = stack.pop()
-            if current in found:
-                continue
-            if depth > _MAX_EXTEND_DEPTH:
-                raise Forbidden(f"workspace type {current[0]}:{current[1]} extends too deeply or in a cycle")
-            obj = await self._type(current)
-            if obj is None:
-                raise Forbidden(f"workspace type {current[0]}:{current[1]} does not exist")
-            found[current] = obj
-            for ext in ((obj.get("spec") or {}).get("extend") or {}).get("with") or []:
-                stack.append(((ext.get("path") or current[0], ext["name"]), depth + 1))
+        await self._extend(ref, [ref], found)
         return found
+
+    async def _extend(self, ref: TypeRef, trail: list[TypeRef], found: dict[TypeRef, Object]) -> None:
+        """Depth first, so a type met again on its own trail is a cycle (kcp's 403 and words)."""
+        if len(trail) > _MAX_EXTEND_DEPTH:
+            raise Forbidden(f"workspace type {_show(trail[0])} extends too deeply")
+        obj = await self._type(ref)
+        if obj is None:
+            raise Forbidden(f"workspace type {_show(ref)} does not exist")
+        found[ref] = obj
+        for ext in ((obj.get("spec") or {}).get("extend") or {}).get("with") or []:
+            base = (ext.get("path") or ref[0], ext["name"])
+            if base in trail:
+                chain = " -> ".join(_show(t) for t in [*trail, base])
+                raise Forbidden(f"circular dependency detected in workspace type {_show(trail[0])}: {chain}")
+            if base not in found:
+                await self._extend(base, [*trail, base], found)
 
     async def admit_workspace(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
         try:
@@ -209,7 +214,8 @@ class TenancyAdmission:
         child_types = await self.closure(child_ref)
         self._check_pair(parent_ref, parent_types, child_ref, child_types)
         if not user.is_master:
-            await self._check_use(user, child_ref, obj["metadata"]["name"])
+            for ref in child_types:  # kcp: a type and every type it extends
+                await self._check_use(user, ref, obj["metadata"]["name"])
 
     async def _child_type(
         self, spec: Object, parent_type: Object, parent_path: str, parent_ref: TypeRef
@@ -279,19 +285,57 @@ class TenancyAdmission:
         ok, _ = await self.access.allowed(attrs)
         if not ok:
             raise Forbidden(
-                f'workspaces.tenancy.kcp.io "{name}" is forbidden: User "{user.name}" cannot use '
-                f'workspacetypes.tenancy.kcp.io "{ref[1]}" in workspace "{ref[0]}"',
+                f'workspaces.tenancy.kcp.io "{name}" is forbidden: unable to use workspace type '
+                f"{_show(ref)}: missing verb='use' permission on workspacetype",
                 name=name,
                 group=TENANCY,
                 kind="workspaces",
             )
 
     async def admit_logical_cluster(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
-        """LogicalClusters are created and re-specified by the system only."""
-        if scope.user.is_master:
+        """LogicalClusters are created and re-specified by the system only; others may only move one
+        forward, and during initialization only drop initializers (kcp's logicalcluster admission)."""
+        if _cluster_admin(scope):
             return
         if old is None or obj.get("spec") != old.get("spec"):
-            raise Forbidden(
-                f'logicalclusters.core.kcp.io "{obj["metadata"].get("name")}" is forbidden: only '
-                "the system may create a logical cluster or change its spec"
-            )
+            _refuse_logical_cluster(obj, "only the system may create a logical cluster or change its spec")
+        assert old is not None
+        spec = set((obj.get("spec") or {}).get("initializers") or [])
+        if why := lifecycle_error(spec, old.get("status") or {}, obj.get("status") or {}):
+            _refuse_logical_cluster(obj, why)
+
+    async def admit_logical_cluster_delete(self, scope: RequestScope, obj: Object) -> None:
+        """A workspace's cluster goes with its Workspace, unless it was made to be deleted directly."""
+        if not _cluster_admin(scope) and not (obj.get("spec") or {}).get("directlyDeletable"):
+            _refuse_logical_cluster(obj, "LogicalCluster cannot be deleted")
+
+
+_PHASE_ORDER = {"": 1, "Scheduling": 2, "Initializing": 3, "Ready": 4}
+
+
+def lifecycle_error(spec: set[str], old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Why a status change by someone other than the system breaks a logical cluster's lifecycle
+    ("" if it does not), in kcp's words (misspelling included)."""
+    before, after = set(old.get("initializers") or []), set(new.get("initializers") or [])
+    was, now = old.get("phase") or "", new.get("phase") or ""
+    entering = now == "Initializing" and was != now
+    if entering and after != spec:
+        return "status.initializers do not equal spec.initializers"
+    if now == "Initializing" and not entering and not after <= before:
+        return "status.initializers must not grow"
+    if now != "Initializing" and after != before:
+        return "status.initializers is immutable after initilization"
+    if was == "Initializing" and now != "Initializing" and after:
+        return "status.initializers is not empty"
+    if _PHASE_ORDER.get(was, 0) > _PHASE_ORDER.get(now, 0):
+        return f'cannot transition from "{was}" to "{now}"'
+    return ""
+
+
+def _cluster_admin(scope: RequestScope) -> bool:
+    return scope.user.is_master or LOGICAL_CLUSTER_ADMIN in scope.user.groups
+
+
+def _refuse_logical_cluster(obj: Object, why: str) -> NoReturn:
+    name = obj["metadata"].get("name")
+    raise Forbidden(f'logicalclusters.core.kcp.io "{name}" is forbidden: {why}')

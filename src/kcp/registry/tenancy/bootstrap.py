@@ -65,7 +65,8 @@ def workspace_types(with_batteries: bool) -> list[dict[str, Any]]:
 
 
 def root_rbac(with_batteries: bool) -> list[tuple[str, dict[str, Any]]]:
-    """(resource, object) pairs: every authenticated user may enter root and use the shipped types."""
+    """(resource, object) pairs: every authenticated user may enter root, read its workspaces, types and
+    cluster (kcp's tenancy reader binding), and use the shipped types."""
     usable = ["universal", "organization", "team"] if with_batteries else ["universal"]
     return [
         (
@@ -89,6 +90,10 @@ def root_rbac(with_batteries: bool) -> list[tuple[str, dict[str, Any]]]:
         (
             "clusterrolebindings",
             _binding("system:kcp:tenancy:authenticated:access", "system:kcp:workspace:access"),
+        ),
+        (
+            "clusterrolebindings",
+            _binding("system:kcp:authenticated:tenancy:reader", "system:kcp:tenancy:reader"),
         ),
     ]
 

@@ -127,6 +127,10 @@ class LogicalClusterStrategy(Strategy):
         if store.tenancy is not None:
             await store.tenancy.admit_logical_cluster(scope, obj, old)
 
+    async def admit_delete(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if store.tenancy is not None:
+            await store.tenancy.admit_logical_cluster_delete(scope, obj)
+
     def printer_columns(self) -> list[dict[str, Any]] | None:
         return [
             {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
