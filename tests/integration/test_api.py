@@ -810,3 +810,26 @@ def test_a_lease_spec_is_checked_as_kube_checks_it(kcp_server: Server, namespace
         {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"}, "spec": good},
     )
     assert code == 201
+
+
+def test_null_metadata_fields_are_unset(kcp_server: Server, namespace: str) -> None:
+    """Found by the HTTP fuzzer: `labels: null` on a namespace was a 500; kube decodes ObjectMeta,
+    where null is unset, so the namespace gets its name label and the config map its annotations."""
+    name = f"n-{uuid.uuid4().hex[:8]}"
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": None}}
+    code, got, _ = kcp_server.request("POST", f"{ROOT}/api/v1/namespaces", body)
+    assert code == 201, got
+    assert got["metadata"]["labels"] == {"kubernetes.io/metadata.name": name}
+    kcp_server.request("DELETE", f"{ROOT}/api/v1/namespaces/{name}")
+    meta = {"labels": None, "annotations": None, "finalizers": None, "ownerReferences": None}
+    code, got, _ = kcp_server.request(
+        "POST", f"{ROOT}/api/v1/namespaces/{namespace}/configmaps", cm("nulls", **meta)
+    )
+    assert code == 201, got
+    assert not {"labels", "finalizers", "ownerReferences"} & set(got["metadata"])
+    code, got, _ = kcp_server.request(
+        "PUT",
+        f"{ROOT}/api/v1/namespaces/{namespace}/configmaps/nulls",
+        got | {"metadata": {**got["metadata"], "annotations": None, "resourceVersion": None}},
+    )
+    assert code == 200, got

@@ -156,9 +156,13 @@ class Store:
                 f"API version ({self.resource.group_version})"
             )
         obj["kind"], obj["apiVersion"] = self.resource.kind, self.resource.group_version
-        meta = obj.setdefault("metadata", {})
+        if obj.get("metadata") is None:
+            obj["metadata"] = {}
+        meta = obj["metadata"]
         if not isinstance(meta, dict):
             raise BadRequest("metadata must be an object")
+        for key in [k for k, v in meta.items() if v is None]:
+            del meta[key]  # kube decodes into ObjectMeta, where null is unset: `labels: null` has none
         if self.resource.namespaced:
             ns = meta.get("namespace") or scope.namespace
             if ns != scope.namespace:
