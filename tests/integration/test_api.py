@@ -833,3 +833,18 @@ def test_null_metadata_fields_are_unset(kcp_server: Server, namespace: str) -> N
         got | {"metadata": {**got["metadata"], "annotations": None, "resourceVersion": None}},
     )
     assert code == 200, got
+
+
+def test_a_crd_schema_of_the_wrong_json_types_is_a_400(kcp_server: Server) -> None:
+    """Found by the HTTP fuzzer: `properties: []` reached CRD validation and was a 500; kube's
+    decoder refuses it first, as JSONSchemaProps is a Go struct."""
+    crd = schemaless_crd("fuzzed.example.com", "things", "Thing")
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"] = []
+    code, got, _ = kcp_server.request(
+        "POST", f"{ROOT}/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd
+    )
+    assert code == 400 and got["reason"] == "BadRequest", got
+    assert got["message"].endswith(
+        "json: cannot unmarshal array into Go struct field JSONSchemaProps.spec.versions.schema."
+        "openAPIV3Schema.properties of type map[string]v1.JSONSchemaProps"
+    )
