@@ -848,3 +848,12 @@ def test_a_crd_schema_of_the_wrong_json_types_is_a_400(kcp_server: Server) -> No
         "json: cannot unmarshal array into Go struct field JSONSchemaProps.spec.versions.schema."
         "openAPIV3Schema.properties of type map[string]v1.JSONSchemaProps"
     )
+
+
+def test_namespaces_cannot_be_deleted_as_a_collection(kcp_server: Server, namespace: str) -> None:
+    """kube serves no deletecollection on namespaces (discovery lists none): DELETE on the
+    collection is 405, and every namespace is still there."""
+    code, got, _ = kcp_server.request("DELETE", f"{ROOT}/api/v1/namespaces")
+    assert code == 405 and got["reason"] == "MethodNotAllowed", got
+    code, got, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}")
+    assert code == 200 and "deletionTimestamp" not in got["metadata"], got

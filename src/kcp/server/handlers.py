@@ -94,6 +94,8 @@ async def handle(
     verb, sub = info.verb, info.subresource
     if sub and sub not in store.resource.subresources:
         raise NotFound("the server could not find the requested resource")
+    if not sub and verb not in store.resource.verbs:  # e.g. deletecollection of namespaces: no route
+        raise MethodNotAllowed(NOT_ALLOWED)
     if scope.cluster == "*" and verb not in ("list", "watch"):
         raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
     if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):
