@@ -857,3 +857,21 @@ def test_namespaces_cannot_be_deleted_as_a_collection(kcp_server: Server, namesp
     assert code == 405 and got["reason"] == "MethodNotAllowed", got
     code, got, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}")
     assert code == 200 and "deletionTimestamp" not in got["metadata"], got
+
+
+def test_integer_query_parameters_are_read_as_go_reads_them(kcp_server: Server, namespace: str) -> None:
+    """Found by the HTTP fuzzer: limit=2^63-1 overflowed SQLite (500), and Python's int() took what
+    Go's strconv.ParseInt refuses (out of int64, `1_0`, `²`)."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    assert kcp_server.request("POST", base, cm("one"))[0] == 201
+    code, got, _ = kcp_server.request("GET", f"{base}?limit={(1 << 63) - 1}")
+    assert code == 200 and [i["metadata"]["name"] for i in got["items"]] == ["kube-root-ca.crt", "one"], got
+    assert kcp_server.request("DELETE", f"{base}?limit={(1 << 63) - 1}&labelSelector=none")[0] == 200
+    for query in ("limit=99999999999999999999", "limit=1_0", "limit=%20"):
+        code, got, _ = kcp_server.request("GET", f"{base}?{query}")
+        assert code == 400 and got["reason"] == "BadRequest", (query, got)
+    for query in ("watch=1&timeoutSeconds=%C2%B2", "timeoutSeconds=99999999999999999999"):
+        code, got, _ = kcp_server.request("GET", f"{base}?{query}")
+        assert (code, got["message"]) == (400, "timeoutSeconds must be an integer"), (query, got)
+    code, got, _ = kcp_server.request("DELETE", f"{base}/one?gracePeriodSeconds=1_0")
+    assert (code, got["message"]) == (400, "gracePeriodSeconds must be an integer"), got
