@@ -293,6 +293,7 @@ def test_fuzz_never_answers_5xx(fuzz_server: tuple[Server, Path]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the suite's 300 s would end the soak's 600 s of requests
 def test_fuzz_soak(tmp_path: Path) -> None:
     """Ten minutes of requests against a fresh server (make bench)."""
     with running(tmp_path / "root") as server:
