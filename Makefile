@@ -42,6 +42,7 @@ e2e: install
 
 bench: install
 	$(PY) -m bench
+	$(PY) -m pytest -q -p no:cacheprovider -m slow tests
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

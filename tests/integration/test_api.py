@@ -835,3 +835,68 @@ def test_large_responses_are_gzipped_for_clients_that_take_it(kcp_server: Server
     assert len(json.loads(gzip.decompress(body))["items"]) >= 3
     assert fetch(base, "identity")[0] is None
     assert fetch(f"{base}/big0", "gzip")[0] is None  # under kube's 128 KiB: sent as it is
+
+
+def test_null_metadata_fields_are_unset(kcp_server: Server, namespace: str) -> None:
+    """Found by the HTTP fuzzer: `labels: null` on a namespace was a 500; kube decodes ObjectMeta,
+    where null is unset, so the namespace gets its name label and the config map its annotations."""
+    name = f"n-{uuid.uuid4().hex[:8]}"
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": None}}
+    code, got, _ = kcp_server.request("POST", f"{ROOT}/api/v1/namespaces", body)
+    assert code == 201, got
+    assert got["metadata"]["labels"] == {"kubernetes.io/metadata.name": name}
+    kcp_server.request("DELETE", f"{ROOT}/api/v1/namespaces/{name}")
+    meta = {"labels": None, "annotations": None, "finalizers": None, "ownerReferences": None}
+    code, got, _ = kcp_server.request(
+        "POST", f"{ROOT}/api/v1/namespaces/{namespace}/configmaps", cm("nulls", **meta)
+    )
+    assert code == 201, got
+    assert not {"labels", "finalizers", "ownerReferences"} & set(got["metadata"])
+    code, got, _ = kcp_server.request(
+        "PUT",
+        f"{ROOT}/api/v1/namespaces/{namespace}/configmaps/nulls",
+        got | {"metadata": {**got["metadata"], "annotations": None, "resourceVersion": None}},
+    )
+    assert code == 200, got
+
+
+def test_a_crd_schema_of_the_wrong_json_types_is_a_400(kcp_server: Server) -> None:
+    """Found by the HTTP fuzzer: `properties: []` reached CRD validation and was a 500; kube's
+    decoder refuses it first, as JSONSchemaProps is a Go struct."""
+    crd = schemaless_crd("fuzzed.example.com", "things", "Thing")
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"] = []
+    code, got, _ = kcp_server.request(
+        "POST", f"{ROOT}/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd
+    )
+    assert code == 400 and got["reason"] == "BadRequest", got
+    assert got["message"].endswith(
+        "json: cannot unmarshal array into Go struct field JSONSchemaProps.spec.versions.schema."
+        "openAPIV3Schema.properties of type map[string]v1.JSONSchemaProps"
+    )
+
+
+def test_namespaces_cannot_be_deleted_as_a_collection(kcp_server: Server, namespace: str) -> None:
+    """kube serves no deletecollection on namespaces (discovery lists none): DELETE on the
+    collection is 405, and every namespace is still there."""
+    code, got, _ = kcp_server.request("DELETE", f"{ROOT}/api/v1/namespaces")
+    assert code == 405 and got["reason"] == "MethodNotAllowed", got
+    code, got, _ = kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}")
+    assert code == 200 and "deletionTimestamp" not in got["metadata"], got
+
+
+def test_integer_query_parameters_are_read_as_go_reads_them(kcp_server: Server, namespace: str) -> None:
+    """Found by the HTTP fuzzer: limit=2^63-1 overflowed SQLite (500), and Python's int() took what
+    Go's strconv.ParseInt refuses (out of int64, `1_0`, `²`)."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    assert kcp_server.request("POST", base, cm("one"))[0] == 201
+    code, got, _ = kcp_server.request("GET", f"{base}?limit={(1 << 63) - 1}")
+    assert code == 200 and [i["metadata"]["name"] for i in got["items"]] == ["kube-root-ca.crt", "one"], got
+    assert kcp_server.request("DELETE", f"{base}?limit={(1 << 63) - 1}&labelSelector=none")[0] == 200
+    for query in ("limit=99999999999999999999", "limit=1_0", "limit=%20"):
+        code, got, _ = kcp_server.request("GET", f"{base}?{query}")
+        assert code == 400 and got["reason"] == "BadRequest", (query, got)
+    for query in ("watch=1&timeoutSeconds=%C2%B2", "timeoutSeconds=99999999999999999999"):
+        code, got, _ = kcp_server.request("GET", f"{base}?{query}")
+        assert (code, got["message"]) == (400, "timeoutSeconds must be an integer"), (query, got)
+    code, got, _ = kcp_server.request("DELETE", f"{base}/one?gracePeriodSeconds=1_0")
+    assert (code, got["message"]) == (400, "gracePeriodSeconds must be an integer"), got

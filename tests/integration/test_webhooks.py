@@ -357,3 +357,20 @@ def test_configurations_kube_refuses_are_refused(kcp_server: Server, hook: Hook)
     assert code == 400 and status["message"] == (
         f'{kind} in version "v1" cannot be handled as a {kind}: illegal base64 data at input byte 3'
     ), status
+
+
+def test_null_rules_and_conditions_are_empty_structs_as_go_decodes_them(kcp_server: Server) -> None:
+    """A null where a struct goes in a list is Go's empty struct: kube's validation words, not a 500."""
+    path = "/clusters/root/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
+    hook = {
+        "name": "n.example.com",
+        "clientConfig": {"url": "https://example.com/hook"},
+        "sideEffects": "None",
+        "admissionReviewVersions": ["v1"],
+        "rules": [None],
+        "matchConditions": [None],
+    }
+    code, body, _ = kcp_server.request("POST", path, {"metadata": {"name": "nulls"}, "webhooks": [hook]})
+    assert code == 422 and body["reason"] == "Invalid", body
+    fields = {c["field"] for c in body["details"]["causes"]}
+    assert "webhooks[0].rules[0].operations" in fields and "webhooks[0].matchConditions[0].name" in fields

@@ -126,7 +126,9 @@ async def list_objects(store: Store, scope: RequestScope, opts: ListOptions) -> 
             raise Expired("The resourceVersion for the provided list is too old.") from None
         except FutureRevision as e:
             raise Timeout(
-                f"Too large resource version: {e.requested}, current: {e.current}", retry_after=1
+                f"Too large resource version: {e.requested}, current: {e.current}",
+                retry_after=1,
+                causes=[Cause("ResourceVersionTooLarge", "Too large resource version")],
             ) from None
         revision = page.revision
         consumed = 0

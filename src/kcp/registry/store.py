@@ -41,7 +41,7 @@ from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.schema import times
 from kcp.schema.fielderrors import go_json, invalid
-from kcp.schema.gotypes import type_error
+from kcp.schema.gotypes import type_error, zero_null_structs
 from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
@@ -156,9 +156,13 @@ class Store:
                 f"API version ({self.resource.group_version})"
             )
         obj["kind"], obj["apiVersion"] = self.resource.kind, self.resource.group_version
-        meta = obj.setdefault("metadata", {})
+        if obj.get("metadata") is None:
+            obj["metadata"] = {}
+        meta = obj["metadata"]
         if not isinstance(meta, dict):
             raise BadRequest("metadata must be an object")
+        for key in [k for k, v in meta.items() if v is None]:
+            del meta[key]  # kube decodes into ObjectMeta, where null is unset: `labels: null` has none
         if self.resource.namespaced:
             ns = meta.get("namespace") or scope.namespace
             if ns != scope.namespace:
@@ -185,9 +189,12 @@ class Store:
         return type_error(self.strategy.go_type, obj) if self.strategy.go_type is not None else None
 
     def _check_types(self, obj: Object) -> None:
-        """A body of the wrong JSON types is a 400, as kube's codec answers, before anything reads it."""
+        """A body of the wrong JSON types is a 400, as kube's codec answers, before anything reads it;
+        a null list item where a struct goes becomes the empty struct, as Go decodes it."""
         if err := self._type_error(obj):
             raise self._undecodable(err)
+        if self.strategy.go_type is not None:
+            zero_null_structs(self.strategy.go_type, obj)
 
     def _finish(
         self, obj: Object, old: Object | None, opts: WriteOptions, subresource: str = ""
@@ -429,6 +436,8 @@ class Store:
             if err := self._type_error(patched):
                 # kube decodes the patched JSON and reports its type error on the field "patch"
                 raise Invalid.object("", "", "", [invalid("patch", go_json(patched), err)])
+            if self.strategy.go_type is not None:
+                zero_null_structs(self.strategy.go_type, patched)
             meta = patched.get("metadata")
             rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
             if rv and rv != old["metadata"]["resourceVersion"]:

@@ -37,12 +37,14 @@ _NAMED = {
 class GoType:
     """One Go type of a kind's struct tree, reduced to what the decoder checks."""
 
-    kind: str  # any | string | bytes | int | float | bool | intorstring | struct | map | slice
+    kind: str  # any | string | bytes | int | float | bool | intorstring | struct | map | slice | or
     name: str  # Go's spelling in errors: int32, []v1.Subject, map[string]string, v1.LeaseSpec
     struct: str = ""  # a struct's type name without its package: "Go struct field LeaseSpec.…"
     fields: dict[str, GoType] = field(default_factory=dict)
     elem: GoType | None = None
     bits: int = 64
+    schema: GoType | None = None  # for "or": JSONSchemaProps' union fields, an object is this schema
+    otherwise: str = ""  # for "or": "bool" or "strings" (a list of strings), else a list of schemas
 
 
 def go_type(schema: Mapping[str, Any], model: str) -> GoType:
@@ -83,7 +85,9 @@ def _build(s: Mapping[str, Any], package: str, name: str = "") -> GoType:
             name = _go_name(d.name)
         struct = name.rsplit(".", 1)[-1]
         fields = {
-            k: _named(_build(v, package), _NAMED.get((struct, k)))
+            k: _SCHEMA_PROPS
+            if (struct, k) == _SCHEMA_FIELD
+            else _named(_build(v, package), _NAMED.get((struct, k)))
             for k, v in s["properties"].items()
             if isinstance(v, Mapping)
         }
@@ -140,6 +144,8 @@ def _check(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
         return _check_int(t, v, struct, path)
     if kind == "intorstring":
         return None if isinstance(v, str) else _check_int(t, v, struct, path)
+    if kind == "or":
+        return _check_union(t, v, struct, path)
     if kind == "slice":
         if not isinstance(v, list):
             return _message(_json_kind(v), t, struct, path)
@@ -167,6 +173,45 @@ def _check(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
         if sub is not None and (err := _check(sub, x, t.struct, (*path, k))) is not None:
             return err
     return None
+
+
+def zero_null_structs(t: GoType, v: Any) -> None:
+    """What Go's decoder makes of a null where a struct goes inside a list or map: the empty struct.
+    In place, on a value `type_error` found well typed, so validation never meets such a null."""
+    if isinstance(v, list) and t.kind == "slice" and t.elem is not None:
+        if t.elem.kind == "struct":
+            v[:] = [{} if x is None else x for x in v]
+        if t.elem.kind in ("struct", "slice", "map"):
+            for x in v:
+                zero_null_structs(t.elem, x)
+    elif isinstance(v, dict) and t.kind == "map" and t.elem is not None:
+        if t.elem.kind == "struct":
+            for k, x in v.items():
+                if x is None:
+                    v[k] = {}
+        if t.elem.kind in ("struct", "slice", "map"):
+            for x in v.values():
+                zero_null_structs(t.elem, x)
+    elif isinstance(v, dict) and t.kind == "struct":
+        for k, x in v.items():
+            sub = t.fields.get(k)
+            if sub is not None and sub.kind in ("struct", "slice", "map"):
+                zero_null_structs(sub, x)
+
+
+def _check_union(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
+    """JSONSchemaProps' own UnmarshalJSON for items, additionalProperties and dependencies: an object
+    is a schema; otherwise a bool, a list of strings or a list of schemas (others are ignored, as
+    theirs are, except where a bool is the only other choice)."""
+    assert t.schema is not None
+    if isinstance(v, dict):
+        return _check(t.schema, v, struct, path)
+    if t.otherwise == "bool":
+        return None if isinstance(v, bool) else "boolean or JSON schema expected"
+    if not isinstance(v, list):
+        return None
+    elem = GoType("string", "string") if t.otherwise == "strings" else t.schema
+    return _check(GoType("slice", f"[]{elem.name}", elem=elem), v, struct, path)
 
 
 def _check_int(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
@@ -215,3 +260,57 @@ def _base64_error(text: str) -> str | None:
 
 def _corrupt(offset: int) -> str:
     return f"illegal base64 data at input byte {offset}"
+
+
+def _schema_props() -> GoType:
+    """apiextensions/v1 JSONSchemaProps, which kube decodes as a Go struct like the rest of a CRD:
+    a schema whose `properties` is a list is a 400 at decoding, never a value validation reads."""
+    props = GoType("struct", "v1.JSONSchemaProps", struct="JSONSchemaProps")
+    string, boolean, any_ = GoType("string", "string"), GoType("bool", "bool"), GoType("any", "interface {}")
+    int64, float64 = GoType("int", "int64"), GoType("float", "float64")
+    strings = GoType("slice", "[]string", elem=string)
+    schemas = GoType("slice", "[]v1.JSONSchemaProps", elem=props)
+    by_name = GoType("map", "map[string]v1.JSONSchemaProps", elem=props)
+    or_bool = GoType("or", "v1.JSONSchemaPropsOrBool", schema=props, otherwise="bool")
+    rule = GoType(
+        "struct",
+        "v1.ValidationRule",
+        struct="ValidationRule",
+        fields={k: string for k in ("rule", "message", "messageExpression", "reason", "fieldPath")}
+        | {"optionalOldSelf": boolean},
+    )
+    docs = GoType("struct", "v1.ExternalDocumentation", struct="ExternalDocumentation")
+    docs.fields = {"description": string, "url": string}
+    props.fields = {
+        **{k: string for k in ("id", "$schema", "$ref", "description", "type", "format", "title", "pattern")},
+        **{k: any_ for k in ("default", "example")},
+        **{k: float64 for k in ("maximum", "minimum", "multipleOf")},
+        **{
+            k: int64
+            for k in ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties")
+        },
+        **{k: boolean for k in ("exclusiveMaximum", "exclusiveMinimum", "uniqueItems", "nullable")},
+        **{k: schemas for k in ("allOf", "oneOf", "anyOf")},
+        **{k: by_name for k in ("properties", "patternProperties", "definitions")},
+        **{k: or_bool for k in ("additionalProperties", "additionalItems")},
+        "enum": GoType("slice", "[]v1.JSON", elem=any_),
+        "required": strings,
+        "items": GoType("or", "v1.JSONSchemaPropsOrArray", schema=props),
+        "not": props,
+        "dependencies": GoType(
+            "map",
+            "v1.JSONSchemaDependencies",
+            elem=GoType("or", "v1.JSONSchemaPropsOrStringArray", schema=props, otherwise="strings"),
+        ),
+        "externalDocs": docs,
+        **{k: boolean for k in ("x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource")},
+        "x-kubernetes-int-or-string": boolean,
+        "x-kubernetes-list-map-keys": strings,
+        **{k: string for k in ("x-kubernetes-list-type", "x-kubernetes-map-type")},
+        "x-kubernetes-validations": GoType("slice", "v1.ValidationRules", elem=rule),
+    }
+    return props
+
+
+_SCHEMA_FIELD = ("CustomResourceValidation", "openAPIV3Schema")
+_SCHEMA_PROPS = _schema_props()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -81,9 +82,14 @@ async def send_warnings(request: web.Request, response: web.StreamResponse) -> N
         response.headers.add("Warning", value)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def warning_header(text: str) -> str:
-    """RFC 7234 warn-text as kube writes it: quoted, inner quotes and backslashes escaped, one line."""
-    text = " ".join(text.splitlines())
+    """RFC 7234 warn-text as kube writes it: quoted, inner quotes and backslashes escaped, one line.
+    Control characters (a field name from the body may hold any) become spaces: a header cannot carry
+    them, and aiohttp would fail the whole response."""
+    text = _CONTROL.sub(" ", text)
     return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -116,6 +122,8 @@ async def handle(
     verb, sub = info.verb, info.subresource
     if sub and sub not in store.resource.subresources:
         raise NotFound("the server could not find the requested resource")
+    if not sub and verb not in store.resource.verbs:  # e.g. deletecollection of namespaces: no route
+        raise MethodNotAllowed(NOT_ALLOWED)
     if scope.cluster == "*" and verb not in ("list", "watch"):
         raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
     if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):

@@ -8,7 +8,6 @@ Filters annotate; they never rewrite the URL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from kcp.apimachinery.errors import BadRequest, NotFound
 from kcp.logicalcluster import ROOT, WILDCARD, is_valid_path
@@ -52,13 +51,14 @@ class RequestInfo:
 
 
 def _segments(path: str) -> list[str]:
+    """`path` is decoded once already (aiohttp's, as Go's URL.Path): decoding again would make
+    `%252A` a `*` (reliability TH9), so segments are taken as they are."""
     parts = []
-    for raw in path.strip("/").split("/"):
-        if raw == "":
+    for seg in path.strip("/").split("/"):
+        if seg == "":
             continue
-        seg = unquote(raw)
-        if seg in (".", "..") or "/" in seg:
-            raise BadRequest(f"invalid path segment {raw!r}")
+        if seg in (".", ".."):
+            raise BadRequest(f"invalid path segment {seg!r}")
         parts.append(seg)
     return parts
 
@@ -73,14 +73,13 @@ def parse(method: str, raw_path: str, query_watch: str | None) -> RequestInfo:
         if len(parts) < 6 or parts[2] not in VIRTUAL_WORKSPACES or parts[4] != "clusters":
             raise NotFound("the server could not find the requested resource")
         info = parse(method, "/clusters/" + parts[5], query_watch)
-        info.virtual, info.virtual_arg = parts[2], unquote(parts[3])
+        info.virtual, info.virtual_arg = parts[2], parts[3]
         return info
     cluster = str(ROOT)
     path = raw_path
     if raw_path.startswith("/clusters/") or raw_path == "/clusters":
         rest = raw_path[len("/clusters/") :]
         cluster, _, tail = rest.partition("/")
-        cluster = unquote(cluster)
         if cluster != WILDCARD and not is_valid_path(cluster):
             raise BadRequest(
                 f"invalid cluster: {cluster!r} does not match the regex "

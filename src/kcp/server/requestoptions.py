@@ -20,6 +20,7 @@ from kcp.apimachinery.fields import (
     convert_field_selector,
     parse_field_selector,
 )
+from kcp.apimachinery.goint import parse_int64
 from kcp.apimachinery.labels import go_quote, parse_selector
 from kcp.apimachinery.managedfields import field_manager_causes
 from kcp.apimachinery.serialization import decode_json
@@ -88,16 +89,24 @@ def _check_list_options(opts: ListOptions, watch: bool) -> None:
         raise BadRequest("specifying resource version is not allowed when using continue")
 
 
+def _is_int64(text: str) -> bool:
+    try:
+        parse_int64(text)
+    except ValueError:
+        return False
+    return True
+
+
 def list_options(
     query: Mapping[str, str], store: Store, predicate: Any = None, *, watch: bool = False
 ) -> ListOptions:
     limit_raw = query.get("limit", "")
     try:
-        limit = int(limit_raw) if limit_raw else 0
+        limit = parse_int64(limit_raw) if limit_raw else 0
     except ValueError:
         raise BadRequest(f'limit: Invalid value: "{limit_raw}": must be an integer') from None
     timeout = query.get("timeoutSeconds", "")
-    if timeout and not timeout.lstrip("-").isdigit():  # decoded as ListOptions, whether watching or not
+    if timeout and not _is_int64(timeout):  # decoded as ListOptions, whether watching or not
         raise BadRequest("timeoutSeconds must be an integer")
     label = query.get("labelSelector", "")
     field = query.get("fieldSelector", "")
@@ -206,7 +215,7 @@ def delete_options(request: web.Request, body: bytes) -> DeleteOptions:
     if causes:
         raise Invalid.object("DeleteOptions", META_GROUP, "", causes)
     try:
-        grace_seconds = int(grace) if grace is not None else None
+        grace_seconds = None if grace is None else grace if isinstance(grace, int) else parse_int64(grace)
     except (TypeError, ValueError):
         raise BadRequest("gracePeriodSeconds must be an integer") from None
     if isinstance(orphan, bool):  # the deprecated spelling of Orphan / Background

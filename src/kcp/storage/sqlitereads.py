@@ -61,6 +61,9 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[tuple[int, int]]:
         conn.execute("COMMIT")
 
 
+_INT64_MAX = (1 << 63) - 1
+
+
 def get(key: str, conn: sqlite3.Connection) -> Entry | None:
     row = conn.execute(CURRENT, (key,)).fetchone()
     return None if row is None else Entry(key, row[2], row[0], row[1])
@@ -82,7 +85,9 @@ def list_page(
             page_sql, count_sql, extra = _LIST, COUNT, ()
         else:
             page_sql, count_sql, extra = _LIST_AT, _COUNT_AT, (at,)
-        rows = conn.execute(page_sql, (low, end, *extra, limit + 1 if limit else -1)).fetchall()
+        # one row more than asked tells whether there are more; SQLite's LIMIT is an int64 and -1 is none
+        fetch = limit + 1 if 0 < limit < _INT64_MAX else -1
+        rows = conn.execute(page_sql, (low, end, *extra, fetch)).fetchall()
         entries = [Entry(key, value, mod_rev, create_rev) for key, value, mod_rev, create_rev in rows]
         if not limit or len(entries) <= limit:
             return Page(entries, at, more=False)

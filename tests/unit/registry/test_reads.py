@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.support.registry import ADMIN, OPTS
 
-from kcp.apimachinery.errors import Expired
+from kcp.apimachinery.errors import Expired, Timeout
 from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import ListOptions, RequestScope
@@ -60,3 +60,13 @@ async def test_compacted_lists_get_kubes_410s(catalog: Catalog) -> None:
     assert status["message"].startswith("The provided continue parameter is too old")
     rest = await list_objects(store, SCOPE, ListOptions(continue_token=status["metadata"]["continue"]))
     assert _names(rest) == ["b", "c", "d"]  # from where the first page ended, at the newest revision
+
+
+async def test_a_list_from_the_future_is_kubes_504_with_its_cause(catalog: Catalog) -> None:
+    store = catalog.store("", "v1", "configmaps")
+    future = str(await _configmaps(catalog, "a") + 100)
+    with pytest.raises(Timeout) as raised:
+        await list_objects(store, SCOPE, ListOptions(resource_version=future, resource_version_match="Exact"))
+    assert raised.value.to_status()["details"]["causes"] == [
+        {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+    ]

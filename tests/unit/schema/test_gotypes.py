@@ -121,3 +121,48 @@ def test_byte_fields_report_base64_errors_as_go_does(value: str, offset: int) ->
     cm = kind("", "ConfigMap")
     assert type_error(cm, {"binaryData": {"k": value}}) == f"illegal base64 data at input byte {offset}"
     assert type_error(cm, {"binaryData": {"k": "YWJj\nYWJj", "l": ""}}) is None
+
+
+CRD = kind("apiextensions.k8s.io", "CustomResourceDefinition")
+SCHEMA_AT = "Go struct field JSONSchemaProps.spec.versions.schema.openAPIV3Schema"
+
+
+def crd_with(schema: Any) -> dict[str, Any]:
+    return {"spec": {"versions": [{"name": "v1", "schema": {"openAPIV3Schema": schema}}]}}
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            {"properties": []},
+            f"json: cannot unmarshal array into {SCHEMA_AT}.properties of type map[string]v1.JSONSchemaProps",
+        ),
+        (
+            {"properties": {"a": {"type": 5}}},
+            f"json: cannot unmarshal number into {SCHEMA_AT}.properties.type of type string",
+        ),
+        (
+            {"items": {"minItems": "1"}},
+            f"json: cannot unmarshal string into {SCHEMA_AT}.items.minItems of type int64",
+        ),
+        ({"additionalProperties": "yes"}, "boolean or JSON schema expected"),
+        (
+            {"x-kubernetes-validations": [{"rule": ["x"]}]},
+            "json: cannot unmarshal array into Go struct field ValidationRule.spec.versions.schema."
+            "openAPIV3Schema.x-kubernetes-validations.rule of type string",
+        ),
+    ],
+)
+def test_a_crd_schema_is_decoded_as_go_decodes_json_schema_props(schema: Any, message: str) -> None:
+    """Found by the HTTP fuzzer: a list where `properties` goes reached CRD validation (a 500)."""
+    assert type_error(CRD, crd_with(schema)) == message
+
+
+def test_json_schema_props_unions_take_what_their_unmarshalers_take() -> None:
+    for schema in (
+        {"items": [{"type": "string"}], "additionalProperties": False, "dependencies": {"a": ["b"]}},
+        {"items": "ignored", "dependencies": {"a": 5}, "additionalItems": True, "default": [1]},
+        {"type": "object", "properties": {"a": {"type": "string", "enum": ["x", 1, None]}}},
+    ):
+        assert type_error(CRD, crd_with(schema)) is None

@@ -208,6 +208,8 @@ async def test_list_pages_with_limit_and_start_after(storage: Storage) -> None:
     assert len(exact.entries) == 8 and not exact.more
     assert len((await storage.list(ROOT, start_after=CM + "a")).entries) == 8  # before the prefix
     assert (await storage.list(ROOT, start_after=ROOT + "zz")).entries == []
+    largest = await storage.list(ROOT, limit=(1 << 63) - 1)  # found by the HTTP fuzzer: was OverflowError
+    assert len(largest.entries) == 8 and not largest.more
 
 
 async def test_list_at_older_revision_shows_that_state(storage: Storage) -> None:
