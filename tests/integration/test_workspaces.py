@@ -206,7 +206,8 @@ def test_a_workspace_being_deleted_says_deleting(server: Server) -> None:
     create_ready(server, "root", name)
     held = f"/clusters/root:{name}/api/v1/namespaces/default/configmaps"
     server.request("POST", held, {"metadata": {"name": "held", "finalizers": ["example.com/hold"]}})
-    assert server.request("DELETE", f"/clusters/root{WS}/{name}")[0] in (200, 202)
+    code, marked, _ = server.request("DELETE", f"/clusters/root{WS}/{name}")
+    assert code in (200, 202) and marked["status"]["phase"] == "Deleting", marked  # from the start
     deadline, ws = time.monotonic() + 10, {}
     while time.monotonic() < deadline and ws.get("status", {}).get("phase") != "Deleting":
         ws = server.request("GET", f"/clusters/root{WS}/{name}")[1]
@@ -254,6 +255,7 @@ def test_create_answers_with_a_ready_workspace_and_its_cluster(server: Server) -
         "GET", f"/clusters/root:{name}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
     )
     assert code == 200 and lc["status"]["phase"] == "Ready" and lc["status"]["URL"] == ws["spec"]["URL"]
+    assert lc["metadata"]["labels"]["tenancy.kcp.io/phase"] == "Ready"  # as kcp labels it
     assert lc["spec"]["initializers"] == ["root:universal"] and lc["status"]["initializers"] == []
     assert lc["spec"]["owner"]["uid"] == ws["metadata"]["uid"]
     code, nss, _ = server.request("GET", f"/clusters/{cluster}/api/v1/namespaces")

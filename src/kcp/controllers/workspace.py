@@ -3,8 +3,9 @@
 The create request itself makes a workspace's cluster (registry/tenancy/scheduling.py), Ready at once
 unless its type has initializers of its own. For those, this controller takes the cluster to Ready
 once its initializers are gone and mirrors phase and initializers onto the Workspace. Two informers
-across every logical cluster, each keeping only objects in transition (not Ready, or being deleted):
-Ready, idle workspaces cost no memory here. Status is merge-patched to the wanted value (the server
+across every logical cluster, which the server sends only objects whose phase label is not Ready
+(deletion makes it Deleting), each keeping only objects in transition: Ready, idle workspaces cost
+no memory here, and a new Ready workspace no event. Status is merge-patched to the wanted value (the server
 stores nothing when that changes nothing), so a step repeated from a stale cache does no harm.
 """
 
@@ -24,6 +25,7 @@ LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
 CRDS = GVR("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 NAMESPACES = GVR("", "v1", "namespaces")
 FINALIZER = "core.kcp.io/logicalcluster"
+PHASE_LABEL = "tenancy.kcp.io/phase"
 
 
 def _in_transition(obj: dict[str, Any]) -> bool:
@@ -45,8 +47,13 @@ class WorkspaceLifecycle:
     def __init__(self, client: Client, workers: int = 16) -> None:
         self.client = client
         every = client.cluster("*")
-        self.workspaces = Informer(every, WORKSPACES, keep=_in_transition, transform=drop_managed_fields)
-        self.clusters = Informer(every, LOGICALCLUSTERS, keep=_in_transition, transform=drop_managed_fields)
+        busy = f"{PHASE_LABEL}!=Ready"  # Ready ones are not even sent: most of a workspace's events
+        self.workspaces = Informer(
+            every, WORKSPACES, keep=_in_transition, transform=drop_managed_fields, label_selector=busy
+        )
+        self.clusters = Informer(
+            every, LOGICALCLUSTERS, keep=_in_transition, transform=drop_managed_fields, label_selector=busy
+        )
         self.controller = Controller("workspace", self.reconcile, workers)
         self.controller.watch(self.workspaces)
         self.controller.watch(self.clusters, self._owner_of)

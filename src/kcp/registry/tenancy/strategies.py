@@ -39,6 +39,12 @@ class WorkspaceStrategy(Strategy):
         obj["status"] = {"phase": "Scheduling"}
         self.default(obj)
 
+    def prepare_for_delete(self, obj: Object) -> None:
+        """kcp's Deleting phase from the moment deletion starts, label included: informers selecting
+        on the label (ours skip Ready workspaces) see the workspace as soon as it is marked."""
+        obj.setdefault("status", {})["phase"] = "Deleting"
+        self.default(obj)
+
     def default(self, obj: Object) -> None:
         obj.setdefault("spec", {})
         phase = (obj.get("status") or {}).get("phase")
@@ -110,6 +116,12 @@ class WorkspaceTypeStrategy(Strategy):
 class LogicalClusterStrategy(Strategy):
     core_finalizers = False  # kcp's kinds are CRDs there
     has_status_subresource = True
+
+    def default(self, obj: Object) -> None:
+        """The phase mirrored into kcp's `tenancy.kcp.io/phase` label, as on Workspaces."""
+        phase = (obj.get("status") or {}).get("phase")
+        if phase:
+            obj["metadata"].setdefault("labels", {})[PHASE_LABEL] = phase
 
     def validate(self, obj: Object) -> list[Cause]:
         if obj["metadata"].get("name") != LOGICALCLUSTER_NAME:
