@@ -234,3 +234,16 @@ def test_a_workspace_admin_may_neither_delete_nor_rewind_its_logical_cluster(ser
     )
     assert code == 403 and body["message"].endswith('cannot transition from "Ready" to "Initializing"'), body
     assert server.request("GET", lc, token=user)[1]["status"]["phase"] == "Ready"
+
+
+def test_the_view_across_clusters_serves_discovery_for_kubectl(server: Server) -> None:
+    base = f"/services/initializingworkspaces/{INITIALIZER}/clusters/*"
+    code, groups, _ = server.request("GET", f"{base}/apis")
+    assert code == 200 and [g["name"] for g in groups["groups"]] == ["core.kcp.io"], groups
+    code, resources, _ = server.request("GET", f"{base}/apis/core.kcp.io/v1alpha1")
+    assert code == 200 and [(r["name"], r["verbs"]) for r in resources["resources"]] == [
+        ("logicalclusters", ["list", "watch"])
+    ]
+    assert server.request("GET", f"{base}/apis/apps/v1")[0] == 404
+    user = {u["name"]: u["user"] for u in server.config()["users"]}["user"]["token"]
+    assert server.request("GET", f"{base}/apis", token=user)[0] == 403  # initialize is still needed

@@ -26,7 +26,7 @@ from kcp.registry.options import RequestScope
 from kcp.registry.store import Store
 from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, TENANCY
 from kcp.schema.gotypes import type_error
-from kcp.server import handlers
+from kcp.server import discovery, handlers
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import write_options
 
@@ -84,6 +84,8 @@ class InitializingWorkspaces:
         await self._authorize(user, initializer)
         predicate = carries(initializer)
         if info.cluster == "*":
+            if not info.is_resource_request:
+                return _wildcard_discovery(info)
             if (info.group, info.resource) != (
                 LOGICALCLUSTERS.group,
                 LOGICALCLUSTERS.resource,
@@ -174,3 +176,26 @@ class InitializingWorkspaces:
             scope, LOGICALCLUSTER_NAME, updated, write_options(request), subresource="status"
         )
         return handlers.json_response(obj, 200, warnings)
+
+
+# What the view serves across clusters, for discovery: kubectl and REST mappers find the resource here.
+_SERVED = [replace(LOGICALCLUSTERS, verbs=("list", "watch"), subresources=())]
+
+
+def _wildcard_discovery(info: RequestInfo) -> web.StreamResponse:
+    """`/apis`, `/apis/core.kcp.io` and `/apis/core.kcp.io/v1alpha1` under `clusters/*`, as kcp's
+    one-resource virtual API set answers them; everything else there is not found."""
+    if info.verb != "get":
+        raise MethodNotAllowed("only list and watch of logicalclusters are served across clusters here")
+    path = info.path.rstrip("/")
+    group, version = LOGICALCLUSTERS.group, LOGICALCLUSTERS.version
+    body: dict[str, Any] | None = None
+    if path == "/apis":
+        body = discovery.api_group_list(_SERVED)
+    elif path == f"/apis/{group}":
+        body = discovery.api_group(_SERVED, group)
+    elif path == f"/apis/{group}/{version}":
+        body = discovery.resource_list(_SERVED, group, version)
+    if body is None:
+        raise NotFound("the server could not find the requested resource")
+    return handlers.json_response(body)
