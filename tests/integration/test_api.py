@@ -900,3 +900,12 @@ def test_integer_query_parameters_are_read_as_go_reads_them(kcp_server: Server, 
         assert (code, got["message"]) == (400, "timeoutSeconds must be an integer"), (query, got)
     code, got, _ = kcp_server.request("DELETE", f"{base}/one?gracePeriodSeconds=1_0")
     assert (code, got["message"]) == (400, "gracePeriodSeconds must be an integer"), got
+
+
+def test_the_route_across_namespaces_serves_get_alone(kcp_server: Server, namespace: str) -> None:
+    """kube has no DELETE or POST on /api/v1/configmaps: 405, and the namespace's objects stay."""
+    kcp_server.request("POST", f"{ROOT}/api/v1/namespaces/{namespace}/configmaps", cm("stays"))
+    assert kcp_server.request("DELETE", f"{ROOT}/api/v1/configmaps")[0] == 405
+    assert kcp_server.request("POST", f"{ROOT}/api/v1/configmaps", cm("x"))[0] == 405
+    assert kcp_server.request("GET", f"{ROOT}/api/v1/configmaps/stays")[0] == 404
+    assert kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}/configmaps/stays")[0] == 200

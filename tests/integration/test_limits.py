@@ -138,3 +138,13 @@ def test_the_timeout_parameter_is_a_go_duration(tmp_path: Path) -> None:
         assert status["message"] == (
             'invalid timeout specified in the request URL - time: missing unit in duration "5"'
         )
+
+
+def test_a_long_label_selector_is_served(tmp_path: Path) -> None:
+    """kube reads request lines up to 1 MiB; a selector naming many values fits."""
+    with running(tmp_path / "root") as server:
+        values = ",".join(f"v{i:05d}" for i in range(3000))  # about 20 KB of query
+        code, body, _ = server.request(
+            "GET", f"/clusters/root/api/v1/namespaces?labelSelector=app+in+({values})"
+        )
+        assert code == 200 and body["items"] == [], body

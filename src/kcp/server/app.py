@@ -281,6 +281,8 @@ async def _resource(
     if store is None:
         raise NotFound("the server could not find the requested resource")
     if store.resource.namespaced and not info.namespace and info.verb not in ("list", "watch"):
+        if not info.name:  # kube's route across namespaces serves GET alone
+            raise MethodNotAllowed(handlers.NOT_ALLOWED)
         raise NotFound("the server could not find the requested resource")
     if not store.resource.namespaced and info.namespace and info.resource != "namespaces":
         raise NotFound("the server could not find the requested resource")

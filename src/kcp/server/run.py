@@ -45,6 +45,9 @@ log = logging.getLogger("kcp")
 # head has arrived, so it is both kube's ReadHeaderTimeout (32 s) and its idle timeout: a client
 # trickling a header, or holding a connection it does not use, is let go after this (reliability 5.11).
 HEADER_TIMEOUT = 32.0
+# Go's MaxHeaderBytes in kube: a request line (a long label selector) or a header may be this long,
+# where aiohttp would stop at 8 KiB with a plain-text 400.
+MAX_HEADER_BYTES = 1 << 20
 SYSTEM_ADMIN = ClusterName("system:admin")  # the shard's own cluster, as in kcp
 
 
@@ -162,7 +165,12 @@ async def serve(config: ServerConfig) -> None:
     await resolver.start()
     catalog.namespaces.start()
     runner = web.AppRunner(
-        build_app(state), access_log=None, shutdown_timeout=1.0, keepalive_timeout=HEADER_TIMEOUT
+        build_app(state),
+        access_log=None,
+        shutdown_timeout=1.0,
+        keepalive_timeout=HEADER_TIMEOUT,
+        max_line_size=MAX_HEADER_BYTES,
+        max_field_size=MAX_HEADER_BYTES,
     )
     await runner.setup()
     site = web.TCPSite(
