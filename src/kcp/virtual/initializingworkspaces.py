@@ -1,10 +1,12 @@
 """`/services/initializingworkspaces/<initializer>/clusters/...`: where an initializer does its job.
 
 - `clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters`: list and watch the LogicalClusters that are
-  Initializing and still carry this initializer (a watch sees DELETED once one stops matching).
+  Initializing and still carry this initializer (a watch sees DELETED once one stops matching), with
+  the discovery documents for that one resource.
 - `clusters/<logical-cluster>/...`: full access to the content of such a cluster while it initializes.
-Callers need verb `initialize` on `workspacetypes/<type>` where the type lives. Writes to the
-LogicalCluster may only remove this initializer from `status.initializers` (kcp GHSA-q6hv-wcjr-wp8h).
+Callers need verb `initialize` on `workspacetypes/<type>` where the type lives. The LogicalCluster is
+written through its status only, and only to remove this initializer from `status.initializers` or to
+set conditions (kcp GHSA-q6hv-wcjr-wp8h).
 """
 
 from __future__ import annotations
