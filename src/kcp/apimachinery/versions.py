@@ -1,7 +1,7 @@
 """kube's order of API version names (apimachinery `version.CompareKubeAwareVersionStrings`).
 
-A deprecated CRD version's warning names "the newest" other version by it; a plain string order
-would put v10 before v2 and v1beta1 after v1.
+Discovery lists a group's versions newest first by it, and a deprecated CRD version's warning names
+"the newest" other version by it; a plain string order would put v10 before v2 and v1beta1 after v1.
 """
 
 from __future__ import annotations

@@ -193,6 +193,10 @@ class Store:
         a null list item where a struct goes becomes the empty struct, as Go decodes it."""
         if err := self._type_error(obj):
             raise self._undecodable(err)
+        self._zero_null_structs(obj)
+
+    def _zero_null_structs(self, obj: Object) -> None:
+        """On a well-typed body: a null where a struct goes is Go's empty struct (custom resources: none)."""
         if self.strategy.go_type is not None:
             zero_null_structs(self.strategy.go_type, obj)
 
@@ -436,8 +440,7 @@ class Store:
             if err := self._type_error(patched):
                 # kube decodes the patched JSON and reports its type error on the field "patch"
                 raise Invalid.object("", "", "", [invalid("patch", go_json(patched), err)])
-            if self.strategy.go_type is not None:
-                zero_null_structs(self.strategy.go_type, patched)
+            self._zero_null_structs(patched)
             meta = patched.get("metadata")
             rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
             if rv and rv != old["metadata"]["resourceVersion"]:

@@ -11,24 +11,10 @@ from decimal import Decimal
 from typing import Any, Final
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.labels import go_quote
 
 OMIT: Final = object()  # kube's omitValue: the message shows no value
 NIL_PATH = "<nil>"  # kube's rendering of a nil field path
-
-
-def go_quote(text: str) -> str:
-    """Go's %q: kube quotes string values with it."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ch in "\n\t\r":
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[ch])
-        else:
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
-    return '"' + "".join(out) + '"'
 
 
 def _digits(f: float) -> tuple[str, int]:

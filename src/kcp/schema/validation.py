@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.labels import go_quote
 from kcp.schema.fielderrors import (
     NIL_PATH,
     go_float,
     go_json,
-    go_quote,
     invalid,
     not_supported,
     required,

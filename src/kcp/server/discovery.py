@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any
 
 from kcp.apimachinery.resources import APIResource
-
-# kube's preference among versions of a group: GA over beta over alpha, higher numbers first
-_LEVEL = {"": 3, "beta": 2, "alpha": 1}
-
-
-def _version_key(version: str) -> tuple[int, int, int, str]:
-    import re
-
-    m = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
-    if not m:
-        return (0, 0, 0, version)
-    return (_LEVEL[m.group(2) or ""], int(m.group(1)), int(m.group(3) or 0), "")
+from kcp.apimachinery.versions import compare_versions
 
 
 def _by_group(resources: list[APIResource]) -> dict[str, dict[str, list[APIResource]]]:
@@ -28,7 +18,7 @@ def _by_group(resources: list[APIResource]) -> dict[str, dict[str, list[APIResou
 
 
 def _sorted_versions(versions: dict[str, list[APIResource]]) -> list[str]:
-    return sorted(versions, key=_version_key, reverse=True)
+    return sorted(versions, key=functools.cmp_to_key(compare_versions), reverse=True)
 
 
 def api_versions() -> dict[str, Any]:

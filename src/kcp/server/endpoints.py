@@ -12,6 +12,7 @@ import orjson
 from aiohttp import web
 
 from kcp.apimachinery.errors import BadRequest, Cause, Conflict, Invalid, MethodNotAllowed, NotFound
+from kcp.apimachinery.labels import go_quote
 from kcp.apimachinery.meta import now_rfc3339
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.serialization import decode_body
@@ -24,7 +25,7 @@ from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
 from kcp.registry.store import Store
 from kcp.schema.builtin import definition_name, schema_for
-from kcp.schema.fielderrors import JSONText, go_quote, invalid
+from kcp.schema.fielderrors import JSONText, invalid
 from kcp.schema.gotypes import GoType, go_type, type_error
 from kcp.schema.openapi_proto import CONTENT_TYPE as PROTOBUF_CONTENT_TYPE
 from kcp.schema.openapi_proto import encode_v2_protobuf

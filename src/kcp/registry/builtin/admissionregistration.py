@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import cel
 
 from kcp.apimachinery.errors import Cause
-from kcp.apimachinery.labels import label_key_errors, label_value_errors
+from kcp.apimachinery.labels import go_quote, label_key_errors, label_value_errors
 from kcp.apimachinery.meta import dns1035_label_errors, dns1123_subdomain_errors
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Object, Strategy
@@ -20,7 +20,6 @@ from kcp.schema.fielderrors import (
     JSONText,
     duplicate,
     forbidden,
-    go_quote,
     invalid,
     not_supported,
     required,

@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.labels import go_quote
 from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors, now_rfc3339, set_condition
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema import crd_schema_causes
-from kcp.schema.fielderrors import JSONText, go_quote, invalid
+from kcp.schema.fielderrors import JSONText, invalid
 from kcp.schema.selectablefields import selectable_field_causes
 
 G = "apiextensions.k8s.io"
