@@ -294,7 +294,8 @@ class TenancyAdmission:
 
     async def admit_logical_cluster(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """LogicalClusters are created and re-specified by the system only; others may only move one
-        forward, and during initialization only drop initializers (kcp's logicalcluster admission)."""
+        forward, during initialization only drop initializers (kcp's logicalcluster admission), and
+        only drop terminators."""
         if _cluster_admin(scope):
             return
         if old is None or obj.get("spec") != old.get("spec"):
@@ -329,6 +330,8 @@ def lifecycle_error(spec: set[str], old: dict[str, Any], new: dict[str, Any]) ->
         return "status.initializers is not empty"
     if _PHASE_ORDER.get(was, 0) > _PHASE_ORDER.get(now, 0):
         return f'cannot transition from "{was}" to "{now}"'
+    if not set(new.get("terminators") or []) <= set(old.get("terminators") or []):
+        return "status.terminators must not grow"  # ours, not kcp's: no one else may hold a deletion
     return ""
 
 
