@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import time
 import uuid
@@ -10,7 +12,12 @@ from typing import Any
 
 import pytest
 
+from kcp.apimachinery.errors import AlreadyExists
+from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
 from tests.support.server import Server, running
+
+LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
+CONFIGMAPS = GVR("", "v1", "configmaps")
 
 WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
 WST = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
@@ -122,3 +129,143 @@ def test_a_workspace_admin_cannot_hold_a_deletion_with_a_terminator_of_its_own(s
         content_type=MERGE,
     )
     assert code == 403 and body["message"].endswith("status.terminators must not grow"), body
+
+
+class ReadThenRelease:
+    """A provider's terminator: note what each going workspace held, then let it go."""
+
+    def __init__(self, client: Client, admin: Client) -> None:
+        self.client, self.admin = client, admin
+        self.informer = Informer(client.cluster("*"), LOGICALCLUSTERS)
+        self.controller = Controller("read-then-release", self.reconcile)
+        self.controller.watch(self.informer)
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        if self.informer.get(key) is None:
+            return Result()
+        cluster = self.client.cluster(key.cluster)
+        held = await cluster.list(CONFIGMAPS, "default")
+        note = {
+            "metadata": {"name": f"seen-{key.cluster}"},
+            "data": {"held": ",".join(sorted(c["metadata"]["name"] for c in held["items"]))},
+        }
+        with contextlib.suppress(AlreadyExists):
+            await self.admin.cluster("root").create(CONFIGMAPS, note, "default")
+        lc = await cluster.get(LOGICALCLUSTERS, "cluster")
+        left = [t for t in lc["status"]["terminators"] if t != BASE]
+        await cluster.patch(
+            LOGICALCLUSTERS,
+            "cluster",
+            [
+                {
+                    "op": "test",
+                    "path": "/metadata/resourceVersion",
+                    "value": lc["metadata"]["resourceVersion"],
+                },
+                {"op": "replace", "path": "/status/terminators", "value": left},
+            ],
+            subresource="status",
+            content_type="application/json-patch+json",
+        )
+        return Result()
+
+
+async def test_an_sdk_terminator_reads_the_content_then_releases_it(server: Server) -> None:
+    name, ws = make(server, "withterm")
+    cluster = ws["spec"]["cluster"]
+    cm = f"/clusters/root:{name}/api/v1/namespaces/default/configmaps"
+    assert server.request("POST", cm, {"metadata": {"name": "precious"}})[0] == 201
+    assert server.request("DELETE", f"/clusters/root{WS}/{name}")[0] in (200, 202)
+    ca = server.root / "ca.crt"
+    client = Client(
+        f"{server.base_url}/services/terminatingworkspaces/{BASE}", token=server.token, ca_file=ca
+    )
+    admin = Client(server.base_url, token=server.token, ca_file=ca)
+    terminator = ReadThenRelease(client, admin)
+    terminator.controller.start()
+    try:
+        await asyncio.to_thread(wait_for, server, f"/clusters/root{WS}/{name}", lambda c, b: c == 404, 30)
+    finally:
+        await terminator.controller.stop()
+        await client.close()
+        await admin.close()
+    _, note, _ = server.request("GET", f"/clusters/root/api/v1/namespaces/default/configmaps/seen-{cluster}")
+    assert note["data"]["held"] == "kube-root-ca.crt,precious", note
+    assert keys_of(server, cluster) == []
+
+
+def test_the_view_needs_terminate_on_the_type(server: Server) -> None:
+    users = {u["name"]: u["user"] for u in server.config()["users"]}
+    token = users["user"]["token"]
+    path = f"/services/terminatingworkspaces/{BASE}/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters"
+    code, body, _ = server.request("GET", path, token=token)
+    assert code == 403 and "cannot terminate workspacetypes" in body["message"], body
+    rbac = "/clusters/root/apis/rbac.authorization.k8s.io/v1"
+    role = f"terminate-{uuid.uuid4().hex[:6]}"
+    rule = {"apiGroups": ["tenancy.kcp.io"], "resources": ["workspacetypes"], "verbs": ["terminate"]}
+    assert (
+        server.request(
+            "POST",
+            f"{rbac}/clusterroles",
+            {"metadata": {"name": role}, "rules": [{**rule, "resourceNames": ["withterm"]}]},
+        )[0]
+        == 201
+    )
+    binding = {
+        "metadata": {"name": role},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "user"}],
+    }
+    assert server.request("POST", f"{rbac}/clusterrolebindings", binding)[0] == 201
+    wait_for(server, path, lambda c, b: server.request("GET", path, token=token)[0] == 200)
+    other = f"/services/terminatingworkspaces/{CHILD}/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters"
+    assert server.request("GET", other, token=token)[0] == 403  # the grant names one type
+
+
+def test_the_view_serves_only_clusters_going_and_guards_their_status(server: Server) -> None:
+    view = f"/services/terminatingworkspaces/{BASE}/clusters"
+    name, ws = make(server, "extterm")
+    cluster = ws["spec"]["cluster"]
+    lc = f"{view}/{cluster}{LC}"
+    code, body, _ = server.request("GET", lc)
+    assert code == 403 and "is not terminating" in body["message"], body  # not marked yet
+    assert server.request("DELETE", f"/clusters/root{WS}/{name}")[0] in (200, 202)
+    wait_for(server, lc, lambda c, b: c == 200)
+    listed = server.request("GET", f"{view}/*/apis/core.kcp.io/v1alpha1/logicalclusters")[1]
+    assert cluster in [i["metadata"]["annotations"]["kcp.io/cluster"] for i in listed["items"]]
+    assert all(i["metadata"].get("deletionTimestamp") for i in listed["items"]), listed
+    assert server.request("GET", f"{view}/{cluster}/api/v1/namespaces/default/configmaps")[0] == 200
+    unchanged = {"status": {"terminators": [CHILD, BASE]}}
+    code, body, _ = server.request("PATCH", f"{lc}/status", unchanged, content_type=MERGE)
+    assert code == 422 and body["details"]["causes"][0]["field"] == "status.terminators", body
+    code, body, _ = server.request(
+        "PATCH", f"{lc}/status", {"status": {"terminators": [BASE]}}, content_type=MERGE
+    )
+    assert code == 422 and f'only removing the "{BASE}" terminator' in body["message"], body
+    code, body, _ = server.request(
+        "PATCH", f"{lc}/status", {"status": {"terminators": [CHILD], "phase": "Ready"}}, content_type=MERGE
+    )
+    assert code == 403, body
+    assert server.request("PATCH", lc, {"metadata": {"labels": {"x": "y"}}}, content_type=MERGE)[0] == 405
+    assert server.request("DELETE", lc)[0] == 403
+    code, body, _ = server.request(
+        "PATCH", f"{lc}/status", {"status": {"terminators": [CHILD]}}, content_type=MERGE
+    )
+    assert code == 200 and body["status"]["terminators"] == [CHILD], body
+    assert server.request("GET", lc)[0] == 403  # done here: the view lets go of it
+    _, going, _ = server.request("GET", f"/clusters/root{WS}/{name}")
+    assert going["status"]["phase"] == "Terminating"  # the other terminator still holds it
+    server.request(
+        "PATCH", f"/clusters/{cluster}{LC}/status", {"status": {"terminators": None}}, content_type=MERGE
+    )
+    wait_for(server, f"/clusters/root{WS}/{name}", lambda c, b: c == 404, timeout=30)
+
+
+def test_the_view_across_clusters_serves_discovery(server: Server) -> None:
+    base = f"/services/terminatingworkspaces/{BASE}/clusters/*"
+    code, resources, _ = server.request("GET", f"{base}/apis/core.kcp.io/v1alpha1")
+    assert code == 200 and [(r["name"], r["verbs"]) for r in resources["resources"]] == [
+        ("logicalclusters", ["list", "watch"])
+    ]
+    code, body, _ = server.request("POST", f"{base}/apis/core.kcp.io/v1alpha1/logicalclusters", {})
+    assert code == 405, body
