@@ -269,3 +269,26 @@ def test_the_view_across_clusters_serves_discovery(server: Server) -> None:
     ]
     code, body, _ = server.request("POST", f"{base}/apis/core.kcp.io/v1alpha1/logicalclusters", {})
     assert code == 405, body
+
+
+def test_a_type_lists_its_views_and_is_ready(server: Server) -> None:
+    wt = wait_for(server, f"{WST}/withterm", lambda c, b: bool(b.get("status", {}).get("virtualWorkspaces")))
+    assert wt["status"]["virtualWorkspaces"] == [
+        {"url": f"{server.base_url}/services/initializingworkspaces/{BASE}", "type": "initializing"},
+        {"url": f"{server.base_url}/services/terminatingworkspaces/{BASE}", "type": "terminating"},
+    ]
+    assert [(c["type"], c["status"]) for c in wt["status"]["conditions"]] == [
+        ("Ready", "True"),
+        ("VirtualWorkspaceURLsReady", "True"),
+    ]
+
+
+def test_a_type_in_a_child_workspace_is_named_by_its_path(server: Server) -> None:
+    org, _ = make(server, "universal")
+    body = {"metadata": {"name": "nested"}, "spec": {"terminator": True}}
+    types = f"/clusters/root:{org}/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    assert server.request("POST", types, body)[0] == 201
+    wt = wait_for(server, f"{types}/nested", lambda c, b: bool(b.get("status", {}).get("virtualWorkspaces")))
+    assert wt["status"]["virtualWorkspaces"][1]["url"] == (
+        f"{server.base_url}/services/terminatingworkspaces/root:{org}:nested"
+    )
