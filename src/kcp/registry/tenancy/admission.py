@@ -5,6 +5,7 @@
   type count as each type it extends (union semantics).
 - Creating a workspace of a type needs verb `use` on `workspacetypes/<name>` where the type lives.
 - Only the system sets `spec.cluster` and `spec.URL`.
+- A new workspace gets its type's `additionalWorkspaceLabels`, unless it sets those labels itself.
 """
 
 from __future__ import annotations
@@ -213,6 +214,11 @@ class TenancyAdmission:
         spec["type"] = {"name": child_ref[1], "path": child_ref[0]}
         child_types = await self.closure(child_ref)
         self._check_pair(parent_ref, parent_types, child_ref, child_types)
+        stamped = (child_types[child_ref].get("spec") or {}).get("additionalWorkspaceLabels") or {}
+        if stamped:  # the type's own, not those it extends; a label the creator set is kept (kcp's)
+            labels = obj["metadata"].setdefault("labels", {})
+            for key, value in stamped.items():
+                labels.setdefault(key, value)
         if not user.is_master:
             for ref in child_types:  # kcp: a type and every type it extends
                 await self._check_use(user, ref, obj["metadata"]["name"])

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.labels import label_key_errors, label_value_errors
 from kcp.apimachinery.meta import dns1123_label_errors
 from kcp.registry.strategy import Companions, Object, Strategy
 from kcp.registry.tenancy.kinds import (
@@ -120,7 +121,23 @@ class WorkspaceTypeStrategy(Strategy):
         spec = obj.get("spec")
         if spec is not None and not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        return []
+        return _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+
+
+def _label_causes(labels: dict[str, Any]) -> list[Cause]:
+    """Labels a type stamps on its workspaces must be valid labels: admission adds them after the
+    workspace itself was validated."""
+    path = "spec.additionalWorkspaceLabels"
+    causes = [
+        Cause("FieldValueInvalid", f'Invalid value: "{k}": {e}', path)
+        for k in labels
+        for e in label_key_errors(k)
+    ]
+    return causes + [
+        Cause("FieldValueInvalid", f'Invalid value: "{v}": {e}', f"{path}[{k}]")
+        for k, v in labels.items()
+        for e in label_value_errors(str(v))
+    ]
 
 
 class LogicalClusterStrategy(Strategy):
