@@ -181,3 +181,16 @@ def test_unknown_fields_are_refused_unless_validation_is_relaxed(kubectl: Kubect
     spec = json.loads(kubectl("get", "workspaces", name, "-o", "jsonpath={.spec}").stdout)
     assert "bogus" not in spec and spec["type"] == {"name": "universal", "path": "root"}
     kubectl("delete", "workspaces", name, "--wait=false")
+
+
+def test_kubectl_waits_for_a_type_to_be_ready_and_shows_its_views(
+    kubectl: Kubectl, kcp_server: Server
+) -> None:
+    name = unique("wt")
+    kubectl("apply", "-f", "-", stdin=workspace_type(name))
+    kubectl("wait", "--for=condition=Ready", f"workspacetype/{name}", "--timeout=30s")
+    views = kubectl("get", "workspacetype", name, "-o", "jsonpath={.status.virtualWorkspaces[*].url}")
+    assert views.stdout.split() == [
+        f"{kcp_server.base_url}/services/initializingworkspaces/root:{name}",
+        f"{kcp_server.base_url}/services/terminatingworkspaces/root:{name}",
+    ]

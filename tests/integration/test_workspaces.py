@@ -389,3 +389,21 @@ def test_extended_types_need_use_too_and_may_not_loop(server: Server) -> None:
     assert code == 403 and body["message"].endswith(
         f"unable to use workspace type root:{alpha}: missing verb='use' permission on workspacetype"
     ), body
+
+
+def test_a_type_stamps_its_labels_on_new_workspaces_without_overriding_the_creators(server: Server) -> None:
+    type_name = unique("labelled")
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    labels = {"team": "a", "tier": "gold"}
+    spec = {"extend": {"with": [{"name": "universal", "path": "root"}]}, "additionalWorkspaceLabels": labels}
+    assert server.request("POST", types, {"metadata": {"name": type_name}, "spec": spec})[0] == 201
+    name = unique("stamped")
+    body = workspace(name)
+    body["spec"]["type"] = {"name": type_name, "path": "root"}
+    body["metadata"]["labels"] = {"tier": "silver"}
+    code, made, _ = server.request("POST", f"/clusters/root{WS}", body)
+    assert code == 201, made
+    assert made["metadata"]["labels"]["team"] == "a" and made["metadata"]["labels"]["tier"] == "silver"
+    bad = {"metadata": {"name": unique("badlabels")}, "spec": {"additionalWorkspaceLabels": {"-x": "y"}}}
+    code, body, _ = server.request("POST", types, bad)
+    assert code == 422 and body["details"]["causes"][0]["field"] == "spec.additionalWorkspaceLabels", body

@@ -1,4 +1,5 @@
-"""Workspace lifecycle after creation: mirror its logical cluster's phase, delete it with all it holds.
+"""Workspace lifecycle after creation: mirror its logical cluster's phase, delete it with all it holds
+once its terminators are done.
 
 The create request itself makes a workspace's cluster (registry/tenancy/scheduling.py), Ready at once
 unless its type has initializers of its own. For those, this controller takes the cluster to Ready
@@ -25,6 +26,7 @@ LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
 CRDS = GVR("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 NAMESPACES = GVR("", "v1", "namespaces")
 FINALIZER = "core.kcp.io/logicalcluster"
+DELETION_FINALIZER = "core.kcp.io/logicalcluster-deletion"
 PHASE_LABEL = "tenancy.kcp.io/phase"
 
 
@@ -33,11 +35,13 @@ def _in_transition(obj: dict[str, Any]) -> bool:
 
 
 def _status_patch(status: dict[str, Any]) -> dict[str, Any]:
-    """A merge patch setting phase, initializers and conditions exactly (null removes an empty list)."""
+    """A merge patch setting phase, initializers, terminators and conditions exactly (null removes an
+    empty list)."""
     return {
         "status": {
             "phase": status["phase"],
             "initializers": status.get("initializers") or None,
+            "terminators": status.get("terminators") or None,
             "conditions": status["conditions"],
         }
     }
@@ -105,11 +109,11 @@ class WorkspaceLifecycle:
         wanted = {
             "phase": status.get("phase", "Initializing"),
             "initializers": initializers,
+            "terminators": list(status.get("terminators") or []),
             "conditions": initialized(list(current.get("conditions") or []), initializers),
         }
-        if (
-            any(current.get(k) != wanted[k] for k in ("phase", "conditions"))
-            or list(current.get("initializers") or []) != initializers
+        if any(current.get(k) != wanted[k] for k in ("phase", "conditions")) or any(
+            list(current.get(k) or []) != wanted[k] for k in ("initializers", "terminators")
         ):
             await parent.patch(
                 WORKSPACES, ws["metadata"]["name"], _status_patch(wanted), subresource="status"
@@ -117,25 +121,71 @@ class WorkspaceLifecycle:
         return Result()
 
     async def _delete(self, parent: ClusterClient, ws: dict[str, Any]) -> Result:
-        """Empty the logical cluster (child workspaces first, CRDs last), then release the workspace.
-        Meanwhile it says so: kcp's `Deleting` phase (never Ready with a deletionTimestamp)."""
-        if (ws.get("status") or {}).get("phase") != "Deleting":
-            with contextlib.suppress(NotFound):
-                await parent.patch(
-                    WORKSPACES,
-                    ws["metadata"]["name"],
-                    {"status": {"phase": "Deleting"}},
-                    subresource="status",
-                )
-        cluster_name = (ws.get("spec") or {}).get("cluster")
-        if cluster_name and await self._empty(self.client.cluster(cluster_name)):
-            return Result(requeue_after=0.2)
+        """Mark the logical cluster deleted, and wait while terminators remain (the workspace says
+        Terminating meanwhile, and they work through the terminating view with its content intact);
+        then empty it (child workspaces first, CRDs last), release it, and release the workspace."""
+        cluster_name = str((ws.get("spec") or {}).get("cluster") or "")
+        child = self.client.cluster(cluster_name) if cluster_name else None
+        lc = await self._mark(child, cluster_name) if child is not None else None
+        terminators = list(((lc or {}).get("status") or {}).get("terminators") or [])
+        await self._show_deletion(parent, ws, terminators)
+        if terminators:
+            return Result()  # a terminator leaving changes the cluster, which queues this again
+        if child is not None:
+            if await self._empty(child):
+                return Result(requeue_after=0.2)
+            if not await self._release(child):
+                return Result(requeue_after=1.0)
         fresh = await parent.get(WORKSPACES, ws["metadata"]["name"])
         fresh["metadata"]["finalizers"] = [
             f for f in fresh["metadata"].get("finalizers") or [] if f != FINALIZER
         ]
         await parent.update(WORKSPACES, fresh)
         return Result()
+
+    async def _mark(self, child: ClusterClient, cluster_name: str) -> dict[str, Any] | None:
+        """The cluster, marked for deletion (its finalizers hold it); None once it is gone."""
+        lc = self.clusters.get(ObjectKey(cluster_name, "", "cluster"))
+        if lc is not None and lc["metadata"].get("deletionTimestamp"):
+            return lc
+        try:
+            marked = await child.delete(LOGICALCLUSTERS, "cluster")
+        except NotFound:
+            return None
+        meta = (marked.get("metadata") or {}) if isinstance(marked, dict) else {}
+        held = meta.get("deletionTimestamp") and meta.get("finalizers")
+        return marked if held else None  # one made without finalizers is gone at once
+
+    async def _show_deletion(self, parent: ClusterClient, ws: dict[str, Any], terminators: list[str]) -> None:
+        """kcp's phases while a workspace goes: Terminating while terminators remain, then Deleting
+        (never Ready with a deletionTimestamp), with the terminators mirrored."""
+        status = ws.get("status") or {}
+        phase = "Terminating" if terminators else "Deleting"
+        if status.get("phase") == phase and list(status.get("terminators") or []) == terminators:
+            return
+        with contextlib.suppress(NotFound):
+            await parent.patch(
+                WORKSPACES,
+                ws["metadata"]["name"],
+                {"status": {"phase": phase, "terminators": terminators or None}},
+                subresource="status",
+            )
+
+    async def _release(self, child: ClusterClient) -> bool:
+        """Drop the cluster's deletion finalizer, so it goes; True once it is gone."""
+        try:
+            lc = await child.get(LOGICALCLUSTERS, "cluster")
+            meta = lc["metadata"]
+            left = [f for f in meta.get("finalizers") or [] if f != DELETION_FINALIZER]
+            if left == list(meta.get("finalizers") or []):
+                return False  # held by someone else: look again later
+            patch = {"metadata": {"resourceVersion": meta["resourceVersion"], "finalizers": left or None}}
+            await child.patch(LOGICALCLUSTERS, "cluster", patch)
+        except NotFound:
+            return True
+        except Conflict:
+            return False
+        return not left
 
     async def _empty(self, cluster: ClusterClient) -> bool:
         """Delete what is left; True while anything remains (the caller comes back later)."""
@@ -145,23 +195,18 @@ class WorkspaceLifecycle:
             return False
         # namespaces before what they hold: once terminating, their default ServiceAccount and
         # kube-root-ca.crt are no longer put back when deleted (registry/namespacecontent.py)
-        order = sorted(
-            served,
-            key=lambda s: (s.gvr != WORKSPACES, s.gvr != NAMESPACES, s.gvr == LOGICALCLUSTERS, s.gvr == CRDS),
-        )
+        order = sorted(served, key=lambda s: (s.gvr != WORKSPACES, s.gvr != NAMESPACES, s.gvr == CRDS))
         remaining = False
         for res in order:
-            if "list" not in res.verbs or "delete" not in res.verbs:
-                continue
-            if res.gvr == LOGICALCLUSTERS and remaining:
-                return True  # the cluster goes last, once nothing else is left in it
+            if "list" not in res.verbs or "delete" not in res.verbs or res.gvr == LOGICALCLUSTERS:
+                continue  # the cluster itself is released last, by _release
             items = (await cluster.list(res.gvr)).get("items", [])
             if not items:
                 continue
             remaining = True
             for item in items:
                 meta = item["metadata"]
-                if meta.get("deletionTimestamp") and res.gvr != LOGICALCLUSTERS:
+                if meta.get("deletionTimestamp"):
                     continue
                 with contextlib.suppress(NotFound):
                     await cluster.delete(res.gvr, meta["name"], meta.get("namespace", ""))

@@ -45,7 +45,9 @@ from kcp.server.home import HomeWorkspaces, serve_home, wants_home
 from kcp.server.negotiation import aggregated_discovery, check_json_acceptable
 from kcp.server.requestinfo import RequestInfo, parse
 from kcp.storage import Storage
-from kcp.virtual.initializingworkspaces import InitializingWorkspaces
+from kcp.virtual.initializingworkspaces import INITIALIZING
+from kcp.virtual.lifecycle import LifecycleView
+from kcp.virtual.terminatingworkspaces import TERMINATING
 
 log = logging.getLogger("kcp.server")
 
@@ -71,7 +73,7 @@ class ServerState:
     in_flight: int = 0
     mutating_in_flight: int = 0
     active: int = 0  # every request being served, watches and exempt ones included: shutdown drains it
-    initializing: InitializingWorkspaces | None = None
+    lifecycle_views: dict[str, LifecycleView] = field(default_factory=dict)  # by service name
     home: HomeWorkspaces | None = None  # None: --enable-home-workspaces=false
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set on SIGTERM: drain, refuse new
     watches: dict[str, int] = field(default_factory=dict)  # open watches by user; users with none absent
@@ -92,12 +94,16 @@ def build_app(state: ServerState) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app["state"] = state
     app[STOPPING] = state.stopping
-    state.initializing = InitializingWorkspaces(
-        state.catalog.store(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource),
-        state.resolver.paths.resolve,
-        state.authorizer.allowed,
-        functools.partial(_in_cluster, state),
-    )
+    state.lifecycle_views = {
+        lifecycle.service: LifecycleView(
+            lifecycle,
+            state.catalog.store(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource),
+            state.resolver.paths.resolve,
+            state.authorizer.allowed,
+            functools.partial(_in_cluster, state),
+        )
+        for lifecycle in (INITIALIZING, TERMINATING)
+    }
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
@@ -244,9 +250,8 @@ async def _capped_watch(
 async def _authorized(
     state: ServerState, request: web.Request, info: RequestInfo, user: UserInfo
 ) -> web.StreamResponse:
-    if info.virtual == "initializingworkspaces":
-        assert state.initializing is not None  # set by build_app
-        return await state.initializing.serve(request, info, user)
+    if info.virtual:
+        return await state.lifecycle_views[info.virtual].serve(request, info, user)  # set by build_app
     try:
         cluster = await state.resolver.resolve(info.cluster, user)
     except UnknownPath as unknown:

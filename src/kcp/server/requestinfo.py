@@ -42,7 +42,7 @@ class RequestInfo:
     resource: str = ""
     subresource: str = ""
     name: str = ""
-    virtual: str = ""  # a virtual workspace (`initializingworkspaces`) when under /services/
+    virtual: str = ""  # a virtual workspace (`initializingworkspaces`, ...) when under /services/
     virtual_arg: str = ""  # its argument, e.g. the initializer name
 
     @property
@@ -63,7 +63,7 @@ def _segments(path: str) -> list[str]:
     return parts
 
 
-VIRTUAL_WORKSPACES = ("initializingworkspaces",)
+VIRTUAL_WORKSPACES = ("initializingworkspaces", "terminatingworkspaces")
 
 
 def parse(method: str, raw_path: str, query_watch: str | None) -> RequestInfo:

@@ -21,6 +21,7 @@ from kcp.controllers.crdcleanup import CRDCleanup
 from kcp.controllers.namespace import NamespaceDeletion
 from kcp.controllers.rootless import RootlessPhase
 from kcp.controllers.workspace import WorkspaceLifecycle
+from kcp.controllers.workspacetype import WorkspaceTypeStatus
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.garbagecollector import GarbageCollector
@@ -193,6 +194,7 @@ async def serve(config: ServerConfig) -> None:
         CRDCleanup(loopback).controller,
         workspaces.controller,
         RootlessPhase(loopback, workspaces.clusters).controller,
+        WorkspaceTypeStatus(loopback, base_url).controller,
     ]
     for controller in controllers:
         controller.start()

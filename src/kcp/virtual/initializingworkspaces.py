@@ -1,203 +1,25 @@
 """`/services/initializingworkspaces/<initializer>/clusters/...`: where an initializer does its job.
 
-- `clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters`: list and watch the LogicalClusters that are
-  Initializing and still carry this initializer (a watch sees DELETED once one stops matching), with
-  the discovery documents for that one resource.
-- `clusters/<logical-cluster>/...`: full access to the content of such a cluster while it initializes.
-Callers need verb `initialize` on `workspacetypes/<type>` where the type lives. The LogicalCluster is
-written through its status only, and only to remove this initializer from `status.initializers` or to
-set conditions (kcp GHSA-q6hv-wcjr-wp8h).
+The LogicalClusters it sees are Initializing and still carry it in `status.initializers`; it needs
+verb `initialize` on its type and may set conditions as it goes (virtual/lifecycle.py does the rest).
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
-from aiohttp import web
-
-from kcp.apimachinery.errors import BadRequest, Cause, Forbidden, Invalid, MethodNotAllowed, NotFound
-from kcp.apimachinery.patch import apply_patch
-from kcp.apimachinery.serialization import decode_body
-from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
-from kcp.auth.attributes import Attributes
-from kcp.logicalcluster import ClusterName, is_cluster_name
-from kcp.registry.options import RequestScope
-from kcp.registry.store import Store
-from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, TENANCY
-from kcp.schema.gotypes import type_error
-from kcp.server import discovery, handlers
-from kcp.server.requestinfo import RequestInfo
-from kcp.server.requestoptions import write_options
-
-NAME = "initializingworkspaces"
-Dispatch = Callable[[web.Request, RequestInfo, UserInfo, ClusterName], Awaitable[web.StreamResponse]]
+from kcp.virtual.lifecycle import Lifecycle
 
 
-def carries(initializer: str) -> Callable[[dict[str, Any]], bool]:
-    def predicate(lc: dict[str, Any]) -> bool:
-        status = lc.get("status") or {}
-        return status.get("phase") == "Initializing" and initializer in (status.get("initializers") or [])
-
-    return predicate
+def _initializing(lc: dict[str, Any]) -> bool:
+    return (lc.get("status") or {}).get("phase") == "Initializing"
 
 
-class InitializingWorkspaces:
-    def __init__(
-        self,
-        lc_store: Store,
-        resolve_path: Callable[[str], Awaitable[ClusterName | None]],
-        allowed: Callable[[Attributes], Awaitable[tuple[bool, str]]],
-        dispatch: Dispatch,
-    ) -> None:
-        self.lc_store = lc_store
-        self.resolve_path = resolve_path
-        self.allowed = allowed
-        self.dispatch = dispatch
-
-    async def _authorize(self, user: UserInfo, initializer: str) -> None:
-        type_path, _, type_name = initializer.rpartition(":")
-        cluster = await self.resolve_path(type_path) if type_path else None
-        if cluster is None or not type_name:
-            raise NotFound(f'initializer "{initializer}" does not name a workspace type')
-        attrs = Attributes(
-            user=user,
-            verb="initialize",
-            api_group=TENANCY,
-            api_version="v1alpha1",
-            resource="workspacetypes",
-            name=type_name,
-            resource_request=True,
-            cluster=cluster,
-        )
-        if not user.is_master and not (await self.allowed(attrs))[0]:
-            raise Forbidden(
-                f'User "{user.name}" cannot initialize workspacetypes.{TENANCY} "{type_name}" in '
-                f'workspace "{type_path}"',
-                name=type_name,
-                group=TENANCY,
-                kind="workspacetypes",
-            )
-
-    async def serve(self, request: web.Request, info: RequestInfo, user: UserInfo) -> web.StreamResponse:
-        initializer = info.virtual_arg
-        await self._authorize(user, initializer)
-        predicate = carries(initializer)
-        if info.cluster == "*":
-            if not info.is_resource_request:
-                return _wildcard_discovery(info)
-            if (info.group, info.resource) != (
-                LOGICALCLUSTERS.group,
-                LOGICALCLUSTERS.resource,
-            ) or info.verb not in ("list", "watch"):
-                raise MethodNotAllowed(
-                    "only list and watch of logicalclusters are served across clusters here"
-                )
-            return await handlers.handle(request, info, self.lc_store, RequestScope("*", "", user), predicate)
-        if not is_cluster_name(info.cluster):
-            raise NotFound("the initializing workspaces view addresses logical clusters by name, not path")
-        cluster = ClusterName(info.cluster)
-        scope = RequestScope(cluster, "", user)
-        try:
-            lc = await self.lc_store.get(scope, LOGICALCLUSTER_NAME)
-        except NotFound:
-            raise NotFound(f'logical cluster "{cluster}" is not initializing with "{initializer}"') from None
-        if not predicate(lc):
-            raise Forbidden(f'logical cluster "{cluster}" is not initializing with "{initializer}"')
-        if (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource) and info.verb in (
-            "update",
-            "patch",
-        ):
-            if info.subresource != "status":
-                raise MethodNotAllowed("the LogicalCluster is written only through its status here")
-            return await self._remove_initializer(request, info, lc, initializer, scope)
-        if (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource) and info.verb in (
-            "create",
-            "delete",
-            "deletecollection",
-        ):
-            raise Forbidden("the LogicalCluster cannot be created or deleted through the initializing view")
-        elevated = replace(user, groups=(*user.groups, SYSTEM_MASTERS))  # content access in this cluster only
-        return await self.dispatch(request, info, elevated, cluster)
-
-    async def _remove_initializer(
-        self,
-        request: web.Request,
-        info: RequestInfo,
-        lc: dict[str, Any],
-        initializer: str,
-        scope: RequestScope,
-    ) -> web.StreamResponse:
-        """Apply the client's change locally and accept it only if it drops this initializer and maybe
-        sets conditions, nothing more (kcp's view allows condition-only updates too)."""
-        body = await request.read()
-        content_type = request.headers.get("Content-Type", "")
-        if info.verb == "patch":
-            wanted = apply_patch(content_type, copy.deepcopy(lc), body, self.lc_store.strategy.schema)
-        else:
-            wanted = decode_body(content_type, body)
-        if not isinstance(wanted, dict):
-            raise BadRequest("the body of the request must be a JSON or YAML object")
-        go = self.lc_store.strategy.go_type
-        if go is not None and (err := type_error(go, wanted)) is not None:
-            kind, version = self.lc_store.resource.kind, self.lc_store.resource.version
-            raise BadRequest(f'{kind} in version "{version}" cannot be handled as a {kind}: {err}')
-        status, wanted_status = lc.get("status") or {}, wanted.get("status") or {}
-        before = list(status.get("initializers") or [])
-        after = list(wanted_status.get("initializers") or [])
-        if after not in (before, [i for i in before if i != initializer]):
-            raise Invalid(
-                f'LogicalCluster.core.kcp.io "{LOGICALCLUSTER_NAME}" is invalid: status.initializers: '
-                f'Invalid value: only removing the "{initializer}" initializer is supported',
-                causes=[
-                    Cause(
-                        "FieldValueInvalid",
-                        f'Invalid value: only removing the "{initializer}" initializer is supported',
-                        "status.initializers",
-                    )
-                ],
-            )
-        unchanged = ("initializers", "conditions")
-        rest_same = {k: v for k, v in wanted_status.items() if k not in unchanged} == {
-            k: v for k, v in status.items() if k not in unchanged
-        }
-        if not rest_same or wanted.get("spec") != lc.get("spec"):
-            raise Forbidden(
-                f'only "{initializer}" may be removed from status.initializers, and conditions set, '
-                "through this view"
-            )
-        updated = copy.deepcopy(lc)
-        updated["status"]["initializers"] = after
-        if wanted_status.get("conditions") is not None:
-            updated["status"]["conditions"] = wanted_status["conditions"]
-        else:
-            updated["status"].pop("conditions", None)
-        obj, _, warnings = await self.lc_store.update(
-            scope, LOGICALCLUSTER_NAME, updated, write_options(request), subresource="status"
-        )
-        return handlers.json_response(obj, 200, warnings)
-
-
-# What the view serves across clusters, for discovery: kubectl and REST mappers find the resource here.
-_SERVED = [replace(LOGICALCLUSTERS, verbs=("list", "watch"), subresources=())]
-
-
-def _wildcard_discovery(info: RequestInfo) -> web.StreamResponse:
-    """`/apis`, `/apis/core.kcp.io` and `/apis/core.kcp.io/v1alpha1` under `clusters/*`, as kcp's
-    one-resource virtual API set answers them; everything else there is not found."""
-    if info.verb != "get":
-        raise MethodNotAllowed("only list and watch of logicalclusters are served across clusters here")
-    path = info.path.rstrip("/")
-    group, version = LOGICALCLUSTERS.group, LOGICALCLUSTERS.version
-    body: dict[str, Any] | None = None
-    if path == "/apis":
-        body = discovery.api_group_list(_SERVED)
-    elif path == f"/apis/{group}":
-        body = discovery.api_group(_SERVED, group)
-    elif path == f"/apis/{group}/{version}":
-        body = discovery.resource_list(_SERVED, group, version)
-    if body is None:
-        raise NotFound("the server could not find the requested resource")
-    return handlers.json_response(body)
+INITIALIZING = Lifecycle(
+    service="initializingworkspaces",
+    verb="initialize",
+    role="initializer",
+    doing="initializing",
+    waiting=_initializing,
+    must_remove=False,
+)

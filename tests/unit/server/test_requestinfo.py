@@ -98,3 +98,12 @@ def test_go_booleans(value: str) -> None:
 def test_bad_boolean() -> None:
     with pytest.raises(BadRequest):
         parse_bool("yes", "watch")
+
+
+@pytest.mark.parametrize("service", ["initializingworkspaces", "terminatingworkspaces"])
+def test_a_lifecycle_view_is_parsed_like_a_cluster_with_its_service_noted(service: str) -> None:
+    info = parse(
+        "GET", f"/services/{service}/root:example/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters", None
+    )
+    assert (info.virtual, info.virtual_arg, info.cluster) == (service, "root:example", "*")
+    assert (info.group, info.resource, info.verb) == ("core.kcp.io", "logicalclusters", "list")

@@ -5,6 +5,7 @@
   type count as each type it extends (union semantics).
 - Creating a workspace of a type needs verb `use` on `workspacetypes/<name>` where the type lives.
 - Only the system sets `spec.cluster` and `spec.URL`.
+- A new workspace gets its type's `additionalWorkspaceLabels`, unless it sets those labels itself.
 """
 
 from __future__ import annotations
@@ -213,6 +214,11 @@ class TenancyAdmission:
         spec["type"] = {"name": child_ref[1], "path": child_ref[0]}
         child_types = await self.closure(child_ref)
         self._check_pair(parent_ref, parent_types, child_ref, child_types)
+        stamped = (child_types[child_ref].get("spec") or {}).get("additionalWorkspaceLabels") or {}
+        if stamped:  # the type's own, not those it extends; a label the creator set is kept (kcp's)
+            labels = obj["metadata"].setdefault("labels", {})
+            for key, value in stamped.items():
+                labels.setdefault(key, value)
         if not user.is_master:
             for ref in child_types:  # kcp: a type and every type it extends
                 await self._check_use(user, ref, obj["metadata"]["name"])
@@ -294,7 +300,8 @@ class TenancyAdmission:
 
     async def admit_logical_cluster(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """LogicalClusters are created and re-specified by the system only; others may only move one
-        forward, and during initialization only drop initializers (kcp's logicalcluster admission)."""
+        forward, during initialization only drop initializers (kcp's logicalcluster admission), and
+        only drop terminators."""
         if _cluster_admin(scope):
             return
         if old is None or obj.get("spec") != old.get("spec"):
@@ -329,6 +336,8 @@ def lifecycle_error(spec: set[str], old: dict[str, Any], new: dict[str, Any]) ->
         return "status.initializers is not empty"
     if _PHASE_ORDER.get(was, 0) > _PHASE_ORDER.get(now, 0):
         return f'cannot transition from "{was}" to "{now}"'
+    if not set(new.get("terminators") or []) <= set(old.get("terminators") or []):
+        return "status.terminators must not grow"  # ours, not kcp's: no one else may hold a deletion
     return ""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from kcp.apimachinery.resources import APIResource
 
 TENANCY = "tenancy.kcp.io"
@@ -48,9 +50,20 @@ OWNER_ANNOTATION = "experimental.tenancy.kcp.io/owner"
 PHASE_LABEL = "tenancy.kcp.io/phase"
 WORKSPACE_FINALIZER = "core.kcp.io/logicalcluster"
 DELETION_FINALIZER = "core.kcp.io/logicalcluster-deletion"
+TERMINATORS_FINALIZER = "kcp.io/has-terminators"
+INITIALIZER_LABEL_PREFIX = "initializer.internal.kcp.io/"
+TERMINATOR_LABEL_PREFIX = "terminator.internal.kcp.io/"
 RESERVED_TYPE_NAMES = ("any", "system")
 
 
 def type_reference(path: str, name: str) -> str:
     """`root:universal`: how kcp writes a type in annotations and initializer names."""
     return f"{path}:{name}"
+
+
+def lifecycle_label(prefix: str, name: str) -> tuple[str, str]:
+    """kcp's label for an initializer or terminator still due: the SHA-224 of its name, cut to fit a
+    label key, and whole as the value, so a selector finds the clusters one still has to handle and
+    the pair is hard to forge."""
+    digest = hashlib.sha224(name.encode()).hexdigest()
+    return prefix + digest[: 63 - len(prefix)], digest

@@ -33,6 +33,7 @@ from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.store import create_new
 from kcp.registry.strategy import Companions, Object
 from kcp.registry.tenancy.kinds import (
+    DELETION_FINALIZER,
     LOGICALCLUSTER_NAME,
     LOGICALCLUSTERS,
     OWNER_ANNOTATION,
@@ -79,9 +80,17 @@ def new_cluster_name() -> str:
 
 def initializers_of(closure: dict[TypeRef, Object]) -> list[str]:
     """One initializer per type in the extension closure that declares `initializer: true`."""
-    return sorted(
-        type_reference(*ref) for ref, obj in closure.items() if (obj.get("spec") or {}).get("initializer")
-    )
+    return _declaring(closure, "initializer")
+
+
+def terminators_of(closure: dict[TypeRef, Object]) -> list[str]:
+    """One terminator per type in the extension closure that declares `terminator: true`."""
+    return _declaring(closure, "terminator")
+
+
+def _declaring(closure: dict[TypeRef, Object], field: str) -> list[str]:
+    """`<path>:<type>` of each type whose spec sets `field`."""
+    return sorted(type_reference(*ref) for ref, obj in closure.items() if (obj.get("spec") or {}).get(field))
 
 
 async def seed_content(
@@ -173,7 +182,7 @@ class WorkspaceScheduler:
             ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = "Scheduling"
             return []
         type_ref: TypeRef = (spec["type"]["path"], spec["type"]["name"])
-        initializers = initializers_of(await self.admission.closure(type_ref))
+        closure = await self.admission.closure(type_ref)
         named = spec.get("cluster")
         cluster = ClusterName(named or new_cluster_name())
         spec["cluster"] = cluster
@@ -187,6 +196,7 @@ class WorkspaceScheduler:
             "kind": LOGICALCLUSTERS.kind,
             "metadata": {
                 "name": LOGICALCLUSTER_NAME,
+                "finalizers": [DELETION_FINALIZER],  # released once its content is gone
                 "annotations": {
                     PATH_ANNOTATION: f"{parent_path}:{name}",
                     TYPE_ANNOTATION: type_reference(*type_ref),
@@ -201,9 +211,11 @@ class WorkspaceScheduler:
                     "cluster": parent,
                     "uid": ws["metadata"]["uid"],
                 },
-                "initializers": initializers,
+                "initializers": initializers_of(closure),
             },
         }
+        if terminators := terminators_of(closure):
+            lc["spec"]["terminators"] = terminators
         lcs = self._clusters()
         existing = await lcs.storage.get(lcs.key(cluster, "", LOGICALCLUSTER_NAME)) if named else None
         companions: Companions = []
@@ -214,7 +226,7 @@ class WorkspaceScheduler:
         status = lc.get("status") or {}
         ws["status"] = {
             "phase": status.get("phase"),
-            **({"initializers": status["initializers"]} if status.get("initializers") else {}),
+            **{k: status[k] for k in ("initializers", "terminators") if status.get(k)},
             "conditions": set_condition(
                 initialized([], status.get("initializers") or []), "WorkspaceScheduled", "True"
             ),
@@ -246,6 +258,8 @@ class WorkspaceScheduler:
         lc["status"] = {
             "phase": "Initializing" if remaining else "Ready",
             "initializers": remaining,
+            # as kcp's admission does on entering Initializing: shown from the start, due on deletion
+            **({"terminators": lc["spec"]["terminators"]} if lc["spec"].get("terminators") else {}),
             "URL": url,
         }
         lcs = self._clusters()

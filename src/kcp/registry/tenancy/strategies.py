@@ -7,9 +7,18 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.labels import label_key_errors, label_value_errors
 from kcp.apimachinery.meta import dns1123_label_errors
 from kcp.registry.strategy import Companions, Object, Strategy
-from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, PHASE_LABEL, RESERVED_TYPE_NAMES
+from kcp.registry.tenancy.kinds import (
+    INITIALIZER_LABEL_PREFIX,
+    LOGICALCLUSTER_NAME,
+    PHASE_LABEL,
+    RESERVED_TYPE_NAMES,
+    TERMINATOR_LABEL_PREFIX,
+    TERMINATORS_FINALIZER,
+    lifecycle_label,
+)
 
 if TYPE_CHECKING:
     from kcp.registry.options import RequestScope
@@ -40,9 +49,11 @@ class WorkspaceStrategy(Strategy):
         self.default(obj)
 
     def prepare_for_delete(self, obj: Object) -> None:
-        """kcp's Deleting phase from the moment deletion starts, label included: informers selecting
-        on the label (ours skip Ready workspaces) see the workspace as soon as it is marked."""
-        obj.setdefault("status", {})["phase"] = "Deleting"
+        """kcp's Terminating (terminators still due) or Deleting phase from the moment deletion starts,
+        label included: informers selecting on the label (ours skip Ready workspaces) see the
+        workspace as soon as it is marked."""
+        status = obj.setdefault("status", {})
+        status["phase"] = "Terminating" if status.get("terminators") else "Deleting"
         self.default(obj)
 
     def default(self, obj: Object) -> None:
@@ -110,7 +121,23 @@ class WorkspaceTypeStrategy(Strategy):
         spec = obj.get("spec")
         if spec is not None and not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        return []
+        return _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+
+
+def _label_causes(labels: dict[str, Any]) -> list[Cause]:
+    """Labels a type stamps on its workspaces must be valid labels: admission adds them after the
+    workspace itself was validated."""
+    path = "spec.additionalWorkspaceLabels"
+    causes = [
+        Cause("FieldValueInvalid", f'Invalid value: "{k}": {e}', path)
+        for k in labels
+        for e in label_key_errors(k)
+    ]
+    return causes + [
+        Cause("FieldValueInvalid", f'Invalid value: "{v}": {e}', f"{path}[{k}]")
+        for k, v in labels.items()
+        for e in label_value_errors(str(v))
+    ]
 
 
 class LogicalClusterStrategy(Strategy):
@@ -118,10 +145,34 @@ class LogicalClusterStrategy(Strategy):
     has_status_subresource = True
 
     def default(self, obj: Object) -> None:
-        """The phase mirrored into kcp's `tenancy.kcp.io/phase` label, as on Workspaces."""
-        phase = (obj.get("status") or {}).get("phase")
-        if phase:
-            obj["metadata"].setdefault("labels", {})[PHASE_LABEL] = phase
+        """What kcp's LogicalCluster reconciler keeps in step with the status, kept here on each write
+        so no write can leave them apart: once marked for deletion the phase is Terminating while
+        terminators remain, then Deleting; the phase label; a hashed label per initializer and
+        terminator still due (what the lifecycle views select on); and the `kcp.io/has-terminators`
+        finalizer, which holds the cluster while any terminator remains."""
+        meta, status = obj["metadata"], obj.get("status") or {}
+        terminators = list(status.get("terminators") or [])
+        if meta.get("deletionTimestamp") and status:
+            status["phase"] = "Terminating" if terminators else "Deleting"
+        labels = {
+            k: v
+            for k, v in (meta.get("labels") or {}).items()
+            if not k.startswith((INITIALIZER_LABEL_PREFIX, TERMINATOR_LABEL_PREFIX))
+        }
+        labels.update(lifecycle_label(INITIALIZER_LABEL_PREFIX, i) for i in status.get("initializers") or [])
+        labels.update(lifecycle_label(TERMINATOR_LABEL_PREFIX, t) for t in terminators)
+        if status.get("phase"):
+            labels[PHASE_LABEL] = status["phase"]
+        if labels or "labels" in meta:
+            meta["labels"] = labels
+        finalizers = list(meta.get("finalizers") or [])
+        if terminators and TERMINATORS_FINALIZER not in finalizers:
+            meta["finalizers"] = [*finalizers, TERMINATORS_FINALIZER]
+        elif not terminators and TERMINATORS_FINALIZER in finalizers:
+            meta["finalizers"] = [f for f in finalizers if f != TERMINATORS_FINALIZER]
+
+    def prepare_for_delete(self, obj: Object) -> None:
+        self.default(obj)
 
     def validate(self, obj: Object) -> list[Cause]:
         if obj["metadata"].get("name") != LOGICALCLUSTER_NAME:

@@ -1,0 +1,67 @@
+"""WorkspaceType status as kcp's workspacetype controller keeps it: where the type's initializer and
+terminator work (the lifecycle views' URLs on this shard), and the conditions saying so.
+
+kcp lists both views for every type, whether or not it declares an initializer or terminator: a type
+extended by others serves them through its own name too. The informer caches nothing (types are read
+when their event comes), so the only memory here is the work queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kcp.apimachinery.errors import NotFound
+from kcp.apimachinery.meta import set_condition
+from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
+
+WORKSPACETYPES = GVR("tenancy.kcp.io", "v1alpha1", "workspacetypes")
+LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
+PATH_ANNOTATION = "kcp.io/path"
+VIEWS = (("initializing", "initializingworkspaces"), ("terminating", "terminatingworkspaces"))
+
+
+def virtual_workspaces(base_url: str, type_path: str, type_name: str) -> list[dict[str, str]]:
+    """The view URLs of the type named `<type_path>:<type_name>`, as its initializer and terminator
+    are named."""
+    base = base_url.rstrip("/")
+    return [
+        {"url": f"{base}/services/{service}/{type_path}:{type_name}", "type": kind} for kind, service in VIEWS
+    ]
+
+
+def ready_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """VirtualWorkspaceURLsReady, and kcp's Ready summary of it, Ready first as kcp orders them."""
+    conditions = set_condition(conditions, "VirtualWorkspaceURLsReady", "True")
+    conditions = set_condition(conditions, "Ready", "True")
+    return sorted(conditions, key=lambda c: (c.get("type") != "Ready", c.get("type", "")))
+
+
+class WorkspaceTypeStatus:
+    def __init__(self, client: Client, base_url: str, workers: int = 2) -> None:
+        """`base_url`: this shard's URL, under which its views are served."""
+        self.client = client
+        self.base_url = base_url
+        self.informer = Informer(client.cluster("*"), WORKSPACETYPES, keep=lambda _: False)
+        self.controller = Controller("workspacetype-status", self.reconcile, workers)
+        self.controller.watch(self.informer)
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        cluster = self.client.cluster(key.cluster)
+        try:
+            wt = await cluster.get(WORKSPACETYPES, key.name)
+            lc = await cluster.get(LOGICALCLUSTERS, "cluster")
+        except NotFound:
+            return Result()  # gone: nothing to show
+        path = ((lc["metadata"].get("annotations") or {}).get(PATH_ANNOTATION)) or key.cluster
+        status = wt.get("status") or {}
+        wanted = {
+            "virtualWorkspaces": virtual_workspaces(self.base_url, path, key.name),
+            "conditions": ready_conditions(list(status.get("conditions") or [])),
+        }
+        if any(status.get(k) != v for k, v in wanted.items()):
+            patch = {"metadata": {"resourceVersion": wt["metadata"]["resourceVersion"]}, "status": wanted}
+            try:
+                await cluster.patch(WORKSPACETYPES, key.name, patch, subresource="status")
+            except NotFound:
+                return Result()
+        return Result()
