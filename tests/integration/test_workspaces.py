@@ -226,6 +226,25 @@ def test_a_workspace_being_deleted_says_deleting(server: Server) -> None:
     assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404
 
 
+def test_system_namespaces_stay_until_their_workspace_goes(server: Server) -> None:
+    name = unique("keeps")
+    create_ready(server, "root", name)
+    for path, ns in ((f"root:{name}", "default"), (f"root:{name}", "kube-system"), ("root", "kube-public")):
+        code, body, _ = server.request("DELETE", f"/clusters/{path}/api/v1/namespaces/{ns}")
+        assert code == 403 and body["reason"] == "Forbidden", body
+        assert body["message"] == f'namespaces "{ns}" is forbidden: this namespace may not be deleted'
+        kept = server.request("GET", f"/clusters/{path}/api/v1/namespaces/{ns}")[1]
+        assert kept["status"]["phase"] == "Active"
+    mine = f"/clusters/root:{name}/api/v1/namespaces"
+    assert server.request("POST", mine, {"metadata": {"name": "mine"}})[0] == 201
+    assert server.request("DELETE", f"{mine}/mine")[0] == 200
+    server.request("DELETE", f"/clusters/root{WS}/{name}")  # its namespaces go with it
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.request("GET", f"/clusters/root{WS}/{name}")[0] != 404:
+        time.sleep(0.1)
+    assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404
+
+
 def _keys_of_clusters(server: Server) -> dict[str, list[str]]:
     """Every stored key, by the logical cluster it belongs to."""
     db = sqlite3.connect(f"file:{server.root / 'kcp.db'}?mode=ro", uri=True)

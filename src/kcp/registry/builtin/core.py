@@ -9,7 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.errors import Cause, Forbidden
 from kcp.apimachinery.gojson import unmarshal_map_error
 from kcp.apimachinery.meta import finalizer_name_errors
 from kcp.apimachinery.resources import APIResource
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 _CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 MAX_DATA_BYTES = 1024 * 1024  # kube's MaxSecretSize, for ConfigMaps too: what etcd can hold comfortably
 NAMESPACE_FINALIZER = "kubernetes"
+# kube's NamespaceLifecycle admission keeps these for ever; kcp lets them go with their workspace only
+IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 NAMESPACES = APIResource(
     "",
@@ -82,6 +84,21 @@ class NamespaceStrategy(Strategy):
 
     def prepare_for_delete(self, obj: Object) -> None:
         obj.setdefault("status", {})["phase"] = "Terminating"
+
+    async def admit_delete(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """`default`, `kube-system` and `kube-public` stay while their workspace does (kcp's
+        workspaceNamespaceLifecycle, kube's words)."""
+        name = obj["metadata"]["name"]
+        if name not in IMMORTAL_NAMESPACES:
+            return
+        cluster = ClusterName(str(scope.cluster))
+        if store.tenancy is not None and await store.tenancy.cluster_deleting(cluster):
+            return
+        raise Forbidden(
+            f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+            name=name,
+            kind="namespaces",
+        )
 
     def validate(self, obj: Object) -> list[Cause]:
         return [c for f in _spec_finalizers(obj) for c in finalizer_name_errors(f, "spec.finalizers")]

@@ -32,7 +32,7 @@ from kcp.registry.tenancy.kinds import (
     TYPE_ANNOTATION,
     WORKSPACETYPES,
 )
-from kcp.registry.tenancy.paths import PathResolver
+from kcp.registry.tenancy.paths import PathResolver, workspace_key
 from kcp.storage.follow import follow
 
 if TYPE_CHECKING:
@@ -310,6 +310,22 @@ class TenancyAdmission:
         spec = set((obj.get("spec") or {}).get("initializers") or [])
         if why := lifecycle_error(spec, old.get("status") or {}, obj.get("status") or {}):
             _refuse_logical_cluster(obj, why)
+
+    async def cluster_deleting(self, cluster: ClusterName) -> bool:
+        """Whether a logical cluster is on its way out: marked deleted, or its Workspace is (or gone).
+        kcp marks the LogicalCluster first; here the workspace controller empties the cluster while
+        only the Workspace is marked, so both count."""
+        lc = await self.paths.logical_cluster(cluster)
+        if lc is None or lc["metadata"].get("deletionTimestamp"):
+            return True
+        owner = (lc.get("spec") or {}).get("owner") or {}
+        if not (owner.get("cluster") and owner.get("name")):
+            return False  # root and system clusters belong to no workspace
+        entry = await self.paths.storage.get(workspace_key(ClusterName(owner["cluster"]), owner["name"]))
+        if entry is None:
+            return True
+        ws = orjson.loads(entry.value)
+        return ws["metadata"].get("uid") != owner.get("uid") or bool(ws["metadata"].get("deletionTimestamp"))
 
     async def admit_logical_cluster_delete(self, scope: RequestScope, obj: Object) -> None:
         """A workspace's cluster goes with its Workspace, unless it was made to be deleted directly."""
