@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.support.registry import schemaless_crd
@@ -85,6 +86,26 @@ def test_patch_kinds(kcp_server: Server, namespace: str) -> None:
     assert code == 200 and body["metadata"]["labels"] == {"x": "y"}
     code, body, _ = kcp_server.request("PATCH", f"{base}/p", {"data": {}}, content_type="text/plain")
     assert code == 415
+
+
+def test_concurrent_writes_without_a_resource_version_all_succeed(kcp_server: Server, namespace: str) -> None:
+    """A patch names no resourceVersion: losing a race to another write only means reading again, as
+    kube's GuaranteedUpdate does, however many writers there are (16 tries were too few for 32)."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    kcp_server.request("POST", base, cm("busy"))
+
+    def label(i: int) -> int:
+        patch = {"metadata": {"labels": {f"l{i}": "x"}}, "data": {f"k{i}": str(i)}}
+        code, body, _ = kcp_server.request(
+            "PATCH", f"{base}/busy", patch, content_type="application/merge-patch+json"
+        )
+        assert code == 200, body
+        return code
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        assert list(pool.map(label, range(64))) == [200] * 64
+    body = kcp_server.request("GET", f"{base}/busy")[1]
+    assert len(body["metadata"]["labels"]) == 64 and len(body["data"]) == 65  # and the first "k"
 
 
 def test_server_side_apply_and_conflicts(kcp_server: Server, namespace: str) -> None:

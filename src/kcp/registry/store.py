@@ -46,7 +46,6 @@ from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
 APPLY_PATCH = "application/apply-patch+yaml"
-_MAX_RETRIES = 16
 
 
 class EscalationCheck(Protocol):
@@ -496,7 +495,7 @@ class Store:
         """Read-modify-write with optimistic concurrency; retries only when the client gave no RV."""
         cluster = _cluster(scope)
         key = self.key(cluster, scope.namespace, name)
-        for _ in range(_MAX_RETRIES):
+        while True:  # each lost race means another write won: kube's GuaranteedUpdate loop
             entry = await self.storage.get(key)
             old = self.decode(entry) if entry is not None else None
             if old is not None and wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
@@ -558,7 +557,6 @@ class Store:
             written = self._written(self.strategy.as_read(new), stored)
             await self.strategy.updated(self, scope, written)
             return written, False, warnings
-        raise self.conflict(name, "too many concurrent updates, please retry")
 
     async def _create_applied(
         self, scope: RequestScope, new: Object, opts: WriteOptions
@@ -642,7 +640,7 @@ class Store:
         cluster = _cluster(scope)
         key = self.key(cluster, scope.namespace, name)
         reviewed, warnings = False, []
-        for _ in range(_MAX_RETRIES):
+        while True:  # each lost race means another write won: kube's GuaranteedUpdate loop
             entry = await self.storage.get(key)
             if entry is None:
                 raise self.not_found(name)
@@ -702,7 +700,6 @@ class Store:
             removed = self.decode(gone)
             await self.strategy.deleted(self, scope, removed)
             return removed, True, warnings
-        raise self.conflict(name, "too many concurrent updates, please retry")
 
 
 def _options(operation: str, field_manager: str, dry_run: bool) -> Object:

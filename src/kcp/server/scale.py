@@ -36,7 +36,6 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 # What a patch sees as spec.replicas when the object has none: kube's marker, so a patch that leaves it
 # alone is told the field cannot be empty, and one that removes it scales to 0, as in kube.
 _UNSET = _INT32_MIN
-_RETRIES = 16
 _MODIFIED = "the object has been modified; please apply your changes to the latest version and try again"
 
 
@@ -153,7 +152,7 @@ async def _scale_to(
     means reading again and reapplying the change, as kube's update loop does. The replicas are checked
     only by the CRD's schema (a `minimum`), as kube checks no Scale of a custom resource.
     """
-    for _ in range(_RETRIES):
+    while True:  # until the write lands or the request's deadline passes
         obj = await store.get(scope, name)
         scale = _checked(change(scale_of(obj, paths, unset=_UNSET)), name, scope.namespace)
         replicas = _desired_replicas(scale, paths)
@@ -167,7 +166,6 @@ async def _scale_to(
         except Conflict:
             continue
         return written, warnings
-    raise store.conflict(name, "too many concurrent updates, please retry")
 
 
 def _checked(scale: Any, name: str, namespace: str) -> Object:
