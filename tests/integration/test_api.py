@@ -930,3 +930,36 @@ def test_the_route_across_namespaces_serves_get_alone(kcp_server: Server, namesp
     assert kcp_server.request("POST", f"{ROOT}/api/v1/configmaps", cm("x"))[0] == 405
     assert kcp_server.request("GET", f"{ROOT}/api/v1/configmaps/stays")[0] == 404
     assert kcp_server.request("GET", f"{ROOT}/api/v1/namespaces/{namespace}/configmaps/stays")[0] == 200
+
+
+def test_empty_metadata_maps_and_lists_are_left_out(kcp_server: Server, namespace: str) -> None:
+    """kube round-trips metadata through Go's ObjectMeta (custom resources too), whose labels,
+    annotations, finalizers and ownerReferences are omitempty: `kubectl label x a-` on the last label
+    leaves no `labels: {}` behind."""
+    group = f"empty-{uuid.uuid4().hex[:8]}.example.com"
+    crds = f"{ROOT}/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    crd = schemaless_crd(group, "blanks", "Blank")  # a name no other test's kubectl resolves to
+    assert kcp_server.request("POST", crds, crd)[0] == 201
+    blanks = f"{ROOT}/apis/{group}/v1/namespaces/{namespace}/blanks"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and kcp_server.request("GET", blanks)[0] != 200:
+        time.sleep(0.05)
+    empty = {"labels": {}, "finalizers": [], "ownerReferences": [], "generateName": ""}
+    kinds = {f"{ROOT}/api/v1/namespaces/{namespace}/configmaps": {}, blanks: {"apiVersion": f"{group}/v1"}}
+    for base, typed in kinds.items():
+        typed["kind"] = "Blank" if typed else "ConfigMap"
+        code, made, _ = kcp_server.request("POST", base, {**typed, "metadata": {"name": "e", **empty}})
+        assert code == 201 and not set(empty) & set(made["metadata"]), made
+        labelled = {**typed, "metadata": {"name": "l", "labels": {"a": "b"}, "finalizers": ["x.io/y"]}}
+        assert kcp_server.request("POST", base, labelled)[0] == 201
+        code, patched, _ = kcp_server.request(
+            "PATCH",
+            f"{base}/l",
+            {"metadata": {"labels": {"a": None}, "finalizers": None}},
+            content_type="application/merge-patch+json",
+        )
+        assert code == 200 and "labels" not in patched["metadata"], patched
+        assert "labels" not in kcp_server.request("GET", f"{base}/l")[1]["metadata"]
+        owned = [str(m["fieldsV1"]) for m in patched["metadata"].get("managedFields", [])]
+        assert not any("f:labels" in fields for fields in owned), owned
+    kcp_server.request("DELETE", f"{crds}/blanks.{group}")

@@ -203,6 +203,7 @@ class Store:
         self, obj: Object, old: Object | None, opts: WriteOptions, subresource: str = ""
     ) -> list[str]:
         """Default, prune and validate; returns warnings. Raises Invalid or BadRequest."""
+        _drop_empty_metadata(obj["metadata"])
         if self.strategy.time_paths:
             try:
                 times.normalize(obj, self.strategy.time_paths)
@@ -700,6 +701,17 @@ class Store:
             removed = self.decode(gone)
             await self.strategy.deleted(self, scope, removed)
             return removed, True, warnings
+
+
+# ObjectMeta's omitempty fields that a client (or a patch removing the last entry) may leave empty;
+# kube's round trip through the Go struct drops them, for custom resources too (objectmeta.Coerce)
+_OMITTED_WHEN_EMPTY = ("generateName", "labels", "annotations", "finalizers", "ownerReferences")
+
+
+def _drop_empty_metadata(meta: Object) -> None:
+    for key in _OMITTED_WHEN_EMPTY:
+        if key in meta and meta[key] in ("", {}, []):
+            del meta[key]
 
 
 def _options(operation: str, field_manager: str, dry_run: bool) -> Object:
