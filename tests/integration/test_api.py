@@ -7,10 +7,13 @@ import json
 import ssl
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import yaml
 
 from tests.support.registry import schemaless_crd
 from tests.support.server import Server
@@ -963,3 +966,29 @@ def test_empty_metadata_maps_and_lists_are_left_out(kcp_server: Server, namespac
         owned = [str(m["fieldsV1"]) for m in patched["metadata"].get("managedFields", [])]
         assert not any("f:labels" in fields for fields in owned), owned
     kcp_server.request("DELETE", f"{crds}/blanks.{group}")
+
+
+def test_yaml_and_pretty_answers(kcp_server: Server, namespace: str) -> None:
+    """`Accept: application/yaml` gets YAML (errors too); `?pretty=true` and curl get indented JSON."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    kcp_server.request("POST", base, cm("shown", {"n": "1", "when": "2026-01-01T00:00:00Z"}))
+    url = f"{kcp_server.base_url}{base}/shown"
+
+    def fetch(path: str, **headers: str) -> tuple[int, str, bytes]:
+        req = urllib.request.Request(path, headers={"Authorization": f"Bearer {kcp_server.token}", **headers})
+        try:
+            with urllib.request.urlopen(req, context=kcp_server.ssl_context(), timeout=30) as resp:
+                return resp.status, resp.headers["Content-Type"], resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers["Content-Type"], e.read()
+
+    plain = json.loads(fetch(url)[2])
+    code, media, body = fetch(url, Accept="application/yaml, application/json")
+    assert (code, media) == (200, "application/yaml") and yaml.safe_load(body) == plain
+    assert b"n: '1'" in body and b"{" not in body.split(b"data:")[1].split(b"kind:")[0]
+    code, media, body = fetch(f"{url}-missing", Accept="application/yaml")
+    assert (code, media) == (404, "application/yaml") and yaml.safe_load(body)["reason"] == "NotFound"
+    assert fetch(url, Accept="application/json, application/yaml")[1] == "application/json"
+    for pretty in (fetch(f"{url}?pretty=true"), fetch(url, **{"User-Agent": "curl/8.5.0"})):
+        assert pretty[2].startswith(b'{\n  "') and json.loads(pretty[2]) == plain
+    assert b"\n" not in fetch(f"{url}?pretty=false", **{"User-Agent": "curl/8.5.0"})[2]

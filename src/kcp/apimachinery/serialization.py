@@ -1,4 +1,4 @@
-"""Request bodies in, JSON out: size, depth and alias limits so no input can exhaust the server."""
+"""Request bodies in, JSON (or YAML) out: size, depth and alias limits so no input can exhaust the server."""
 
 from __future__ import annotations
 
@@ -97,3 +97,10 @@ def _clone(value: Any) -> Any:
     if isinstance(value, list):
         return [_clone(v) for v in value]
     return value
+
+
+def encode_yaml(value: Any) -> bytes:
+    """A JSON value as kube's YAML serializer writes it (sigs.k8s.io/yaml: keys sorted, block style,
+    no line folding); a string that would read back as another type is quoted."""
+    text = yaml.safe_dump(value, default_flow_style=False, sort_keys=True, allow_unicode=True, width=1 << 30)
+    return text.removesuffix("...\n").encode()

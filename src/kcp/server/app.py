@@ -34,7 +34,7 @@ from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
 from kcp.registry.tenancy.kinds import LOGICALCLUSTERS
-from kcp.server import discovery, handlers, health, metrics
+from kcp.server import discovery, handlers, health, metrics, rendering
 from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver, UnknownPath
@@ -113,11 +113,13 @@ def build_app(state: ServerState) -> web.Application:
         try:
             resp, info = await _serve(state, request)
             code = resp.status
+            rendering.as_asked(request, resp)
             _compress_large(request, resp)
             return resp
         except StatusError as e:
             code = e.code
             resp = status_response(e)
+            rendering.as_asked(request, resp)
             if state.stopping.is_set():
                 resp.force_close()  # send the client to another server (kube adds Connection: close)
             return resp
