@@ -252,3 +252,15 @@ def test_get_watch(kubectl: Kubectl, kcp_server: Server, namespace: str) -> None
     # one header, then a row per event with every column: each event is a Table row, headers once
     assert rows[0] == ["NAME", "DATA", "AGE"] and ["NAME", "DATA", "AGE"] not in rows[1:], out
     assert [r[:2] for r in rows[1:]] == [["first", "1"], ["kube-root-ca.crt", "1"], ["watched", "1"]], out
+
+
+def test_health_under_a_workspace_and_a_shard_wide_get(kubectl: Kubectl, kcp_server: Server) -> None:
+    """kcp answers the health paths under any cluster's prefix, and a system:masters user (the
+    system:admin context) lists across workspaces with plain kubectl, discovery included."""
+    assert kubectl("get", "--raw", "/clusters/root/readyz").stdout == "ok"
+    assert kubectl("get", "--raw", "/clusters/root/livez/etcd").stdout == "ok"
+    server = f"{kcp_server.base_url}/clusters/*"
+    out = kubectl("--context", "system:admin", "--server", server, "get", "ns", "-A", "-o", "name").stdout
+    assert "namespace/default" in out.splitlines()
+    out = kubectl("--context", "system:admin", "--server", server, "api-resources", "-o", "name").stdout
+    assert "configmaps" in out.split()

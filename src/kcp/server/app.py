@@ -168,8 +168,7 @@ def _compress_large(request: web.Request, response: web.StreamResponse) -> None:
 async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamResponse, RequestInfo | None]:
     path = request.path
     if health.serves(path):
-        verbose, stopping = "verbose" in request.query, state.stopping.is_set()
-        return health.respond(path, verbose, state.ready, stopping, state.storage.healthy()), None
+        return _health(state, request, path), None
     if state.stopping.is_set():
         raise TooManyRequests("The apiserver is shutting down, please try again later.", retry_after=5)
     user = await state.authenticator.authenticate(request)
@@ -183,6 +182,11 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
         return await _authorized(state, request, info, user), info
     async with state.deadlines.within(_deadline(state, request)):
         return await _limited(state, request, info, user), info
+
+
+def _health(state: ServerState, request: web.Request, path: str) -> web.Response:
+    verbose, stopping = "verbose" in request.query, state.stopping.is_set()
+    return health.respond(path, verbose, state.ready, stopping, state.storage.healthy())
 
 
 def _deadline(state: ServerState, request: web.Request) -> float:
@@ -306,6 +310,8 @@ async def _non_resource(
     state: ServerState, request: web.Request, info: RequestInfo, cluster: ClusterName | str
 ) -> web.StreamResponse:
     path = info.path.rstrip("/") or "/"
+    if health.serves(info.path):  # kcp serves them under any cluster's prefix too
+        return _health(state, request, info.path)
     if path.startswith("/openapi/"):  # negotiates JSON or protobuf itself
         return await state.endpoints.openapi(request, path, cluster)
     accept = request.headers.get("Accept", "")
@@ -314,9 +320,12 @@ async def _non_resource(
     check_json_acceptable(accept)
     if path == "/version":
         return json_response(version_info())
-    if cluster == "*":
-        raise NotFound("the server could not find the requested resource")
-    served = await state.catalog.served(ClusterName(cluster))
+    # across clusters, discovery lists the built-ins: what a wildcard list (kubectl get -A) needs
+    served = (
+        state.catalog.builtin_resources()
+        if cluster == "*"
+        else await state.catalog.served(ClusterName(cluster))
+    )
     if path == "/":
         top_level = not request.path.startswith("/clusters")
         return json_response({"paths": _root_paths(served, top_level)})

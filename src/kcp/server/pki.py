@@ -156,7 +156,34 @@ def write_admin_kubeconfig(path: Path, server_base_url: str, pki: PKI, *, with_u
         "current-context": "root",
         "preferences": {},
     }
+    _keep_added(config, path, base)
     _write_atomic(path, yaml.safe_dump(config, sort_keys=False).encode(), 0o600)
+
+
+def _keep_added(config: dict[str, Any], path: Path, base: str) -> None:
+    """What was added to an earlier file (`kubectl ws` contexts, a user's own) stays over a restart,
+    and so does the current context while its cluster is on this server: entries named as ours are
+    ours again, so a changed token or address is never kept."""
+    try:
+        old = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return
+    if not isinstance(old, dict):
+        return
+    for section in ("clusters", "users", "contexts"):
+        ours = {entry["name"] for entry in config[section]}
+        entries = old.get(section)
+        config[section] += [
+            e
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict) and isinstance(e.get("name"), str) and e["name"] not in ours
+        ]
+    servers = {c["name"]: (c.get("cluster") or {}).get("server") for c in config["clusters"]}
+    contexts = {c["name"]: c.get("context") or {} for c in config["contexts"]}
+    current = old.get("current-context")
+    server = servers.get(contexts.get(current, {}).get("cluster")) if isinstance(current, str) else None
+    if isinstance(server, str) and (server == base or server.startswith(base + "/")):
+        config["current-context"] = current
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:

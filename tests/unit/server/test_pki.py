@@ -166,3 +166,34 @@ async def test_tls_serves_and_reads_optional_client_certs(pki: PKI, tmp_path: Pa
                 assert await resp.text() == "bob"
     finally:
         await runner.cleanup()
+
+
+def test_a_restart_keeps_what_was_added_to_the_admin_kubeconfig(pki: PKI, tmp_path: Path) -> None:
+    """`kubectl ws` adds contexts and switches to them; restarting the server keeps both, while a
+    context of ours comes back as ours and a current context on another server is not kept."""
+    path = tmp_path / "admin.kubeconfig"
+    write_admin_kubeconfig(path, "https://127.0.0.1:6443", pki)
+    config = yaml.safe_load(path.read_text())
+    workspace = {"server": "https://127.0.0.1:6443/clusters/root:acme"}
+    config["clusters"].append({"name": "workspace.kcp.io/current", "cluster": workspace})
+    config["contexts"].append(
+        {
+            "name": "workspace.kcp.io/current",
+            "context": {"cluster": "workspace.kcp.io/current", "user": "kcp-admin"},
+        }
+    )
+    config["users"][0]["user"]["token"] = "stale"
+    config["current-context"] = "workspace.kcp.io/current"
+    path.write_text(yaml.safe_dump(config))
+    write_admin_kubeconfig(path, "https://127.0.0.1:6443", pki)
+    again = yaml.safe_load(path.read_text())
+    assert again["current-context"] == "workspace.kcp.io/current"
+    assert {"name": "workspace.kcp.io/current", "cluster": workspace} in again["clusters"]
+    assert {u["name"]: u["user"]["token"] for u in again["users"]}["kcp-admin"] == pki.admin_token
+    write_admin_kubeconfig(path, "https://127.0.0.1:7443", pki)
+    moved = yaml.safe_load(path.read_text())
+    assert moved["current-context"] == "root"
+    assert "workspace.kcp.io/current" in {c["name"] for c in moved["contexts"]}
+    path.write_text("- not a kubeconfig")
+    write_admin_kubeconfig(path, "https://127.0.0.1:6443", pki)
+    assert yaml.safe_load(path.read_text())["current-context"] == "root"
