@@ -426,3 +426,12 @@ def test_a_type_stamps_its_labels_on_new_workspaces_without_overriding_the_creat
     bad = {"metadata": {"name": unique("badlabels")}, "spec": {"additionalWorkspaceLabels": {"-x": "y"}}}
     code, body, _ = server.request("POST", types, bad)
     assert code == 422 and body["details"]["causes"][0]["field"] == "spec.additionalWorkspaceLabels", body
+
+
+def test_the_servers_own_clusters_carry_their_url(server: Server) -> None:
+    """kcp's status.URL on root's and system:admin's LogicalCluster, as on every other one."""
+    for cluster in ("root", "system:admin"):
+        code, lc, _ = server.request(
+            "GET", f"/clusters/{cluster}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
+        )
+        assert code == 200 and lc["status"]["URL"] == f"{server.base_url}/clusters/{cluster}"

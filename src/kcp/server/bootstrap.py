@@ -18,7 +18,7 @@ from kcp.registry.tenancy import bootstrap as tenancy_bootstrap
 from kcp.registry.tenancy.kinds import PATH_ANNOTATION, TYPE_ANNOTATION
 from kcp.registry.tenancy.paths import logicalcluster_key
 from kcp.registry.tenancy.scheduling import seed_content
-from kcp.storage import KeyExists
+from kcp.storage import KeyExists, RevisionConflict
 
 SYSTEM_USER = UserInfo("system:kcp:bootstrap", groups=(SYSTEM_MASTERS,))
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
@@ -41,6 +41,21 @@ async def ensure_logical_cluster(catalog: Catalog, cluster: ClusterName, path: s
     }
     with contextlib.suppress(KeyExists):
         await catalog.storage.create(logicalcluster_key(cluster), orjson.dumps(obj))
+
+
+async def publish_url(catalog: Catalog, cluster: ClusterName, url: str) -> None:
+    """kcp's `status.URL` of a cluster the server made itself, known only once it listens (a new
+    address on a restart is written over the old)."""
+    key = logicalcluster_key(cluster)
+    entry = await catalog.storage.get(key)
+    if entry is None:
+        return
+    obj = orjson.loads(entry.value)
+    if obj.setdefault("status", {}).get("URL") == url:
+        return
+    obj["status"]["URL"] = url
+    with contextlib.suppress(RevisionConflict):  # someone wrote it first: theirs stands until next start
+        await catalog.storage.update(key, orjson.dumps(obj), expect=entry.mod_revision)
 
 
 async def seed_cluster(

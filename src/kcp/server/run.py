@@ -181,6 +181,8 @@ async def serve(config: ServerConfig) -> None:
     port = runner.addresses[0][1] if config.secure_port == 0 else config.secure_port
     base_url = f"https://{_url_host(config.client_host)}:{port}"
     admission.scheduler.external_url = base_url
+    for cluster in (ROOT, SYSTEM_ADMIN):
+        await bootstrap.publish_url(catalog, cluster, f"{base_url}/clusters/{cluster}")
     if state.home is not None:
         state.home.external_url = base_url
     pki.write_admin_kubeconfig(
