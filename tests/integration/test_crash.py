@@ -14,9 +14,12 @@ watch suites.
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import sqlite3
+import subprocess
+import threading
 import time
 from collections import Counter
 from dataclasses import asdict
@@ -25,10 +28,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.support.history import Op, Storm, Target, configmap, key_of
+from kcp.storage.failpoints import EXIT_CODE
+from tests.support.history import WRITES, Op, Storm, Target, configmap, key_of
 from tests.support.server import Server, start, stop
 
 TRIALS = 20
+SOAK_TRIALS = 500  # make bench: the plan's soak size
 WRITERS = 8
 KEYS = tuple(f"key-{i}" for i in range(16))
 NAMESPACE = "storm"
@@ -123,7 +128,9 @@ def _integrity(db: Path) -> str:
         conn.close()
 
 
-@pytest.mark.parametrize("trial", range(TRIALS))
+@pytest.mark.parametrize(
+    "trial", [*range(TRIALS), *(pytest.param(t, marks=pytest.mark.slow) for t in range(TRIALS, SOAK_TRIALS))]
+)
 def test_kill9_during_write_storm_keeps_every_ack(trial: int, tmp_path: Path) -> None:
     seed = int.from_bytes(os.urandom(4), "big")
     kill_after = random.Random(seed).uniform(*KILL_AFTER)
@@ -145,7 +152,7 @@ def test_kill9_during_write_storm_keeps_every_ack(trial: int, tmp_path: Path) ->
             f"seed {seed}, killed after {kill_after:.2f}s, {dict(outcomes)}, "
             f"history in {tmp_path / 'history.json'}"
         )
-        acked = [w for w in storm.history if w.outcome == "acked"]
+        acked = [w for w in storm.history if w.outcome == "acked" and w.kind in WRITES]
         assert acked, f"no write was acknowledged before the kill ({context})"
         assert _integrity(root / "kcp.db") == "ok", f"the crash left a damaged database ({context})"
 
@@ -170,4 +177,105 @@ def test_kill9_during_write_storm_keeps_every_ack(trial: int, tmp_path: Path) ->
             # SIGKILL again: a SIGTERM stop of an idle server currently takes ~5 s, and what must be
             # sound is the file a crash leaves behind.
             stop(restarted, sig_kill=True)
+    assert _integrity(root / "kcp.db") == "ok"
+
+
+# --- named failpoints: the process dies at a chosen point of its own write path -------------------
+
+# point -> N: the point fires at a random hit in [1, N] (its hits start once the server serves)
+FAILPOINTS = {
+    "before_commit": 40,  # one hit per group commit
+    "after_commit_before_notify": 40,
+    "after_notify_before_response": 40,
+    "compaction_mid_batch": 3,  # one hit per compaction chunk; compaction runs every second here
+    "compaction_after_meta_before_delete": 3,
+    "watch_send": 60,  # one hit per batch written to a watch stream
+}
+FAILPOINT_TRIALS = 3
+FAILPOINT_SOAK_TRIALS = 50
+FIRES_WITHIN = 20.0  # seconds of traffic; a point that never fires is a point in the wrong place
+
+
+def _watch(server: Server) -> threading.Thread:
+    """A watch stream read until it ends, so the server has batches to send it."""
+
+    def follow() -> None:
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=server.ssl_context(), timeout=30)
+        try:
+            conn.request("GET", f"{CM_PATH}?watch=1", headers={"Authorization": f"Bearer {server.token}"})
+            resp = conn.getresponse()
+            while resp.read(65536):
+                pass
+        except (OSError, http.client.HTTPException):
+            pass  # the crash cut it off
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=follow, name="crash-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("point", FAILPOINTS)
+def test_failpoint_crash_keeps_every_ack(point: str, tmp_path: Path) -> None:
+    """Three crashes at `point` in a row on one root: after each, the restarted server (itself armed
+    for the next crash) holds a state the whole history explains, and every write it acks gets an
+    RV above everything acked before; a last restart without failpoints checks the end state."""
+    crash_repeatedly(point, FAILPOINT_TRIALS, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", FAILPOINTS)
+def test_failpoint_crash_soak(point: str, tmp_path: Path) -> None:
+    crash_repeatedly(point, FAILPOINT_SOAK_TRIALS, tmp_path)
+
+
+def crash_repeatedly(point: str, trials: int, tmp_path: Path) -> None:
+    rng = random.Random(int.from_bytes(os.urandom(4), "big"))
+    root = tmp_path / "root"
+    flags = ("--etcd-compaction-interval=500ms",)  # compaction rounds twice a second
+    history: list[Op] = []
+    highest = 0  # the highest RV acked (or required) before the latest crash
+    port: int | None = None
+    server: Server | None = None
+    try:
+        for trial in range(trials + 1):
+            armed = trial < trials
+            hit = rng.randint(1, FAILPOINTS[point])
+            env = {"KCP_FAILPOINTS": f"{point}={hit}"} if armed else {}
+            context = f"{point}={hit}, trial {trial}"
+            server = start(root, port, *flags, env=env)
+            port = server.port
+            if trial == 0:
+                code, body, _ = server.request(
+                    "POST", "/clusters/root/api/v1/namespaces", {"metadata": {"name": NAMESPACE}}
+                )
+                assert code == 201, body
+            final, list_rv = _list(server)
+            problems = explain(history, final)
+            assert not problems, f"{len(problems)} problems ({context}):\n" + "\n".join(problems[:20])
+            assert list_rv >= highest, f"the restarted server lists at RV {list_rv} < acked {highest}"
+            if not armed:
+                break
+            watcher = _watch(server) if point == "watch_send" else None
+            storm = storm_of(server, rng.getrandbits(32))
+            storm.start()
+            try:
+                server.proc.wait(timeout=FIRES_WITHIN)
+            except subprocess.TimeoutExpired:
+                pass
+            finally:
+                storm.stop()
+            assert server.proc.returncode == EXIT_CODE, f"{point} did not fire ({context})"
+            if watcher is not None:
+                watcher.join(timeout=10)
+            acked = [w for w in storm.history if w.outcome == "acked" and w.kind in ("create", "update")]
+            below = [w for w in acked if (w.rv or 0) <= highest]
+            assert not below, f"RVs went back after a crash: {below[:3]} not above {highest} ({context})"
+            history += storm.history
+            highest = max([highest] + [w.rv or 0 for w in acked] + [w.precondition or 0 for w in acked])
+            assert _integrity(root / "kcp.db") == "ok", f"the crash left a damaged database ({context})"
+    finally:
+        if server is not None:
+            stop(server, sig_kill=True)
     assert _integrity(root / "kcp.db") == "ok"

@@ -185,7 +185,7 @@ class Storm:
             pool = present if kind != "create" else (absent or list(t.keys))
             name = rng.choice(pool)
             current = view[name]
-        wid = f"w-{t.cluster}-{c.n}-{c.seq}"
+        wid = f"w{self.seed:x}-{t.cluster}-{c.n}-{c.seq}"
         c.seq += 1
         if kind == "create":
             method, path, body = "POST", t.path(), configmap(name, wid)
@@ -217,7 +217,7 @@ class Storm:
     def _get(self, c: _Client, name: str) -> None:
         """A consistent GET (resourceVersion unset); it also refreshes the shared view of the key."""
         key = key_of(c.target.cluster, name)
-        rid = f"r-{c.target.cluster}-{c.n}-{c.seq}"
+        rid = f"r{self.seed:x}-{c.target.cluster}-{c.n}-{c.seq}"
         c.seq += 1
         status, payload, invoked, completed = self._send(c, "GET", c.target.path(name), None)
         if status is None or status >= 500:
@@ -238,7 +238,7 @@ class Storm:
 
     def _list(self, c: _Client, not_older_than: int | None) -> None:
         t = c.target
-        rid = f"r-{t.cluster}-{c.n}-{c.seq}"
+        rid = f"r{self.seed:x}-{t.cluster}-{c.n}-{c.seq}"
         c.seq += 1
         path = t.path() + (f"?resourceVersion={not_older_than}" if not_older_than else "")
         status, payload, invoked, completed = self._send(c, "GET", path, None)
