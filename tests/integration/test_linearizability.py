@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import time
-import uuid
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -20,12 +19,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.support.history import KUBE_MIX, Op, Storm, Target
+from tests.support.history import KUBE_MIX, Op, Storm
 from tests.support.linearizability import check
-from tests.support.polling import eventually
 from tests.support.server import Server, start, stop
+from tests.support.workspaces import make_workspaces
 
-WS = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
 WORKSPACES = 3
 CLIENTS = 8  # per workspace
 KEYS = tuple(f"key-{i}" for i in range(5))
@@ -34,30 +32,6 @@ READS = 0.25  # share of requests that are reads
 MIN_RATE = 100.0  # successful requests a second; below it the run proves too little (etcd's rule)
 CI_SECONDS = 12.0  # about 15,000 acked requests on a quiet 2-core machine; 6,000 is the plan's floor
 CI_OPS = 6000
-
-
-def make_workspaces(server: Server, count: int, clients: int, pause: float = 0.0) -> list[Target]:
-    """`count` new workspaces under root, each Ready and with the test namespace, as targets."""
-    targets = []
-    for _ in range(count):
-        name = f"rel-{uuid.uuid4().hex[:8]}"
-        body = {"apiVersion": "tenancy.kcp.io/v1alpha1", "kind": "Workspace", "metadata": {"name": name}}
-        code, created, _ = server.request("POST", f"/clusters/root{WS}", body)
-        assert code == 201, created
-        eventually(
-            lambda name=name: (
-                server.request("GET", f"/clusters/root{WS}/{name}")[1].get("status", {}).get("phase")
-                == "Ready"
-            ),
-            f"workspace {name} Ready",
-        )
-        cluster = f"root:{name}"
-        code, ns, _ = server.request(
-            "POST", f"/clusters/{cluster}/api/v1/namespaces", {"metadata": {"name": NAMESPACE}}
-        )
-        assert code == 201, ns
-        targets.append(Target(cluster, NAMESPACE, KEYS, clients, pause))
-    return targets
 
 
 def report(history: list[Op], problems: list[str], where: Path, context: str) -> str:
@@ -85,7 +59,7 @@ def run_traffic(
     kills = 0
     try:
         server = servers[0]
-        targets = make_workspaces(server, WORKSPACES, CLIENTS)
+        targets = [t for t, _ in make_workspaces(server, WORKSPACES, NAMESPACE, KEYS, CLIENTS)]
         seed = int.from_bytes(os.urandom(4), "big")
         storm = Storm(
             server.port, server.token, server.ssl_context(), targets, seed, mix=KUBE_MIX, reads=READS
@@ -142,8 +116,9 @@ def test_linearizable_through_kills(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_linearizable_through_kills_for_thirty_minutes(tmp_path: Path) -> None:
-    """Soak size: 30 minutes, a kill -9 every 60 s; unknown outcomes fork as etcd's model does."""
-    history, took, kills, _ = run_traffic(tmp_path, ops=10**9, max_seconds=1800, kill_every=60)
+    """Soak size: 30 minutes, a kill -9 every 60 s and compaction every 10 s; unknown outcomes fork
+    as etcd's model does."""
+    history, took, kills, _ = run_traffic(tmp_path, 10**9, 1800, 60, "--etcd-compaction-interval=10s")
     ok, context = summary(history, took)
     problems = check(history)
     assert not problems, report(history, problems, tmp_path, f"{kills} kills, {context}")
