@@ -47,13 +47,13 @@ def current_rv(server: Server) -> int:
 
 
 def restart_under_traffic(
-    tmp_path: Path, restarts: int, every: float, per_workspace: int, wildcard: int
+    tmp_path: Path, restarts: int, every: float, per_workspace: int, wildcard: int, *flags: str
 ) -> tuple[list[Watcher], list[Op], int, str]:
     """Traffic, watchers and `restarts` restarts `every` seconds apart; then a final write in each
     workspace that every watcher is waited for. Returns the watchers, the history, that final RV and
     a description of the run."""
     root = tmp_path / "root"
-    server = start(root)
+    server = start(root, None, *flags)
     storm: Storm | None = None
     watchers: list[Watcher] = []
     seed = int.from_bytes(os.urandom(4), "big")
@@ -108,7 +108,7 @@ def restart_under_traffic(
         for n in range(restarts):
             time.sleep(every)
             stop(server, sig_kill=n % 2 == 1)  # SIGTERM first, then SIGKILL, in turn
-            server = start(root, server.port)
+            server = start(root, server.port, *flags)
         time.sleep(every)
         storm.stop()
         finals: dict[str, int] = {}  # watcher scope -> the RV of its last write
@@ -180,9 +180,10 @@ def test_watchers_resume_across_restarts_without_gaps(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_watchers_resume_across_a_hundred_restarts(tmp_path: Path) -> None:
-    """Soak size: 100 restarts, 10 watchers per workspace; ≥ 200,000 events."""
+    """Soak size: 100 restarts, 10 watchers per workspace, compaction every 10 s (a resume may get
+    410 and relist, never skip); ≥ 200,000 events."""
     watchers, history, final, context = restart_under_traffic(
-        tmp_path, restarts=100, every=10.0, per_workspace=10, wildcard=2
+        tmp_path, 100, 10.0, 10, 2, "--etcd-compaction-interval=10s"
     )
     problems = validate(watchers, history, final) + check(history)
     assert not problems, _report(tmp_path, watchers, history, problems, context)
