@@ -8,166 +8,47 @@ before sending, or 4xx). After a restart on the same root the final state must b
 history, revisions must move on, /readyz must be 200 within 5 s, and the database must pass
 `PRAGMA integrity_check` (read-only) both as the kill left it and after the restarted server stops.
 
-Plain `http.client` connections on purpose: aiohttp silently resends PUT and DELETE once when a
-kept-alive connection drops, and a resent write would be recorded with the wrong outcome.
+The traffic and its history are `tests.support.history`'s, shared with the linearizability and
+watch suites.
 """
 
 from __future__ import annotations
 
-import http.client
 import os
 import random
 import sqlite3
-import threading
+import subprocess
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 
+from kcp.storage.failpoints import EXIT_CODE
+from tests.support.history import WRITES, Op, Storm, Target, configmap, key_of
+from tests.support.polling import eventually
 from tests.support.server import Server, start, stop
+from tests.support.watching import Watcher, validate
 
 TRIALS = 20
+SOAK_TRIALS = 500  # make bench: the plan's soak size
 WRITERS = 8
-KEYS = [f"key-{i}" for i in range(16)]
+KEYS = tuple(f"key-{i}" for i in range(16))
 NAMESPACE = "storm"
+TARGET = Target("root", NAMESPACE, KEYS, WRITERS)
 KILL_AFTER = (0.5, 3.0)  # seconds into the storm
 READY_WITHIN = 5.0
 CM_PATH = f"/clusters/root/api/v1/namespaces/{NAMESPACE}/configmaps"
 
 
-@dataclass(frozen=True)
-class Write:
-    """One attempted write. `rv` is the returned RV of an acked create/update; `precondition` the RV a
-    delete or update required. Deletes answer with a Status that carries no RV."""
-
-    wid: str
-    key: str
-    kind: str  # create | update | delete
-    outcome: str  # acked | unknown | failed
-    rv: int | None
-    precondition: int | None
+def storm_of(server: Server, seed: int, targets: list[Target] | None = None) -> Storm:
+    return Storm(server.port, server.token, server.ssl_context(), targets or [TARGET], seed)
 
 
-class Storm:
-    """Writer threads over one server; each keeps its own persistent HTTPS connection."""
-
-    def __init__(self, server: Server, seed: int) -> None:
-        self.server = server
-        self.seed = seed
-        self.headers = {
-            "Authorization": f"Bearer {server.token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        self.ssl = server.ssl_context()
-        self.view: dict[str, int | None] = {}  # key -> RV we last saw (None: absent); only steers choices
-        self.history: list[Write] = []
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.crashes: list[BaseException] = []  # a writer that died would silently shorten the history
-        self.threads = [
-            threading.Thread(target=self._writer, args=(n,), name=f"storm-{n}") for n in range(WRITERS)
-        ]
-
-    def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            if thread.ident is not None:
-                thread.join(timeout=30)
-        assert not any(t.is_alive() for t in self.threads), "a writer thread hung"
-        assert not self.crashes, f"writer threads crashed: {self.crashes!r}"
-
-    def _connect(self) -> http.client.HTTPSConnection:
-        return http.client.HTTPSConnection("127.0.0.1", self.server.port, context=self.ssl, timeout=5)
-
-    def _writer(self, n: int) -> None:
-        try:
-            self._write(n)
-        except BaseException as e:
-            self.crashes.append(e)
-
-    def _write(self, n: int) -> None:
-        rng = random.Random(self.seed * 100 + n)
-        conn: http.client.HTTPSConnection | None = None
-        seq = 0
-        while not self.stopping.is_set():
-            key = rng.choice(KEYS)
-            with self.lock:
-                current = self.view.get(key)
-            wid = f"w{n}-{seq}"
-            seq += 1
-            if current is None:
-                kind, method, path, body = "create", "POST", CM_PATH, _configmap(key, wid)
-            elif rng.random() < 0.75:
-                kind, method, path, body = "update", "PUT", f"{CM_PATH}/{key}", _configmap(key, wid, current)
-            else:
-                kind, method, path = "delete", "DELETE", f"{CM_PATH}/{key}"
-                body = orjson.dumps({"preconditions": {"resourceVersion": str(current)}})
-            if conn is None:
-                conn = self._connect()
-            try:
-                conn.request(method, path, body=body, headers=self.headers)
-                resp = conn.getresponse()
-                status, payload = resp.status, resp.read()
-            except ConnectionRefusedError:  # nothing was sent
-                self._record(wid, key, kind, "failed", None, current)
-                conn.close()
-                conn = None
-                continue
-            except (OSError, http.client.HTTPException):  # cut off mid-request: it may have landed
-                self._record(wid, key, kind, "unknown", None, current)
-                conn.close()
-                conn = None
-                continue
-            if 200 <= status < 300:
-                rv = None if kind == "delete" else int(orjson.loads(payload)["metadata"]["resourceVersion"])
-                self._record(wid, key, kind, "acked", rv, current)
-                with self.lock:
-                    self.view[key] = rv
-            elif status >= 500:
-                self._record(wid, key, kind, "unknown", None, current)
-            else:
-                self._record(wid, key, kind, "failed", None, current)
-                if status in (404, 409):
-                    self._refresh(conn, key)
-
-    def _record(
-        self, wid: str, key: str, kind: str, outcome: str, rv: int | None, current: int | None
-    ) -> None:
-        with self.lock:
-            self.history.append(Write(wid, key, kind, outcome, rv, None if kind == "create" else current))
-
-    def _refresh(self, conn: http.client.HTTPSConnection, key: str) -> None:
-        """After a conflict, learn the key's current RV so the next write on it can succeed."""
-        try:
-            conn.request("GET", f"{CM_PATH}/{key}", headers=self.headers)
-            resp = conn.getresponse()
-            status, payload = resp.status, resp.read()
-        except (OSError, http.client.HTTPException):
-            return  # the next write reconnects and records its own outcome
-        if status in (200, 404):
-            rv = int(orjson.loads(payload)["metadata"]["resourceVersion"]) if status == 200 else None
-            with self.lock:
-                self.view[key] = rv
-
-
-def _configmap(name: str, wid: str, rv: int | None = None) -> bytes:
-    meta: dict[str, Any] = {"name": name}
-    if rv is not None:
-        meta["resourceVersion"] = str(rv)
-    return orjson.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"wid": wid}})
-
-
-def explain(history: list[Write], final: dict[str, tuple[str, int]]) -> list[str]:
-    """Problems with the final state (name -> (wid, rv)) given the history; [] when it is explained.
+def explain(history: list[Op], final: dict[str, tuple[str, int]]) -> list[str]:
+    """Problems with the final state (key -> (wid, rv)) given the history; [] when it is explained.
 
     Present as (W, R): W is an acked or unknown create/update of that key, R is at least every acked
     RV on the key (equal only for that very write) and above every acked delete's precondition.
@@ -175,8 +56,9 @@ def explain(history: list[Write], final: dict[str, tuple[str, int]]) -> list[str
     must have had a precondition at least the newest acked create/update RV on the key.
     """
     problems = []
+    history = [w for w in history if w.kind in ("create", "update", "delete")]
     by_wid = {w.wid: w for w in history}
-    for key in KEYS:
+    for key in sorted({w.key for w in history} | set(final)):
         writes = [w for w in history if w.key == key]
         acked = [w for w in writes if w.outcome == "acked" and w.kind != "delete"]
         newest = max(acked, key=lambda w: w.rv or 0, default=None)
@@ -206,14 +88,14 @@ def explain(history: list[Write], final: dict[str, tuple[str, int]]) -> list[str
 def test_explain_accepts_what_the_history_allows_and_flags_lost_acks() -> None:
     """The checker itself: a checker that accepts everything would make the kill trials vacuous."""
     history = [
-        Write("a", "key-0", "create", "acked", 10, None),
-        Write("b", "key-0", "update", "acked", 12, 10),
-        Write("c", "key-0", "delete", "unknown", None, 12),
-        Write("d", "key-1", "create", "acked", 11, None),
-        Write("e", "key-1", "update", "unknown", None, 11),
-        Write("f", "key-2", "create", "acked", 13, None),
-        Write("g", "key-2", "delete", "acked", None, 13),
-        Write("h", "key-2", "create", "failed", None, None),
+        Op("a", "key-0", "create", "acked", 10, None),
+        Op("b", "key-0", "update", "acked", 12, 10),
+        Op("c", "key-0", "delete", "unknown", None, 12),
+        Op("d", "key-1", "create", "acked", 11, None),
+        Op("e", "key-1", "update", "unknown", None, 11),
+        Op("f", "key-2", "create", "acked", 13, None),
+        Op("g", "key-2", "delete", "acked", None, 13),
+        Op("h", "key-2", "create", "failed", None, None),
     ]
     assert explain(history, {"key-0": ("b", 12), "key-1": ("d", 11)}) == []
     assert explain(history, {"key-1": ("e", 20)}) == []  # key-0 deleted by the unknown delete
@@ -228,7 +110,10 @@ def _list(server: Server) -> tuple[dict[str, tuple[str, int]], int]:
     code, body, _ = server.request("GET", CM_PATH)
     assert code == 200, body
     items = {
-        item["metadata"]["name"]: (item["data"]["wid"], int(item["metadata"]["resourceVersion"]))
+        key_of("root", item["metadata"]["name"]): (
+            item["data"]["wid"],
+            int(item["metadata"]["resourceVersion"]),
+        )
         for item in body["items"]
         if "wid" in item.get("data", {})  # not the namespace's kube-root-ca.crt
     }
@@ -243,14 +128,16 @@ def _integrity(db: Path) -> str:
         conn.close()
 
 
-@pytest.mark.parametrize("trial", range(TRIALS))
+@pytest.mark.parametrize(
+    "trial", [*range(TRIALS), *(pytest.param(t, marks=pytest.mark.slow) for t in range(TRIALS, SOAK_TRIALS))]
+)
 def test_kill9_during_write_storm_keeps_every_ack(trial: int, tmp_path: Path) -> None:
     seed = int.from_bytes(os.urandom(4), "big")
     kill_after = random.Random(seed).uniform(*KILL_AFTER)
     root = tmp_path / "root"
     server = start(root)
     restarted: Server | None = None
-    storm = Storm(server, seed)
+    storm = storm_of(server, seed)
     try:
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
         code, body, _ = server.request("POST", "/clusters/root/api/v1/namespaces", namespace)
@@ -265,7 +152,7 @@ def test_kill9_during_write_storm_keeps_every_ack(trial: int, tmp_path: Path) ->
             f"seed {seed}, killed after {kill_after:.2f}s, {dict(outcomes)}, "
             f"history in {tmp_path / 'history.json'}"
         )
-        acked = [w for w in storm.history if w.outcome == "acked"]
+        acked = [w for w in storm.history if w.outcome == "acked" and w.kind in WRITES]
         assert acked, f"no write was acknowledged before the kill ({context})"
         assert _integrity(root / "kcp.db") == "ok", f"the crash left a damaged database ({context})"
 
@@ -279,7 +166,7 @@ def test_kill9_during_write_storm_keeps_every_ack(trial: int, tmp_path: Path) ->
         assert not problems, f"{len(problems)} problems ({context}):\n" + "\n".join(problems[:20])
 
         highest = max([w.rv or 0 for w in acked] + [w.precondition or 0 for w in acked] + [list_rv])
-        code, body, _ = restarted.request("POST", CM_PATH, orjson.loads(_configmap("after-restart", "after")))
+        code, body, _ = restarted.request("POST", CM_PATH, orjson.loads(configmap("after-restart", "after")))
         assert code == 201, body
         first = int(body["metadata"]["resourceVersion"])
         assert first > highest, f"first write after restart got RV {first}, not above {highest} ({context})"
@@ -290,4 +177,109 @@ def test_kill9_during_write_storm_keeps_every_ack(trial: int, tmp_path: Path) ->
             # SIGKILL again: a SIGTERM stop of an idle server currently takes ~5 s, and what must be
             # sound is the file a crash leaves behind.
             stop(restarted, sig_kill=True)
+    assert _integrity(root / "kcp.db") == "ok"
+
+
+# --- named failpoints: the process dies at a chosen point of its own write path -------------------
+
+# point -> N: the point fires at a random hit in [1, N] (its hits start once the server serves)
+FAILPOINTS = {
+    "before_commit": 40,  # one hit per group commit
+    "after_commit_before_notify": 40,
+    "after_notify_before_response": 40,
+    "compaction_mid_batch": 3,  # one hit per compaction chunk; compaction runs every second here
+    "compaction_after_meta_before_delete": 3,
+    "watch_send": 60,  # one hit per batch written to a watch stream
+}
+FAILPOINT_TRIALS = 3
+FAILPOINT_SOAK_TRIALS = 50
+FIRES_WITHIN = 20.0  # seconds of traffic; a point that never fires is a point in the wrong place
+
+
+@pytest.mark.parametrize("point", FAILPOINTS)
+def test_failpoint_crash_keeps_every_ack(point: str, tmp_path: Path) -> None:
+    """Three crashes at `point` in a row on one root: after each, the restarted server (itself armed
+    for the next crash) holds a state the whole history explains, and every write it acks gets an
+    RV above everything acked before; a last restart without failpoints checks the end state. A
+    watcher resumes through every crash and must have missed nothing (`tests.support.watching`)."""
+    crash_repeatedly(point, FAILPOINT_TRIALS, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", FAILPOINTS)
+def test_failpoint_crash_soak(point: str, tmp_path: Path) -> None:
+    crash_repeatedly(point, FAILPOINT_SOAK_TRIALS, tmp_path)
+
+
+def crash_repeatedly(point: str, trials: int, tmp_path: Path) -> None:
+    rng = random.Random(int.from_bytes(os.urandom(4), "big"))
+    root = tmp_path / "root"
+    # compaction rounds twice a second for the points on its path (a resuming watch may then get 410)
+    flags = ("--etcd-compaction-interval=500ms",) if point.startswith("compaction") else ()
+    history: list[Op] = []
+    highest = 0  # the highest RV acked (or required) before the latest crash
+    port: int | None = None
+    server: Server | None = None
+    watcher: Watcher | None = None
+    try:
+        for trial in range(trials + 1):
+            armed = trial < trials
+            hit = rng.randint(1, FAILPOINTS[point])
+            env = {"KCP_FAILPOINTS": f"{point}={hit}"} if armed else {}
+            context = f"{point}={hit}, trial {trial}"
+            server = start(root, port, *flags, env=env)
+            port = server.port
+            if trial == 0:
+                code, body, _ = server.request(
+                    "POST", "/clusters/root/api/v1/namespaces", {"metadata": {"name": NAMESPACE}}
+                )
+                assert code == 201, body
+            final, list_rv = _list(server)
+            problems = explain(history, final)
+            assert not problems, f"{len(problems)} problems ({context}):\n" + "\n".join(problems[:20])
+            assert list_rv >= highest, f"the restarted server lists at RV {list_rv} < acked {highest}"
+            if watcher is None:
+                watcher = Watcher(
+                    "crash-watch",
+                    server.port,
+                    server.token,
+                    server.ssl_context(),
+                    CM_PATH,
+                    key_of("root", ""),
+                    list_rv,
+                    lambda obj: key_of("root", obj["metadata"]["name"]),
+                )
+                watcher.begin()
+            if not armed:
+                break
+            storm = storm_of(server, rng.getrandbits(32))
+            storm.start()
+            try:
+                server.proc.wait(timeout=FIRES_WITHIN)
+            except subprocess.TimeoutExpired:
+                pass
+            finally:
+                storm.stop()
+            assert server.proc.returncode == EXIT_CODE, f"{point} did not fire ({context})"
+            acked = [w for w in storm.history if w.outcome == "acked" and w.kind in ("create", "update")]
+            below = [w for w in acked if (w.rv or 0) <= highest]
+            assert not below, f"RVs went back after a crash: {below[:3]} not above {highest} ({context})"
+            history += storm.history
+            highest = max([highest] + [w.rv or 0 for w in acked] + [w.precondition or 0 for w in acked])
+            assert _integrity(root / "kcp.db") == "ok", f"the crash left a damaged database ({context})"
+        assert server is not None and watcher is not None
+        code, body, _ = server.request("POST", CM_PATH, orjson.loads(configmap("final", "")))
+        assert code == 201, body
+        last = int(body["metadata"]["resourceVersion"])
+        eventually(lambda: watcher.last >= last, "the watcher to see the last write")
+        watcher.end()
+        problems = validate([watcher], history, last)
+        assert not problems, f"{len(problems)} watch problems ({point}):\n" + "\n".join(problems[:20])
+    finally:
+        if watcher is not None:
+            watcher.stopping.set()
+        if server is not None:
+            stop(server, sig_kill=True)
+        if watcher is not None:
+            watcher.end()
     assert _integrity(root / "kcp.db") == "ok"

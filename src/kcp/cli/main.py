@@ -78,6 +78,14 @@ def _parser() -> argparse.ArgumentParser:
         "a request's own `?timeout=` may only shorten it (default: 1m0s)",
     )
     start.add_argument(
+        "--etcd-compaction-interval",
+        default=300.0,
+        type=_parse_interval,
+        metavar="DURATION",
+        help="how much history stays watchable: older revisions are compacted away, and a watch or "
+        "list from one of them gets 410 Expired; 0 turns compaction off (default: 5m0s)",
+    )
+    start.add_argument(
         "--batteries-included",
         default="",
         help="comma-separated extras: 'user' also writes a non-admin 'user' identity into admin.kubeconfig",
@@ -128,6 +136,17 @@ def _parse_duration(value: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, not {value!r}")
+    return seconds
+
+
+def _parse_interval(value: str) -> float:
+    """A Go duration that may be 0 (off), as kube's interval flags are."""
+    try:
+        seconds = parse_go_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {value!r}")
     return seconds
 
 
@@ -186,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_requests_inflight=args.max_requests_inflight,
         max_mutating_requests_inflight=args.max_mutating_requests_inflight,
         request_timeout=args.request_timeout,
+        compaction_interval=args.etcd_compaction_interval,
         batteries=batteries,
         enable_home_workspaces=args.enable_home_workspaces,
         home_creator_groups=parse_groups(args.home_workspaces_home_creator_groups),

@@ -42,6 +42,7 @@ class ServerConfig:
     max_requests_inflight: int = 400
     max_mutating_requests_inflight: int = 200
     request_timeout: float = 60.0  # seconds
+    compaction_interval: float = 300.0  # seconds of history kept, kube's --etcd-compaction-interval; 0: off
     batteries: tuple[str, ...] = ()
     enable_home_workspaces: bool = True
     home_creator_groups: tuple[str, ...] = ("system:authenticated",)

@@ -28,6 +28,7 @@ from kcp.registry.tables import META_V1, partial_metadata, to_table
 from kcp.server.negotiation import PARTIAL_LIST, TABLE, representation
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import delete_options, list_options, write_options
+from kcp.storage import failpoints
 
 JSON_TYPE = "application/json"
 # set when the server begins to shut down: open watches end their streams cleanly, as kube's do
@@ -274,6 +275,7 @@ async def watch(
                 elif view:
                     obj = partial_metadata(obj)
                 frames.append(_frame(kind, obj))
+            failpoints.hit(failpoints.WATCH_SEND)
             await resp.write(b"".join(frames))  # one write for a whole committed batch
             last_sent = loop.time()
             pending = asyncio.ensure_future(anext(events))

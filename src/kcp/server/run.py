@@ -38,6 +38,7 @@ from kcp.server.clusters import ClusterResolver
 from kcp.server.config import ServerConfig
 from kcp.server.endpoints import Endpoints
 from kcp.server.webhooks import AdmissionWebhooks
+from kcp.storage import failpoints
 from kcp.storage.sqlite import SQLiteStorage
 
 log = logging.getLogger("kcp")
@@ -53,6 +54,8 @@ SYSTEM_ADMIN = ClusterName("system:admin")  # the shard's own cluster, as in kcp
 
 
 LOOPBACK_SOCKET = "loopback.sock"
+COMPACTION_HISTORY = 300.0  # seconds of history kept when compaction is off (nothing compacts it)
+COMPACTION_ROUND = 30.0  # seconds between compactions at most
 _DRAIN_GRACE = 60.0  # seconds for requests in flight at SIGTERM (kube's request timeout)
 _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux
 
@@ -123,7 +126,15 @@ async def serve(config: ServerConfig) -> None:
     hosts = sorted({config.client_host, config.bind_address} - {"0.0.0.0", "::", ""})
     keys = pki.ensure_pki(root, hosts)
     assert config.storage.path is not None
-    storage = SQLiteStorage(config.storage.path)
+    failpoints.hold()  # crash points fire under a test's traffic, not in start-up's writes
+    # kube compacts every --etcd-compaction-interval to the revision of the round before, so about
+    # that much history stays watchable; ours keeps that much and compacts at least every 30 s
+    interval = config.compaction_interval
+    storage = SQLiteStorage(
+        config.storage.path,
+        history_seconds=interval or COMPACTION_HISTORY,
+        compaction_interval=min(interval, COMPACTION_ROUND),
+    )
     await storage.start()
     authorizer = Authorizer(storage)
     paths = PathResolver(storage)
@@ -203,6 +214,7 @@ async def serve(config: ServerConfig) -> None:
     collector = GarbageCollector(storage, catalog)  # one storage watch for every cluster
     collector.start()
     state.ready = True
+    failpoints.release()
     log.info(
         "kcp is ready on %s (in %.2fs); export KUBECONFIG=%s",
         base_url,

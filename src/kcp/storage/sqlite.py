@@ -220,6 +220,7 @@ class SQLiteStorage:
             if revision > self._compacted:
                 await self._job(functools.partial(_record_compacted, revision))
                 self._compacted = revision
+                failpoints.hit(failpoints.COMPACTION_AFTER_META_BEFORE_DELETE)
             while self._scanned < self._compacted:
                 self._scanned = await self._job(
                     functools.partial(_compact_chunk, self._scanned, self._compacted)
@@ -268,6 +269,7 @@ class SQLiteStorage:
             now = time.monotonic()
             if not self._samples or now - self._samples[-1][0] >= self._sample_every:
                 self._samples.append((now, events[-1].revision))
+        failpoints.hit(failpoints.AFTER_NOTIFY_BEFORE_RESPONSE)
         for future, outcome in outcomes:
             if future.done():  # the caller gave up; the write happened anyway (an unknown outcome)
                 continue
@@ -277,7 +279,8 @@ class SQLiteStorage:
                 future.set_result(outcome)
 
     async def _compact_periodically(self) -> None:
-        """Finish a compaction a crash interrupted, then compact to `history_seconds` ago forever."""
+        """Finish a compaction a crash interrupted, then compact to `history_seconds` ago every
+        `compaction_interval` seconds (never, when that is 0)."""
         while True:
             cutoff = time.monotonic() - self._history
             target = self._compacted
@@ -287,6 +290,8 @@ class SQLiteStorage:
                 await self.compact(target)
             except Exception:
                 log.exception("compaction to revision %d failed; retrying next round", target)
+            if self._compaction_interval <= 0:
+                return  # periodic compaction is off; the round above finished an interrupted one
             await asyncio.sleep(self._compaction_interval)
 
     # --- writer thread ---------------------------------------------------------------------------
