@@ -100,7 +100,7 @@ _AGGREGATE_TO_EDIT = [
 ]
 _AGGREGATE_TO_VIEW = [
     _rule(READ, [""], ["configmaps", "serviceaccounts"]),
-    _rule(READ, [""], ["events", "namespaces/status"]),
+    _rule(READ, [""], ["resourcequotas", "events", "resourcequotas/status", "namespaces/status"]),
     _rule(READ, [""], ["namespaces"]),
 ]
 

@@ -21,9 +21,11 @@ from kcp.registry.builtin.admissionregistration import (
     WebhookConfigurationStrategy,
 )
 from kcp.registry.builtin.events import EVENTS_V1, EventStrategy, EventsV1Strategy
+from kcp.registry.builtin.resourcequota import RESOURCEQUOTAS, ResourceQuotaStrategy
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
 from kcp.registry.namespacecontent import NamespaceContent
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
+from kcp.registry.quota import QuotaAdmission
 from kcp.registry.store import EscalationCheck, Store
 from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
@@ -93,6 +95,7 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (core.SECRETS, core.SecretStrategy),
     (core.SERVICEACCOUNTS, core.ServiceAccountStrategy),
     (core.EVENTS, EventStrategy),
+    (RESOURCEQUOTAS, ResourceQuotaStrategy),
     (EVENTS_V1, EventsV1Strategy),
     (coordination.LEASES, coordination.LeaseStrategy),
     (rbac.ROLES, rbac.RoleStrategy),
@@ -131,6 +134,7 @@ class Catalog:
         self.tenancy = tenancy
         self.webhooks = webhooks
         self.namespaces = NamespaceLifecycle(storage)  # started by whoever runs the server
+        self.quota = QuotaAdmission(storage)
         self.builtin: dict[tuple[str, str, str], Store] = {}
         for resource, strategy in STORED:
             self.builtin[(resource.group, resource.version, resource.resource)] = Store(
@@ -141,6 +145,7 @@ class Catalog:
                 tenancy,
                 self.namespaces,
                 webhooks,
+                self.quota,
             )
         self.namespace_content = (
             None if root_ca_pem is None else NamespaceContent(self.store, root_ca_pem, self.namespaces)
@@ -153,6 +158,9 @@ class Catalog:
             hooked = self.store(resource.group, resource.version, resource.resource).strategy
             assert isinstance(hooked, kind)
             hooked.content = self.namespace_content
+        quotas = self.store(RESOURCEQUOTAS.group, RESOURCEQUOTAS.version, RESOURCEQUOTAS.resource).strategy
+        assert isinstance(quotas, ResourceQuotaStrategy)
+        quotas.quota = self.quota
         if mint is not None and root_ca_pem is not None:
             secrets = self.store(core.SECRETS.group, core.SECRETS.version, core.SECRETS.resource).strategy
             assert isinstance(secrets, core.SecretStrategy)
@@ -212,6 +220,7 @@ class Catalog:
                     self.tenancy,
                     self.namespaces,
                     self.webhooks,
+                    self.quota,
                 )
         return None
 

@@ -239,6 +239,31 @@ def _lease_row(obj: Obj, now: datetime) -> list[Any]:
     return [name_of(obj), _get(obj, "spec", "holderIdentity") or "", _age(obj, now)]
 
 
+def _resource_quota_row(obj: Obj, now: datetime) -> list[Any]:
+    """printResourceQuota: `name: used/hard` for each of status.hard, sorted; `limits.*` names go
+    to LIMIT, the rest to REQUEST."""
+    hard, used = _get(obj, "status", "hard") or {}, _get(obj, "status", "used") or {}
+    request: list[str] = []
+    limit: list[str] = []
+    for name in sorted(hard):
+        column = limit if name.split(".")[0] == "limits" and "." in name else request
+        column.append(f"{name}: {used.get(name) or 0}/{hard[name]}")
+    return [name_of(obj), _age(obj, now), ", ".join(request), ", ".join(limit)]
+
+
+_QUOTA_COLUMNS = [
+    NAME,
+    _AGE,
+    col(
+        "Request", "string", "Request represents a minimum amount of cpu/memory that a container may consume."
+    ),
+    col(
+        "Limit",
+        "string",
+        "Limits control the maximum amount of cpu/memory that a container may use independent of contention "
+        "on the node.",
+    ),
+]
 _SECRET_COLUMNS = [
     NAME,
     col("Type", "string", DOC["secretType"]),
@@ -260,6 +285,7 @@ BUILTIN: dict[tuple[str, str], tuple[list[dict[str, Any]], Printer]] = {
         _count_row("secrets"),
     ),
     ("", "Event"): (_EVENT_COLUMNS, _event_row),
+    ("", "ResourceQuota"): (_QUOTA_COLUMNS, _resource_quota_row),
     ("events.k8s.io", "Event"): (_EVENT_COLUMNS, _events_v1_row),
     ("coordination.k8s.io", "Lease"): ([NAME, col("Holder", "string", DOC["holder"]), _AGE], _lease_row),
     (_RBAC, "Role"): _DEFAULT_TABLE,

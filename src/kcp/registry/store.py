@@ -37,6 +37,7 @@ from kcp.registry import ownerrefs
 from kcp.registry.admission import Attributes, Webhooks
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
 from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
+from kcp.registry.quota import QuotaAdmission
 from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.schema import times
@@ -68,10 +69,12 @@ class Store:
         tenancy: TenancyAdmission | None = None,
         namespaces: NamespaceLifecycle | None = None,
         webhooks: Webhooks | None = None,
+        quota: QuotaAdmission | None = None,
     ) -> None:
         self.storage = storage
         self.namespaces = namespaces
         self.webhooks = webhooks
+        self.quota = quota
         self.resource = resource
         self.strategy = strategy
         self.escalation = escalation
@@ -265,6 +268,8 @@ class Store:
             warnings += review.warnings
         obj = self._track(None, obj, opts, "Update")
         if opts.dry_run:
+            if self.quota is not None:  # checked, not counted (kube's quota admission on a dry run)
+                await self.quota.charge(self.resource, cluster, obj, dry_run=True)
             name = obj["metadata"]["name"]
             if await self.storage.get(self.key(cluster, scope.namespace, name)) is not None:
                 raise AlreadyExists.object(self.resource.resource, self.resource.group, name)
@@ -273,13 +278,25 @@ class Store:
         return self._written(self.strategy.as_read(obj), entry), warnings
 
     async def _insert(self, scope: RequestScope, obj: Object) -> Entry:
-        """Store a new, admitted object with what its kind writes along with it (`creating`)."""
+        """Store a new, admitted object with what its kind writes along with it (`creating`), counted
+        by its namespace's quotas first, as kube's last admission plugin does (refunded if not stored)."""
         name = obj["metadata"]["name"]
+        if self.quota is not None:
+            await self.quota.charge(self.resource, _cluster(scope), obj, dry_run=False)
         try:
             async with self.strategy.creating(self, scope, obj) as companions:
                 return (await create_new(self.storage, [self.entry(scope, obj), *companions]))[0]
         except KeyExists:
+            await self._released(scope, obj)
             raise AlreadyExists.object(self.resource.resource, self.resource.group, name) from None
+        except BaseException:
+            await self._released(scope, obj)
+            raise
+
+    async def _released(self, scope: RequestScope, obj: Object) -> None:
+        """After `obj` left storage, or did not get there: its quotas get its slot back."""
+        if self.quota is not None:
+            await self.quota.release(self.resource, _cluster(scope), obj)
 
     def prepare_new(self, scope: RequestScope, obj: Object, field_manager: str) -> Object:
         """An object the server makes itself (a namespace's ServiceAccount, a workspace's cluster), as
@@ -541,6 +558,7 @@ class Store:
                 except KeyNotFound:
                     raise self.not_found(name) from None
                 removed = self.decode(gone)
+                await self._released(scope, removed)
                 await self.strategy.deleted(self, scope, removed)
                 return removed, False, warnings
             try:
@@ -699,6 +717,7 @@ class Store:
             except KeyNotFound:
                 raise self.not_found(name) from None
             removed = self.decode(gone)
+            await self._released(scope, removed)
             await self.strategy.deleted(self, scope, removed)
             return removed, True, warnings
 

@@ -69,6 +69,8 @@ def _build(s: Mapping[str, Any], package: str, name: str = "") -> GoType:
     if s.get("x-kubernetes-int-or-string") is True:
         return GoType("intorstring", "int32")
     typ, fmt = s.get("type"), s.get("format", "")
+    if typ == "string" and fmt == "quantity":  # its UnmarshalJSON takes numbers too; the strategy parses
+        return GoType("any", "resource.Quantity")
     if typ == "string":
         return GoType("bytes", "[]uint8") if fmt == "byte" else GoType("string", "string")
     if typ == "integer":

@@ -19,6 +19,7 @@ from kcp.auth.tokens import TokenIssuer
 from kcp.controllers.clusterroleaggregation import ClusterRoleAggregation
 from kcp.controllers.crdcleanup import CRDCleanup
 from kcp.controllers.namespace import NamespaceDeletion
+from kcp.controllers.resourcequota import ResourceQuotaStatus
 from kcp.controllers.rootless import RootlessPhase
 from kcp.controllers.workspace import WorkspaceLifecycle
 from kcp.controllers.workspacetype import WorkspaceTypeStatus
@@ -205,6 +206,7 @@ async def serve(config: ServerConfig) -> None:
         NamespaceDeletion(loopback).controller,
         ClusterRoleAggregation(loopback).controller,
         CRDCleanup(loopback).controller,
+        ResourceQuotaStatus(loopback).controller,
         workspaces.controller,
         RootlessPhase(loopback, workspaces.clusters).controller,
         WorkspaceTypeStatus(loopback, base_url).controller,

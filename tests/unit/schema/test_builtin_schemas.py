@@ -18,6 +18,7 @@ MODELS = {
     ("", "v1", "Secret"): "V1Secret",
     ("", "v1", "ServiceAccount"): "V1ServiceAccount",
     ("", "v1", "Event"): "CoreV1Event",
+    ("", "v1", "ResourceQuota"): "V1ResourceQuota",
     ("events.k8s.io", "v1", "Event"): "EventsV1Event",
     ("coordination.k8s.io", "v1", "Lease"): "V1Lease",
     ("rbac.authorization.k8s.io", "v1", "Role"): "V1Role",

@@ -98,6 +98,62 @@ EVENT_SERIES = Definition(
     ),
 )
 
+
+def quantities(description: str) -> Schema:
+    """A ResourceList: resource name → resource.Quantity (a string, or a JSON number on input)."""
+    return {"description": description, "type": "object", "additionalProperties": string("", fmt="quantity")}
+
+
+SCOPED_RESOURCE_SELECTOR_REQUIREMENT = Definition(
+    f"{PACKAGE}.ScopedResourceSelectorRequirement",
+    obj(
+        "A scope name, an operator and the values it applies to.",
+        {
+            "scopeName": string("The scope the selector applies to, such as PriorityClass."),
+            "operator": string(
+                "In, NotIn, Exists or DoesNotExist.", enum=("DoesNotExist", "Exists", "In", "NotIn")
+            ),
+            "values": strings("Values for In and NotIn; empty for Exists and DoesNotExist."),
+        },
+        ("scopeName", "operator"),
+    ),
+)
+
+SCOPE_SELECTOR = Definition(
+    f"{PACKAGE}.ScopeSelector",
+    obj(
+        "Scope requirements, all of which must match.",
+        {
+            "matchExpressions": array("Requirements on scopes.", SCOPED_RESOURCE_SELECTOR_REQUIREMENT.item())
+            | ATOMIC
+        },
+    )
+    | ATOMIC_STRUCT,
+)
+
+RESOURCE_QUOTA_SPEC = Definition(
+    f"{PACKAGE}.ResourceQuotaSpec",
+    obj(
+        "Hard limits for each named resource, and the scopes they apply to.",
+        {
+            "hard": quantities("The most that may be used of each named resource."),
+            "scopes": strings("Filters that must all match for an object to be counted."),
+            "scopeSelector": SCOPE_SELECTOR.field("Scope filters as expressions; all must match."),
+        },
+    ),
+)
+
+RESOURCE_QUOTA_STATUS = Definition(
+    f"{PACKAGE}.ResourceQuotaStatus",
+    obj(
+        "The limits in force and what the namespace uses.",
+        {
+            "hard": quantities("The hard limits being enforced."),
+            "used": quantities("Current use of each limited resource in the namespace."),
+        },
+    ),
+)
+
 DEFINITIONS = (
     OBJECT_REFERENCE,
     LOCAL_OBJECT_REFERENCE,
@@ -106,6 +162,10 @@ DEFINITIONS = (
     NAMESPACE_STATUS,
     EVENT_SOURCE,
     EVENT_SERIES,
+    SCOPED_RESOURCE_SELECTOR_REQUIREMENT,
+    SCOPE_SELECTOR,
+    RESOURCE_QUOTA_SPEC,
+    RESOURCE_QUOTA_STATUS,
 )
 
 
@@ -184,10 +244,22 @@ def _event() -> Schema:
     )
 
 
+def _resource_quota() -> Schema:
+    return kind(
+        (GROUP, "v1", "ResourceQuota"),
+        "Limits on what a namespace may hold; this server enforces object counts.",
+        {
+            "spec": RESOURCE_QUOTA_SPEC.field("The limits wanted."),
+            "status": RESOURCE_QUOTA_STATUS.field("The limits enforced and the use observed."),
+        },
+    )
+
+
 KINDS = {
     ("v1", "Namespace"): _namespace,
     ("v1", "ConfigMap"): _config_map,
     ("v1", "Secret"): _secret,
     ("v1", "ServiceAccount"): _service_account,
     ("v1", "Event"): _event,
+    ("v1", "ResourceQuota"): _resource_quota,
 }
