@@ -19,6 +19,7 @@ _MACROS = frozenset(
 RULE_ROOTS = frozenset(["self", "oldSelf"])  # what a CRD rule may read
 _KNOWN_IDENTS = frozenset(
     [
+        "in",
         "true",
         "false",
         "null",
