@@ -15,6 +15,12 @@ from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName, object_key, object_prefix
 from kcp.registry.admission import Webhooks
 from kcp.registry.builtin import apiextensions, coordination, core, rbac
+from kcp.registry.builtin.admissionpolicy import (
+    VALIDATING_POLICIES,
+    VALIDATING_POLICY_BINDINGS,
+    BindingStrategy,
+    PolicyStrategy,
+)
 from kcp.registry.builtin.admissionregistration import (
     MUTATING_WEBHOOKS,
     VALIDATING_WEBHOOKS,
@@ -105,6 +111,8 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (apiextensions.CRDS, apiextensions.CRDStrategy),
     (VALIDATING_WEBHOOKS, WebhookConfigurationStrategy),
     (MUTATING_WEBHOOKS, WebhookConfigurationStrategy),
+    (VALIDATING_POLICIES, PolicyStrategy),
+    (VALIDATING_POLICY_BINDINGS, BindingStrategy),
     (WORKSPACES, WorkspaceStrategy),
     (WORKSPACETYPES, WorkspaceTypeStrategy),
     (LOGICALCLUSTERS, LogicalClusterStrategy),

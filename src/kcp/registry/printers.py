@@ -225,6 +225,57 @@ _RBAC, _ADMISSION = "rbac.authorization.k8s.io", "admissionregistration.k8s.io"
 _WEBHOOKS_DOC = "Webhooks indicates the number of webhooks registered in this configuration"
 _WEBHOOK_TABLE = ([NAME, col("Webhooks", "integer", _WEBHOOKS_DOC), _AGE], _count_row("webhooks"))
 _DEFAULT_TABLE = ([NAME, _CREATED_AT], _created_at_row)
+_POLICY_COLUMNS = [
+    NAME,
+    col(
+        "Validations",
+        "integer",
+        "Validations indicates the number of validation rules defined in this configuration",
+    ),
+    col("ParamKind", "string", "ParamKind specifies the kind of resources used to parameterize this policy"),
+    _AGE,
+]
+_POLICY_BINDING_COLUMNS = [
+    NAME,
+    col(
+        "PolicyName",
+        "string",
+        "PolicyName indicates the policy definition which the policy binding binded to",
+    ),
+    col("ParamRef", "string", "ParamRef indicates the param resource which sets the configration param"),
+    _AGE,
+]
+
+
+def _policy_row(obj: Obj, now: datetime) -> list[Any]:
+    kind = _get(obj, "spec", "paramKind")
+    shown = (
+        f"{kind.get('apiVersion') or ''}/{kind.get('kind') or ''}" if isinstance(kind, Mapping) else "<unset>"
+    )
+    return [name_of(obj), len(_get(obj, "spec", "validations") or ()), shown, _age(obj, now)]
+
+
+def _policy_binding_row(obj: Obj, now: datetime) -> list[Any]:
+    ref, shown = _get(obj, "spec", "paramRef"), "<unset>"
+    if isinstance(ref, Mapping) and ref.get("name"):
+        shown = f"{ref.get('namespace') or '*'}/{ref['name']}"
+    elif isinstance(ref, Mapping) and isinstance(ref.get("selector"), Mapping):
+        shown = _go_label_selector(ref["selector"])
+    return [name_of(obj), _get(obj, "spec", "policyName") or "", shown, _age(obj, now)]
+
+
+def _go_label_selector(selector: Obj) -> str:
+    """The generated String() of a metav1.LabelSelector, which kube's printer shows."""
+    labels = selector.get("matchLabels") or {}
+    pairs = "".join(f"{k}: {labels[k]}," for k in sorted(labels))
+    tests = "".join(
+        f"LabelSelectorRequirement{{Key:{e.get('key', '')},Operator:{e.get('operator', '')},"
+        f"Values:[{' '.join(e.get('values') or [])}],}},"
+        for e in selector.get("matchExpressions") or []
+        if isinstance(e, Mapping)
+    )
+    labels_part = f"MatchLabels:map[string]string{{{pairs}}}"
+    return f"&LabelSelector{{{labels_part},MatchExpressions:[]LabelSelectorRequirement{{{tests}}},}}"
 
 
 def _secret_row(obj: Obj, now: datetime) -> list[Any]:
@@ -298,4 +349,6 @@ BUILTIN: dict[tuple[str, str], tuple[list[dict[str, Any]], Printer]] = {
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _DEFAULT_TABLE,
     (_ADMISSION, "ValidatingWebhookConfiguration"): _WEBHOOK_TABLE,
     (_ADMISSION, "MutatingWebhookConfiguration"): _WEBHOOK_TABLE,
+    (_ADMISSION, "ValidatingAdmissionPolicy"): (_POLICY_COLUMNS, _policy_row),
+    (_ADMISSION, "ValidatingAdmissionPolicyBinding"): (_POLICY_BINDING_COLUMNS, _policy_binding_row),
 }

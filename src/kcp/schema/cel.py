@@ -144,13 +144,13 @@ def _object(n: Node, v: dict[str, Any]) -> dict[str, Any]:
     return v
 
 
-def _extent(v: Any, fields: frozenset[str] | None) -> int:
+def extent(v: Any, fields: frozenset[str] | None) -> int:
     """The largest list, map or string (in tens of characters) reachable from v."""
     if isinstance(v, dict):
         items = [v[k] for k in fields if k in v] if fields is not None else list(v.values())
-        return max([len(v) if fields is None else 1, *(_extent(x, None) for x in items)])
+        return max([len(v) if fields is None else 1, *(extent(x, None) for x in items)])
     if isinstance(v, list):
-        return max([len(v), *(_extent(x, None) for x in v)])
+        return max([len(v), *(extent(x, None) for x in v)])
     return len(v) // 10 + 1 if isinstance(v, str) else 1
 
 
@@ -213,7 +213,7 @@ def _eval(n: Node, v: Any, old: Any, path: str, run: _Run, ratchet: bool, root: 
         if rule.program is None or (rule.uses_old_self and old is None and not rule.optional_old_self):
             continue
         cost = (
-            rule.tokens * (rule.width * _extent(v, rule.self_fields)) ** rule.depth
+            rule.tokens * (rule.width * extent(v, rule.self_fields)) ** rule.depth
             if rule.depth
             else rule.tokens
         )

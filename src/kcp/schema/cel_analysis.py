@@ -16,10 +16,10 @@ from kcp.schema.cel_library import LIBRARY
 _MACROS = frozenset(
     {"all", "exists", "exists_one", "existsOne", "map", "filter", "transformList", "transformMap"}
 )
+RULE_ROOTS = frozenset(["self", "oldSelf"])  # what a CRD rule may read
 _KNOWN_IDENTS = frozenset(
     [
-        "self",
-        "oldSelf",
+        "in",
         "true",
         "false",
         "null",
@@ -93,8 +93,13 @@ def _error_at(src: str, pos: int, msg: str) -> str:
     return f"ERROR: <input>:{line_no}:{pos - start + 1}: {msg}\n | {line}\n | {'.' * (pos - start)}^"
 
 
-def analyze(src: str) -> tuple[dict[str, Any], str]:
-    """Comprehension depth, reads of self, and the references cel-rust would only find at run time."""
+def analyze(
+    src: str, roots: frozenset[str] = RULE_ROOTS, methods: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], str]:
+    """Comprehension depth, reads of self, and the references cel-rust would only find at run time.
+    `roots` are the variables the expression may read, `methods` functions beyond the library."""
+    known = _KNOWN_IDENTS | roots
+    callable_ = _BUILTINS | LIBRARY.keys() | methods
     toks = _lex(src)
     texts = [t for _, t, _ in toks] + ["", "", "", "", ""]
     stack: list[bool] = []
@@ -119,23 +124,18 @@ def analyze(src: str) -> tuple[dict[str, Any], str]:
             width += 1
         elif kind != "i" or prev == ".":
             continue
-        elif text in fields:
+        elif text in fields and text in roots:
             seen = fields[text]
             if seen is not None and nxt == "." and i + 2 < len(toks) and toks[i + 2][0] == "i":
                 seen.add(texts[i + 2])
             else:
                 fields[text] = None
-        elif (nxt == "(" and text not in _BUILTINS and text not in LIBRARY) or (
-            nxt != "(" and text not in _KNOWN_IDENTS and text not in bound
+        elif (nxt == "(" and text not in callable_) or (
+            nxt != "(" and text not in known and text not in bound
         ):
             err = err or _error_at(src, pos, f"undeclared reference to '{text}' (in container '')")
     for i, (kind, text, pos) in enumerate(toks):
-        if (
-            kind == "i"
-            and texts[i - 1] == "."
-            and texts[i + 1] == "("
-            and text not in _BUILTINS | LIBRARY.keys()
-        ):
+        if kind == "i" and texts[i - 1] == "." and texts[i + 1] == "(" and text not in callable_:
             err = err or _error_at(src, pos, f"undeclared reference to '{text}' (in container '')")
     old_seen = fields["oldSelf"]
     info = {

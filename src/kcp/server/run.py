@@ -32,6 +32,8 @@ from kcp.registry.tenancy.paths import PathResolver
 from kcp.registry.tenancy.scheduling import WorkspaceScheduler
 from kcp.sdk import Client
 from kcp.server import bootstrap, pki
+from kcp.server.admissionchain import AdmissionChain
+from kcp.server.admissionpolicies import AdmissionPolicies
 from kcp.server.app import ServerState, build_app
 from kcp.server.authn import Authenticator
 from kcp.server.authz import Authorizer, Escalation
@@ -141,9 +143,15 @@ async def serve(config: ServerConfig) -> None:
     paths = PathResolver(storage)
     admission = TenancyAdmission(paths, authorizer)
     webhooks = AdmissionWebhooks(storage)
+    policies = AdmissionPolicies(storage)
     issuer = TokenIssuer(keys.sa_private_key_pem, "kcp")
     catalog = Catalog(
-        storage, Escalation(authorizer), admission, keys.ca_cert_pem, webhooks, issuer.secret_token
+        storage,
+        Escalation(authorizer),
+        admission,
+        keys.ca_cert_pem,
+        AdmissionChain(webhooks, policies),
+        issuer.secret_token,
     )
     admission.scheduler = WorkspaceScheduler(catalog.store, admission, catalog.namespace_content)
     resolver = ClusterResolver(paths)
@@ -174,6 +182,8 @@ async def serve(config: ServerConfig) -> None:
     state.deadlines.start()
     await authorizer.start()
     await webhooks.start()
+    policies.catalog = catalog
+    await policies.start()
     admission.start()
     await resolver.start()
     catalog.namespaces.start()
@@ -247,6 +257,7 @@ async def serve(config: ServerConfig) -> None:
     await catalog.namespaces.close()
     await authorizer.close()
     await webhooks.close()
+    await policies.close()
     await admission.close()
     await storage.close()
 

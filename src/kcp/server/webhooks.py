@@ -154,7 +154,7 @@ class AdmissionWebhooks:
                 raise result
 
     async def _matches(self, hook: dict[str, Any], attrs: Attributes) -> bool:
-        if not any(_rule_matches(rule, attrs) for rule in hook.get("rules") or []):
+        if not any(rule_matches(rule, attrs) for rule in hook.get("rules") or []):
             return False
         labels = [((o.get("metadata") or {}).get("labels") or {}) for o in (attrs.obj, attrs.old) if o]
         objects = hook.get("objectSelector")
@@ -183,7 +183,7 @@ class AdmissionWebhooks:
         conditions = hook.get("matchConditions") or []
         if not conditions:
             return True
-        request = {k: v for k, v in _request("", attrs).items() if k not in ("object", "oldObject")}
+        request = {k: v for k, v in admission_request("", attrs).items() if k not in ("object", "oldObject")}
         context = cel.Context({"object": attrs.obj, "oldObject": attrs.old, "request": request})
         for condition in conditions:
             try:
@@ -215,7 +215,7 @@ class AdmissionWebhooks:
         review = {
             "apiVersion": REVIEW_VERSION,
             "kind": "AdmissionReview",
-            "request": _request(uid, attrs),
+            "request": admission_request(uid, attrs),
         }
         try:
             answer = await self._post(hook, review)
@@ -297,7 +297,7 @@ def _why(error: BaseException, url: str) -> str:
     return f'failed to call webhook: Post "{url}": {reason}'
 
 
-def _rule_matches(rule: dict[str, Any], attrs: Attributes) -> bool:
+def rule_matches(rule: dict[str, Any], attrs: Attributes) -> bool:
     res = attrs.resource
 
     def has(field: str, value: str) -> bool:
@@ -318,7 +318,7 @@ def _rule_matches(rule: dict[str, Any], attrs: Attributes) -> bool:
     return False
 
 
-def _request(uid: str, attrs: Attributes) -> dict[str, Any]:
+def admission_request(uid: str, attrs: Attributes) -> dict[str, Any]:
     res = attrs.resource
     kind = {"group": res.group, "version": res.version, "kind": res.kind}
     resource = {"group": res.group, "version": res.version, "resource": res.resource}

@@ -32,6 +32,12 @@ MODELS = {
         "ValidatingWebhookConfiguration",
     ): "V1ValidatingWebhookConfiguration",
     ("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration"): "V1MutatingWebhookConfiguration",
+    ("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy"): "V1ValidatingAdmissionPolicy",
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicyBinding",
+    ): "V1ValidatingAdmissionPolicyBinding",
     ("authorization.k8s.io", "v1", "SubjectAccessReview"): "V1SubjectAccessReview",
     ("authorization.k8s.io", "v1", "LocalSubjectAccessReview"): "V1LocalSubjectAccessReview",
     ("authorization.k8s.io", "v1", "SelfSubjectAccessReview"): "V1SelfSubjectAccessReview",

@@ -225,6 +225,8 @@ def test_rule_compile_errors_are_crd_errors() -> None:
         'Invalid value: {"rule":"foo == 1"}: compilation failed: '
         "ERROR: <input>:1:1: undeclared reference to 'foo' (in container '')\n | foo == 1\n | ^",
     )
+    membership = {"type": "string", "x-kubernetes-validations": [{"rule": "self in ['x', 'y']"}]}
+    assert check(spec(a=membership)) == []  # `in` is an operator, not a reference
 
 
 def test_old_self_needs_correlatable_position() -> None:

@@ -109,7 +109,7 @@ _URL_FORM = "; desired format: https://host[/path]"
 def _webhook_causes(hook: Object, path: str, mutating: bool) -> list[Cause]:
     causes = _fully_qualified(hook.get("name") or "", f"{path}.name")
     for j, rule in enumerate(hook.get("rules") or []):
-        causes += _rule_causes(rule, f"{path}.rules[{j}]")
+        causes += rule_causes(rule, f"{path}.rules[{j}]")
     for field in ("failurePolicy", "matchPolicy"):
         if hook.get(field) is not None and hook[field] not in _SUPPORTED[field]:
             causes.append(not_supported(f"{path}.{field}", hook[field], _SUPPORTED[field]))
@@ -125,7 +125,7 @@ def _webhook_causes(hook: Object, path: str, mutating: bool) -> list[Cause]:
         )
     for field in ("namespaceSelector", "objectSelector"):
         if isinstance(hook.get(field), dict):
-            causes += _selector_causes(hook[field], f"{path}.{field}")
+            causes += selector_causes(hook[field], f"{path}.{field}")
     policy = hook.get("reinvocationPolicy")
     if mutating and policy is not None and policy not in _SUPPORTED["reinvocationPolicy"]:
         causes.append(not_supported(f"{path}.reinvocationPolicy", policy, _SUPPORTED["reinvocationPolicy"]))
@@ -151,19 +151,19 @@ def _fully_qualified(name: str, path: str) -> list[Cause]:
     return []
 
 
-def _go_slice(go_type: str, values: list[str]) -> JSONText:
+def go_slice(go_type: str, values: list[str]) -> JSONText:
     """Go's %#v of a string slice, as field errors show a whole list."""
     return JSONText(f"[]{go_type}{{" + ", ".join(go_quote(v) for v in values) + "}")
 
 
-def _rule_causes(rule: Object, path: str) -> list[Cause]:
+def rule_causes(rule: Object, path: str) -> list[Cause]:
     """kube's validateRuleWithOperations and validateRule (subresources allowed)."""
     causes: list[Cause] = []
     operations = rule.get("operations") or []
     if not operations:
         causes.append(required(f"{path}.operations", ""))
     if len(operations) > 1 and "*" in operations:
-        value = _go_slice("admissionregistration.OperationType", operations)
+        value = go_slice("admissionregistration.OperationType", operations)
         causes.append(
             invalid(f"{path}.operations", value, "if '*' is present, must not specify other operations")
         )
@@ -176,7 +176,7 @@ def _rule_causes(rule: Object, path: str) -> list[Cause]:
             causes.append(required(f"{path}.{field}", ""))
         if len(values) > 1 and "*" in values:
             detail = f"if '*' is present, must not specify other {what}"
-            causes.append(invalid(f"{path}.{field}", _go_slice("string", values), detail))
+            causes.append(invalid(f"{path}.{field}", go_slice("string", values), detail))
     for k, version in enumerate(rule.get("apiVersions") or []):
         if version == "":
             causes.append(required(f"{path}.apiVersions[{k}]", ""))
@@ -210,7 +210,7 @@ def _resources_causes(resources: list[str], path: str) -> list[Cause]:
             wildcard_subresources.add(res)
         if res == "*":
             wildcard_resources.add(sub)
-    shown = _go_slice("string", resources)
+    shown = go_slice("string", resources)
     if len(resources) > 1 and "*/*" in resources:
         causes.append(invalid(path, shown, "if '*/*' is present, must not specify other resources"))
     if single and without_subresource:
@@ -220,7 +220,7 @@ def _resources_causes(resources: list[str], path: str) -> list[Cause]:
     return causes
 
 
-def _selector_causes(selector: Object, path: str) -> list[Cause]:
+def selector_causes(selector: Object, path: str) -> list[Cause]:
     """apimachinery's ValidateLabelSelector, label values checked strictly (as on create)."""
     causes: list[Cause] = []
     for key, value in (selector.get("matchLabels") or {}).items():
@@ -346,7 +346,5 @@ def _review_version_causes(versions: list[str], path: str) -> list[Cause]:
         seen.add(version)
         causes += [invalid(f"{path}[{k}]", version, e) for e in dns1035_label_errors(version)]
     if not seen & set(_REVIEW_VERSIONS):
-        causes.append(
-            invalid(path, _go_slice("string", versions), "must include at least one of v1, v1beta1")
-        )
+        causes.append(invalid(path, go_slice("string", versions), "must include at least one of v1, v1beta1"))
     return causes
