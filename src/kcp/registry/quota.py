@@ -9,10 +9,17 @@ resourcequotas. A create that fails after its charge is refunded; a crash in bet
 high until the quota controller recounts. Deletes, whichever path they take through the Store (API,
 garbage collector, namespace and workspace deletion), give the slot back at once, where kube waits
 for its controller's replenishment.
+
+Which namespaces hold quotas is followed from storage (their key prefixes: a set as big as the
+number of such namespaces, nothing per workspace), so a write in a namespace without one reads
+nothing more. A quota's own create counts what is there already, so an object created while its
+event is on the way is counted by that, or by the controller's next recount.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,8 +29,9 @@ from kcp.apimachinery import quantity
 from kcp.apimachinery.errors import Conflict, Forbidden
 from kcp.apimachinery.quotanames import counted, scoped, usage_names
 from kcp.apimachinery.resources import APIResource
-from kcp.logicalcluster import ClusterName, object_prefix
-from kcp.storage import Entry, KeyNotFound, RevisionConflict, Storage
+from kcp.logicalcluster import ClusterName, object_prefix, resource_prefix
+from kcp.storage import Entry, Event, KeyNotFound, RevisionConflict, Storage
+from kcp.storage.follow import follow
 
 Object = dict[str, Any]
 QUOTAS = ("", "resourcequotas")
@@ -31,10 +39,54 @@ _ATTEMPTS = 16  # swaps lost in a row before giving up with kube's 409
 
 
 class QuotaAdmission:
-    """Holds nothing per cluster: every call reads the namespace's quotas from storage."""
+    """Holds which namespaces have quotas; reads their quotas from storage on each charge."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self._with_quotas: set[str] = set()  # quota prefixes of namespaces that may have some
+        self._scanned = False  # until the scan after a watch opens, every namespace may have some
+        self._changes = 0  # quota events seen: a namespace read empty across one stays in the set
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def start(self) -> None:
+        self._tasks.append(
+            asyncio.create_task(
+                follow(self.storage, resource_prefix(*QUOTAS), self._changed, self._forget, self._rescan),
+                name="kcp-quota-namespaces",
+            )
+        )
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _limited(self, prefix: str) -> bool:
+        return not self._scanned or prefix in self._with_quotas
+
+    def _changed(self, batch: list[Event]) -> None:
+        self._changes += 1
+        self._with_quotas.update(event.key.rsplit("/", 1)[0] + "/" for event in batch)
+
+    def _forget(self) -> None:
+        self._scanned = False
+
+    def _rescan(self) -> None:
+        self._tasks = [t for t in self._tasks if not t.done()]
+        self._tasks.append(asyncio.create_task(self._scan()))
+
+    async def _scan(self) -> None:
+        found: set[str] = set()
+        start = ""
+        while True:
+            page = await self.storage.list(resource_prefix(*QUOTAS), start_after=start, limit=1000)
+            found.update(e.key.rsplit("/", 1)[0] + "/" for e in page.entries)
+            if not page.more:
+                break
+            start = page.entries[-1].key
+        self._with_quotas |= found
+        self._scanned = True
 
     async def charge(
         self, resource: APIResource, cluster: ClusterName, obj: Object, *, dry_run: bool
@@ -78,11 +130,16 @@ class QuotaAdmission:
         its own swap; a lost swap re-reads and retries only the quotas not yet moved."""
         namespace = obj["metadata"].get("namespace", "")
         prefix = object_prefix(QUOTAS[0], QUOTAS[1], cluster, namespace)
+        if not self._limited(prefix):
+            return
         done: set[str] = set()
         lost = ""
         try:
             for _ in range(_ATTEMPTS):
+                changes_before = self._changes
                 page = await self.storage.list(prefix)
+                if not page.entries and self._scanned and changes_before == self._changes:
+                    self._with_quotas.discard(prefix)  # its last quota is gone
                 changes = [
                     (entry, new)
                     for entry in page.entries

@@ -187,6 +187,7 @@ async def serve(config: ServerConfig) -> None:
     admission.start()
     await resolver.start()
     catalog.namespaces.start()
+    catalog.quota.start()
     runner = web.AppRunner(
         build_app(state),
         access_log=None,
@@ -255,6 +256,7 @@ async def serve(config: ServerConfig) -> None:
     (root / LOOPBACK_SOCKET).unlink(missing_ok=True)
     await resolver.close()
     await catalog.namespaces.close()
+    await catalog.quota.close()
     await authorizer.close()
     await webhooks.close()
     await policies.close()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from tests.support.registry import ADMIN, OPTS
 
-from kcp.apimachinery.errors import BadRequest
+from kcp.apimachinery.errors import BadRequest, Forbidden
 from kcp.apimachinery.quotanames import counted, usage_names
+from kcp.logicalcluster import ClusterName
 from kcp.registry.builtin.resourcequota import RESOURCEQUOTAS, ResourceQuotaStrategy
+from kcp.registry.catalog import Catalog
+from kcp.registry.options import DeleteOptions, RequestScope
 from kcp.schema.builtin import schema_for
+from kcp.storage import Page
 
 
 def _strategy() -> ResourceQuotaStrategy:
@@ -102,3 +108,41 @@ def test_what_objects_count_under() -> None:
     assert counted("count/leases.coordination.k8s.io") == ("coordination.k8s.io", "leases")
     assert counted("cpu") is None
     assert counted("count/events") is None
+
+
+async def test_only_namespaces_with_quotas_are_read_on_writes(catalog: Catalog) -> None:
+    """Creates in a namespace without quotas read none (the index follows storage); one created
+    there is enforced from its event on, and once its last quota is gone the namespace is free again."""
+    catalog.quota.start()
+    reads: list[str] = []
+    listing = catalog.storage.list
+
+    async def counting(prefix: str, **kwargs: Any) -> Page:
+        reads.append(prefix)
+        return await listing(prefix, **kwargs)
+
+    catalog.storage.list = counting  # type: ignore[method-assign]
+    try:
+        scope = RequestScope(ClusterName("a"), "ns", ADMIN)
+        configmaps = catalog.store("", "v1", "configmaps")
+        quotas = catalog.store("", "v1", "resourcequotas")
+        for _ in range(50):
+            if catalog.quota._scanned:
+                break
+            await asyncio.sleep(0.01)
+        reads.clear()
+        await configmaps.create(scope, {"metadata": {"name": "free"}}, OPTS)
+        assert not [r for r in reads if "resourcequotas" in r]
+        await quotas.create(scope, {"metadata": {"name": "q"}, "spec": {"hard": {"configmaps": "1"}}}, OPTS)
+        await asyncio.sleep(0.05)  # the quota's event reaches the index
+        with pytest.raises(Forbidden, match="exceeded quota: q"):
+            await configmaps.create(scope, {"metadata": {"name": "over"}}, OPTS)
+        await quotas.delete(scope, "q", DeleteOptions())
+        await asyncio.sleep(0.05)
+        await configmaps.create(scope, {"metadata": {"name": "again"}}, OPTS)  # reads, finds none: forgets
+        reads.clear()
+        await configmaps.create(scope, {"metadata": {"name": "more"}}, OPTS)
+        assert not [r for r in reads if "resourcequotas" in r]
+    finally:
+        catalog.storage.list = listing  # type: ignore[method-assign]
+        await catalog.quota.close()
