@@ -50,8 +50,15 @@ class Hook:
                     response = {**response, "allowed": False, "status": {"message": "kept"}}
                 if path == "/validate" and ((obj or old).get("data") or {}).get("old"):
                     response["warnings"] = ["the old key is deprecated"]
+                labels = dict((obj.get("metadata") or {}).get("labels") or {})
                 if path == "/mutate" and obj:
-                    ops = [{"op": "add", "path": "/metadata/labels", "value": {"mutated-by": "hook"}}]
+                    labels = {"mutated-by": "hook"}
+                if path == "/mirror" and obj:  # copies label b, as far as it sees it
+                    labels["mirror"] = labels.get("b", "none")
+                if path == "/set-b" and obj:
+                    labels["b"] = "1"
+                if path in ("/mutate", "/mirror", "/set-b") and obj:
+                    ops = [{"op": "add", "path": "/metadata/labels", "value": labels}]
                     response["patchType"] = "JSONPatch"
                     response["patch"] = base64.b64encode(json.dumps(ops).encode()).decode()
                 body = json.dumps(
@@ -374,3 +381,42 @@ def test_null_rules_and_conditions_are_empty_structs_as_go_decodes_them(kcp_serv
     assert code == 422 and body["reason"] == "Invalid", body
     fields = {c["field"] for c in body["details"]["causes"]}
     assert "webhooks[0].rules[0].operations" in fields and "webhooks[0].matchConditions[0].name" in fields
+
+
+@pytest.mark.parametrize("policy", ["IfNeeded", "Never"])
+def test_a_webhook_that_asks_is_called_again_after_a_later_change(
+    kcp_server: Server, hook: Hook, policy: str
+) -> None:
+    """kube's reinvocationPolicy: `mirror` runs first and sees no label b; `set-b` adds it after, so
+    an IfNeeded mirror is called once more and sees it, and a Never one is not."""
+    base = workspace(kcp_server)
+    register(
+        kcp_server,
+        base,
+        webhook(
+            "MutatingWebhookConfiguration",
+            "a-mirror.example.com",
+            hook.url + "/mirror",
+            hook.ca_bundle,
+            reinvocationPolicy=policy,
+        ),
+    )
+    register(
+        kcp_server,
+        base,
+        webhook("MutatingWebhookConfiguration", "b-set-b.example.com", hook.url + "/set-b", hook.ca_bundle),
+    )
+    path = f"{base}/api/v1/namespaces/default/configmaps"
+
+    def created() -> Any:
+        name = f"cm-{uuid.uuid4().hex[:6]}"
+        code, body, _ = kcp_server.request("POST", path, {"metadata": {"name": name}})
+        return body if code == 201 and (body["metadata"].get("labels") or {}).get("b") else None
+
+    until(created, "both webhooks are registered")
+    before = len([r for r in hook.requests if r["path"] == "/mirror"])
+    body = created()
+    calls = len([r for r in hook.requests if r["path"] == "/mirror"]) - before
+    expected = "1" if policy == "IfNeeded" else "none"
+    assert body["metadata"]["labels"] == {"mirror": expected, "b": "1"}
+    assert calls == (2 if policy == "IfNeeded" else 1)

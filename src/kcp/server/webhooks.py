@@ -127,20 +127,38 @@ class AdmissionWebhooks:
     # -- calling them -----------------------------------------------------------------------------
 
     async def mutate(self, attrs: Attributes) -> None:
+        """Each matching webhook in order; then, once, those with `reinvocationPolicy: IfNeeded` that
+        a later webhook's change came after (kube's reinvocation: never one for its own change)."""
         mutating, _ = await self._hooks(attrs.cluster)
-        for config, hook in mutating:
-            if await self._matches(hook, attrs):
-                response = await self._call(config, hook, attrs)
-                patch = response.get("patch")
-                if patch and attrs.obj is not None:
-                    if response.get("patchType", "JSONPatch") != "JSONPatch":
-                        raise self._failed(hook, f"unsupported patch type {response.get('patchType')!r}")
-                    try:
-                        attrs.obj = apply_patch(
-                            JSON_PATCH, attrs.obj, orjson.loads(base64.b64decode(patch)), None
-                        )
-                    except (ValueError, errors.StatusError) as e:
-                        raise self._failed(hook, f"the patch could not be applied: {e}") from None
+        invoked: set[int] = set()  # reinvocable webhooks called since the last change
+        again: set[int] = set()
+        for i, (config, hook) in enumerate(mutating):
+            if not await self._matches(hook, attrs):
+                continue
+            if await self._mutated(config, hook, attrs):
+                again |= invoked
+                invoked = set()
+            if hook.get("reinvocationPolicy") == "IfNeeded":
+                invoked.add(i)
+        for i, (config, hook) in enumerate(mutating):
+            if i in again and await self._matches(hook, attrs):
+                await self._mutated(config, hook, attrs)
+
+    async def _mutated(self, config: str, hook: dict[str, Any], attrs: Attributes) -> bool:
+        """Call one mutating webhook and apply its patch; whether the object changed."""
+        response = await self._call(config, hook, attrs)
+        patch = response.get("patch")
+        if not patch or attrs.obj is None:
+            return False
+        if response.get("patchType", "JSONPatch") != "JSONPatch":
+            raise self._failed(hook, f"unsupported patch type {response.get('patchType')!r}")
+        try:
+            patched = apply_patch(JSON_PATCH, attrs.obj, orjson.loads(base64.b64decode(patch)), None)
+        except (ValueError, errors.StatusError) as e:
+            raise self._failed(hook, f"the patch could not be applied: {e}") from None
+        changed = bool(patched != attrs.obj)
+        attrs.obj = patched
+        return changed
 
     async def validate(self, attrs: Attributes) -> None:
         _, validating = await self._hooks(attrs.cluster)
