@@ -37,7 +37,8 @@ class Hook:
                 review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 request = review["request"]
                 path, _, query = self.path.partition("?")
-                hook.requests.append({"path": path, "query": query, **request})
+                version = review["apiVersion"]
+                hook.requests.append({"path": path, "query": query, "review": version, **request})
                 response: dict[str, Any] = {"uid": request["uid"], "allowed": True}
                 obj, old = request.get("object") or {}, request.get("oldObject") or {}
                 if path == "/validate" and (obj.get("data") or {}).get("bad"):
@@ -61,9 +62,8 @@ class Hook:
                     ops = [{"op": "add", "path": "/metadata/labels", "value": labels}]
                     response["patchType"] = "JSONPatch"
                     response["patch"] = base64.b64encode(json.dumps(ops).encode()).decode()
-                body = json.dumps(
-                    {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}
-                )
+                envelope = {} if path == "/bare" else {"apiVersion": version, "kind": "AdmissionReview"}
+                body = json.dumps({**envelope, "response": response})
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -420,3 +420,33 @@ def test_a_webhook_that_asks_is_called_again_after_a_later_change(
     expected = "1" if policy == "IfNeeded" else "none"
     assert body["metadata"]["labels"] == {"mirror": expected, "b": "1"}
     assert calls == (2 if policy == "IfNeeded" else 1)
+
+
+def test_the_review_version_is_the_first_the_webhook_lists(kcp_server: Server, hook: Hook) -> None:
+    """kube sends the first AdmissionReview version a webhook lists that it speaks, and holds a v1
+    answer to its apiVersion and kind (a v1beta1 one it takes as it comes)."""
+    base = workspace(kcp_server)
+    for name, versions in (("beta.example.com", ["v1beta1", "v1"]), ("strict.example.com", ["v1"])):
+        config = webhook(
+            "ValidatingWebhookConfiguration",
+            name,
+            hook.url + "/bare",
+            hook.ca_bundle,
+            admissionReviewVersions=versions,
+            objectSelector={"matchLabels": {"hook": name}},
+        )
+        register(kcp_server, base, config)
+    path = f"{base}/api/v1/namespaces/default/configmaps"
+
+    def create(label: str) -> tuple[int, Any]:
+        obj = {"metadata": {"generateName": "cm-", "labels": {"hook": label}}}
+        code, body, _ = kcp_server.request("POST", path, obj)
+        return code, body
+
+    until(lambda: create("strict.example.com")[0] == 500, "the strict webhook is registered")
+    assert create("strict.example.com")[1]["message"] == (
+        'Internal error occurred: failed calling webhook "strict.example.com": received invalid webhook '
+        "response: expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind="
+    )
+    until(lambda: create("beta.example.com")[0] == 201, "the v1beta1 webhook answers")
+    assert [r for r in hook.requests if r["path"] == "/bare"][-1]["review"] == "admission.k8s.io/v1beta1"

@@ -22,7 +22,7 @@ import cel
 import orjson
 
 from kcp.apimachinery import errors
-from kcp.apimachinery.labels import selector_from_dict
+from kcp.apimachinery.labels import go_quote, selector_from_dict
 from kcp.apimachinery.patch import JSON_PATCH, apply_patch
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix
 from kcp.registry.admission import Attributes
@@ -230,16 +230,10 @@ class AdmissionWebhooks:
         if attrs.dry_run and effects not in ("None", "NoneOnDryRun"):
             raise errors.BadRequest(f'admission webhook "{name}" does not support dry run')
         uid = str(uuid.uuid4())
-        review = {
-            "apiVersion": REVIEW_VERSION,
-            "kind": "AdmissionReview",
-            "request": admission_request(uid, attrs),
-        }
+        version = _review_version(hook)
+        review = {"apiVersion": version, "kind": "AdmissionReview", "request": admission_request(uid, attrs)}
         try:
-            answer = await self._post(hook, review)
-            response = answer.get("response") if isinstance(answer, dict) else None
-            if not isinstance(response, dict) or response.get("uid") != uid:
-                raise ValueError("the response does not answer this request (uid)")
+            response = _verified(await self._post(hook, review), uid, version)
         except (aiohttp.ClientError, TimeoutError, ValueError, ssl.SSLError) as e:
             why = _why(e, _called_url(hook))
             if hook.get("failurePolicy", "Fail") == "Ignore":
@@ -285,6 +279,34 @@ class AdmissionWebhooks:
         return errors.InternalError(
             f'Internal error occurred: failed calling webhook "{hook.get("name", "")}": {why}'
         )
+
+
+def _review_version(hook: dict[str, Any]) -> str:
+    """The first AdmissionReview version the webhook lists that this server sends, as kube picks it
+    (configurations are refused unless one is there)."""
+    for version in hook.get("admissionReviewVersions") or []:
+        if version in ("v1", "v1beta1"):
+            return f"admission.k8s.io/{version}"
+    return REVIEW_VERSION
+
+
+def _verified(answer: Any, uid: str, version: str) -> dict[str, Any]:
+    """The review's response, checked as kube's VerifyAdmissionResponse checks it (ValueError)."""
+    invalid = "received invalid webhook response: "
+    response = answer.get("response") if isinstance(answer, dict) else None
+    if not isinstance(response, dict):
+        raise ValueError(invalid + "webhook response was absent")
+    if response.get("uid") != uid:
+        got_uid = str(response.get("uid") or "")
+        raise ValueError(f"{invalid}expected response.uid={go_quote(uid)}, got {go_quote(got_uid)}")
+    if version == REVIEW_VERSION:
+        api_version = str(answer.get("apiVersion") or "")
+        group, _, ver = api_version.rpartition("/")
+        got = f"{group}/{ver}, Kind={answer.get('kind') or ''}"
+        wanted = f"{REVIEW_VERSION}, Kind=AdmissionReview"
+        if got != wanted:
+            raise ValueError(f"{invalid}expected webhook response of {wanted}, got {got}")
+    return response
 
 
 def _timeout_seconds(hook: dict[str, Any]) -> int:
