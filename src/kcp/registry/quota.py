@@ -18,8 +18,6 @@ event is on the way is counted by that, or by the controller's next recount.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,8 +28,8 @@ from kcp.apimachinery.errors import Conflict, Forbidden
 from kcp.apimachinery.quotanames import counted, scoped, usage_names
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName, object_prefix, resource_prefix
-from kcp.storage import Entry, Event, KeyNotFound, RevisionConflict, Storage
-from kcp.storage.follow import follow
+from kcp.storage import Entry, KeyNotFound, RevisionConflict, Storage
+from kcp.storage.presence import Presence
 
 Object = dict[str, Any]
 QUOTAS = ("", "resourcequotas")
@@ -43,50 +41,13 @@ class QuotaAdmission:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self._with_quotas: set[str] = set()  # quota prefixes of namespaces that may have some
-        self._scanned = False  # until the scan after a watch opens, every namespace may have some
-        self._changes = 0  # quota events seen: a namespace read empty across one stays in the set
-        self._tasks: list[asyncio.Task[Any]] = []
+        self._presence = Presence(storage, (resource_prefix(*QUOTAS),), _namespace_of)
 
     def start(self) -> None:
-        self._tasks.append(
-            asyncio.create_task(
-                follow(self.storage, resource_prefix(*QUOTAS), self._changed, self._forget, self._rescan),
-                name="kcp-quota-namespaces",
-            )
-        )
+        self._presence.start()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    def _limited(self, prefix: str) -> bool:
-        return not self._scanned or prefix in self._with_quotas
-
-    def _changed(self, batch: list[Event]) -> None:
-        self._changes += 1
-        self._with_quotas.update(event.key.rsplit("/", 1)[0] + "/" for event in batch)
-
-    def _forget(self) -> None:
-        self._scanned = False
-
-    def _rescan(self) -> None:
-        self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(asyncio.create_task(self._scan()))
-
-    async def _scan(self) -> None:
-        found: set[str] = set()
-        start = ""
-        while True:
-            page = await self.storage.list(resource_prefix(*QUOTAS), start_after=start, limit=1000)
-            found.update(e.key.rsplit("/", 1)[0] + "/" for e in page.entries)
-            if not page.more:
-                break
-            start = page.entries[-1].key
-        self._with_quotas |= found
-        self._scanned = True
+        await self._presence.close()
 
     async def charge(
         self, resource: APIResource, cluster: ClusterName, obj: Object, *, dry_run: bool
@@ -130,16 +91,16 @@ class QuotaAdmission:
         its own swap; a lost swap re-reads and retries only the quotas not yet moved."""
         namespace = obj["metadata"].get("namespace", "")
         prefix = object_prefix(QUOTAS[0], QUOTAS[1], cluster, namespace)
-        if not self._limited(prefix):
+        if not self._presence.may_hold(prefix):
             return
         done: set[str] = set()
         lost = ""
         try:
             for _ in range(_ATTEMPTS):
-                changes_before = self._changes
+                seen = self._presence.changes
                 page = await self.storage.list(prefix)
-                if not page.entries and self._scanned and changes_before == self._changes:
-                    self._with_quotas.discard(prefix)  # its last quota is gone
+                if not page.entries:
+                    self._presence.absent(prefix, seen)  # its last quota is gone
                 changes = [
                     (entry, new)
                     for entry in page.entries
@@ -169,6 +130,11 @@ class QuotaAdmission:
                 lost,
                 "the object has been modified; please apply your changes to the latest version and try again",
             )
+
+
+def _namespace_of(key: str) -> str:
+    """The prefix of a quota's namespace: what a write there looks up."""
+    return key.rsplit("/", 1)[0] + "/"
 
 
 async def _swap(storage: Storage, entry: Entry, quota: Object) -> bool:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 PER_CALL_LIMIT = 10_000_000  # bound units one evaluation may cost (kube: 1e6 actual cost units)
 TOTAL_BUDGET = 100_000_000  # per validated object, across all rules
 MAX_MESSAGE = 5 * 1024
-_RESERVED = frozenset(
+RESERVED = frozenset(  # CEL's reserved words: no variable may be named so
     [
         "true",
         "false",
@@ -86,7 +86,7 @@ def escape(name: str) -> str | None:
     """kube's CEL spelling of a property name; None when rules cannot reach it."""
     if not name or name[0].isdigit():
         return None
-    if name in _RESERVED:
+    if name in RESERVED:
         return f"__{name}__"
     if not re.fullmatch(r"[\w./-]+", name, re.ASCII):
         return None

@@ -11,8 +11,6 @@ that reads it fails, which the policy's failurePolicy decides.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +24,8 @@ from kcp.registry.admission import Attributes
 from kcp.registry.catalog import Catalog
 from kcp.schema.cel_admission import EvaluationError, activation_size, compile_expression, evaluate
 from kcp.server.webhooks import admission_request, rule_matches
-from kcp.storage import Event, Storage
-from kcp.storage.follow import follow
+from kcp.storage import Storage
+from kcp.storage.presence import Presence
 
 GROUP = "admissionregistration.k8s.io"
 POLICIES, BINDINGS = "validatingadmissionpolicies", "validatingadmissionpolicybindings"
@@ -77,57 +75,23 @@ class AdmissionPolicies:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.catalog: Catalog | None = None  # set once the catalog exists: params are read through it
-        self._with_policies: set[ClusterName] = set()
-        self._scanned = False
         self._cached: OrderedDict[ClusterName, list[tuple[Object, list[Object]]]] = OrderedDict()
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._changes = 0
-
-    async def start(self) -> None:
-        self._tasks.append(
-            asyncio.create_task(follow(self.storage, PREFIX, self._changed, self._forget, self._rescan))
+        self._presence = Presence(
+            storage,
+            (f"{PREFIX}{POLICIES}/", f"{PREFIX}{BINDINGS}/"),
+            cluster_of_key,
+            on_change=lambda cluster: self._cached.pop(ClusterName(cluster), None),
+            on_forget=self._cached.clear,
         )
 
-    async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def start(self) -> None:
+        self._presence.start()
 
-    # -- which clusters have policies -------------------------------------------------------------
+    async def close(self) -> None:
+        await self._presence.close()
 
     def registered(self, cluster: ClusterName) -> bool:
-        return not self._scanned or cluster in self._with_policies
-
-    def _changed(self, batch: list[Event]) -> None:
-        for event in batch:
-            if event.key.startswith((f"{PREFIX}{POLICIES}/", f"{PREFIX}{BINDINGS}/")):
-                self._changes += 1
-                cluster = cluster_of_key(event.key)
-                self._cached.pop(cluster, None)
-                self._with_policies.add(cluster)
-
-    def _forget(self) -> None:
-        self._changes += 1
-        self._scanned = False
-        self._cached.clear()
-
-    def _rescan(self) -> None:
-        self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(asyncio.create_task(self._scan()))
-
-    async def _scan(self) -> None:
-        found: set[ClusterName] = set()
-        for resource in (POLICIES, BINDINGS):
-            start = ""
-            while True:
-                page = await self.storage.list(f"{PREFIX}{resource}/", start_after=start, limit=1000)
-                found.update(cluster_of_key(e.key) for e in page.entries)
-                if not page.more:
-                    break
-                start = page.entries[-1].key
-        self._with_policies |= found
-        self._scanned = True
+        return self._presence.may_hold(cluster)
 
     async def _hooks(self, cluster: ClusterName) -> list[tuple[Object, list[Object]]]:
         """Each bound policy of a cluster with its bindings, both in name order."""
@@ -135,7 +99,7 @@ class AdmissionPolicies:
         if cached is not None:
             self._cached.move_to_end(cluster)
             return cached
-        seen = self._changes
+        seen = self._presence.changes
         policies, bindings = [await self._list(resource, cluster) for resource in (POLICIES, BINDINGS)]
         by_policy: dict[str, list[Object]] = {}
         for binding in bindings:
@@ -143,10 +107,10 @@ class AdmissionPolicies:
         hooks = [
             (p, by_policy[p["metadata"]["name"]]) for p in policies if p["metadata"]["name"] in by_policy
         ]
-        if seen != self._changes:
+        if seen != self._presence.changes:
             return hooks  # a policy changed while this was read: use it once, keep nothing
-        if not policies and not bindings and self._scanned:
-            self._with_policies.discard(cluster)
+        if not policies and not bindings:
+            self._presence.absent(cluster, seen)
         self._cached[cluster] = hooks
         if len(self._cached) > _CACHED_CLUSTERS:
             self._cached.popitem(last=False)

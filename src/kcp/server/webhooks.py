@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import logging
 import ssl
 import uuid
@@ -26,8 +25,8 @@ from kcp.apimachinery.labels import go_quote, selector_from_dict
 from kcp.apimachinery.patch import JSON_PATCH, apply_patch
 from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_prefix
 from kcp.registry.admission import Attributes
-from kcp.storage import Event, Storage
-from kcp.storage.follow import follow
+from kcp.storage import Storage
+from kcp.storage.presence import Presence
 
 log = logging.getLogger(__name__)
 GROUP = "admissionregistration.k8s.io"
@@ -43,62 +42,29 @@ Hook = tuple[str, dict[str, Any]]  # (configuration name, webhook)
 class AdmissionWebhooks:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self._with_hooks: set[ClusterName] = set()  # clusters that may have configurations
-        self._scanned = False  # until the scan after a watch opens, every cluster may have some
         self._configs: OrderedDict[ClusterName, tuple[list[Hook], list[Hook]]] = OrderedDict()
+        self._presence = Presence(
+            storage,
+            (f"{PREFIX}{MUTATING}/", f"{PREFIX}{VALIDATING}/"),
+            cluster_of_key,
+            on_change=lambda cluster: self._configs.pop(ClusterName(cluster), None),
+            on_forget=self._configs.clear,
+        )
         self._contexts: OrderedDict[str, ssl.SSLContext] = OrderedDict()
         self._programs: OrderedDict[str, Any] = OrderedDict()  # compiled matchConditions
         self._session: aiohttp.ClientSession | None = None
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._changes = 0  # configuration events seen: a read overtaken by one is not cached
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
-        self._tasks.append(
-            asyncio.create_task(follow(self.storage, PREFIX, self._changed, self._forget, self._rescan))
-        )
+        self._presence.start()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._presence.close()
         if self._session is not None:
             await self._session.close()
 
-    # -- which clusters have webhooks -------------------------------------------------------------
-
     def registered(self, cluster: ClusterName) -> bool:
-        return not self._scanned or cluster in self._with_hooks
-
-    def _changed(self, batch: list[Event]) -> None:
-        self._changes += 1
-        for event in batch:
-            cluster = cluster_of_key(event.key)
-            self._configs.pop(cluster, None)
-            self._with_hooks.add(cluster)  # a delete may leave others: loading the configs tells
-
-    def _forget(self) -> None:
-        self._changes += 1
-        self._scanned = False
-        self._configs.clear()
-
-    def _rescan(self) -> None:
-        self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(asyncio.create_task(self._scan()))
-
-    async def _scan(self) -> None:
-        found: set[ClusterName] = set()
-        for resource in (VALIDATING, MUTATING):
-            start = ""
-            while True:
-                page = await self.storage.list(f"{PREFIX}{resource}/", start_after=start, limit=1000)
-                found.update(cluster_of_key(e.key) for e in page.entries)
-                if not page.more:
-                    break
-                start = page.entries[-1].key
-        self._with_hooks |= found
-        self._scanned = True
+        return self._presence.may_hold(cluster)
 
     async def _hooks(self, cluster: ClusterName) -> tuple[list[Hook], list[Hook]]:
         """(mutating, validating) webhooks of a cluster, configurations in name order as kube runs them."""
@@ -106,7 +72,7 @@ class AdmissionWebhooks:
         if cached is not None:
             self._configs.move_to_end(cluster)
             return cached
-        seen = self._changes
+        seen = self._presence.changes
         out: list[list[Hook]] = []
         for resource in (MUTATING, VALIDATING):
             page = await self.storage.list(object_prefix(GROUP, resource, cluster))
@@ -115,10 +81,10 @@ class AdmissionWebhooks:
             )
             out.append([(c["metadata"]["name"], h) for c in configs for h in c.get("webhooks") or []])
         hooks = (out[0], out[1])
-        if seen != self._changes:
+        if seen != self._presence.changes:
             return hooks  # a configuration changed while this was read: use it once, keep nothing
-        if not hooks[0] and not hooks[1] and self._scanned:
-            self._with_hooks.discard(cluster)
+        if not hooks[0] and not hooks[1]:
+            self._presence.absent(cluster, seen)
         self._configs[cluster] = hooks
         if len(self._configs) > _CACHED_CLUSTERS:
             self._configs.popitem(last=False)

@@ -127,7 +127,7 @@ async def test_only_namespaces_with_quotas_are_read_on_writes(catalog: Catalog) 
         configmaps = catalog.store("", "v1", "configmaps")
         quotas = catalog.store("", "v1", "resourcequotas")
         for _ in range(50):
-            if catalog.quota._scanned:
+            if catalog.quota._presence._scanned:
                 break
             await asyncio.sleep(0.01)
         reads.clear()

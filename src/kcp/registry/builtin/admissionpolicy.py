@@ -21,6 +21,7 @@ from kcp.apimachinery.meta import (
 from kcp.apimachinery.resources import APIResource
 from kcp.registry.builtin.admissionregistration import GROUP, go_slice, rule_causes, selector_causes
 from kcp.registry.strategy import Object, Strategy
+from kcp.schema.cel import RESERVED as CEL_RESERVED
 from kcp.schema.cel_admission import ROOTS, WITH_PARAMS, compile_error
 from kcp.schema.fielderrors import duplicate, forbidden, invalid, not_supported, required, too_many
 
@@ -49,31 +50,6 @@ _REASONS = ["Forbidden", "Invalid", "RequestEntityTooLarge", "Unauthorized"]
 _ACTIONS = ["Audit", "Deny", "Warn"]
 _NOT_FOUND_ACTIONS = ["Deny", "Allow"]
 _CEL_IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
-_CEL_RESERVED = frozenset(
-    [
-        "true",
-        "false",
-        "null",
-        "in",
-        "as",
-        "break",
-        "const",
-        "continue",
-        "else",
-        "for",
-        "function",
-        "if",
-        "import",
-        "let",
-        "loop",
-        "package",
-        "namespace",
-        "return",
-        "var",
-        "void",
-        "while",
-    ]
-)
 _MAX_AUDIT_ANNOTATIONS = 20
 _MAX_VALUE_EXPRESSION = 5 * 1024
 
@@ -279,7 +255,7 @@ def _variable_causes(variable: Object, path: str, roots: frozenset[str]) -> list
     name, expression = str(variable.get("name") or ""), str(variable.get("expression") or "")
     if not name.strip():
         causes.append(required(f"{path}.name", "name is not specified"))
-    elif not _CEL_IDENTIFIER.fullmatch(name) or name in _CEL_RESERVED:
+    elif not _CEL_IDENTIFIER.fullmatch(name) or name in CEL_RESERVED:
         causes.append(invalid(f"{path}.name", name, "name is not a valid CEL identifier"))
     if not expression.strip():
         causes.append(required(f"{path}.expression", "expression is not specified"))
