@@ -992,3 +992,7 @@ def test_yaml_and_pretty_answers(kcp_server: Server, namespace: str) -> None:
     for pretty in (fetch(f"{url}?pretty=true"), fetch(url, **{"User-Agent": "curl/8.5.0"})):
         assert pretty[2].startswith(b'{\n  "') and json.loads(pretty[2]) == plain
     assert b"\n" not in fetch(f"{url}?pretty=false", **{"User-Agent": "curl/8.5.0"})[2]
+    version = f"{kcp_server.base_url}{ROOT}/version"
+    for asked in ({"Accept": "application/yaml"}, {}, {"User-Agent": "kubectl/v1.32.4"}):
+        code, media, body = fetch(version, **asked)  # kube's WriteRawJSON: always indented JSON
+        assert (code, media) == (200, "application/json") and body.startswith(b'{\n  "major"'), body

@@ -9,10 +9,9 @@ there that nothing may change.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import orjson
 import yaml
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from tests.support.fuzz_objects import KINDS, subresource_body, valid
 
 SENTINEL = "sentinel"
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool's true spellings
 NAMES = ["a", "b", "fuzz-1", "default", "kube-system", "x.y", "cluster", "view", "admin", "w"]
 NAMESPACES = ["fuzz", "default", "kube-system", "nope"]
 ODD_SEGMENTS = [
@@ -142,9 +142,12 @@ class Request:
 
     @property
     def watching(self) -> bool:
-        return self.method == "GET" and (
-            "/watch/" in self.path or re.search(r"(^|&)watch=", self.query) is not None
-        )
+        """Whether the server streams events: a /watch/ path, or a first `watch=` that Go's ParseBool
+        reads as true (`watch=false` is a list, which a client preferring YAML gets as YAML)."""
+        if self.method != "GET":
+            return False
+        asked = [v for k, v in parse_qsl(self.query, keep_blank_values=True) if k == "watch"]
+        return "/watch/" in self.path or (bool(asked) and asked[0] in GO_TRUE)
 
 
 # -- values ------------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 terminator work (the lifecycle views' URLs on this shard), and the conditions saying so.
 
 kcp lists both views for every type, whether or not it declares an initializer or terminator: a type
-extended by others serves them through its own name too. The informer caches nothing (types are read
-when their event comes), so the only memory here is the work queue.
+extended by others serves them through its own name too. The informer keeps only the types whose status
+is not yet right for this shard (none, or views under another address), so memory stays with the work
+to do; keeping those is also what queues them from its list at start (the bootstrap types in root, or
+every type after a restart on a new address), as an informer that kept nothing never heard of them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ WORKSPACETYPES = GVR("tenancy.kcp.io", "v1alpha1", "workspacetypes")
 LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
 PATH_ANNOTATION = "kcp.io/path"
 VIEWS = (("initializing", "initializingworkspaces"), ("terminating", "terminatingworkspaces"))
+READY = frozenset(["Ready", "VirtualWorkspaceURLsReady"])
 
 
 def virtual_workspaces(base_url: str, type_path: str, type_name: str) -> list[dict[str, str]]:
@@ -36,12 +39,23 @@ def ready_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(conditions, key=lambda c: (c.get("type") != "Ready", c.get("type", "")))
 
 
+def needs_status(wt: dict[str, Any], base_url: str) -> bool:
+    """Whether a type's status lacks this shard's view URLs or its Ready conditions."""
+    status = wt.get("status") or {}
+    prefix = f"{base_url.rstrip('/')}/services/"
+    urls = [v.get("url") or "" for v in status.get("virtualWorkspaces") or []]
+    true = {c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"}
+    return len(urls) != len(VIEWS) or not all(u.startswith(prefix) for u in urls) or not true >= READY
+
+
 class WorkspaceTypeStatus:
     def __init__(self, client: Client, base_url: str, workers: int = 2) -> None:
         """`base_url`: this shard's URL, under which its views are served."""
         self.client = client
         self.base_url = base_url
-        self.informer = Informer(client.cluster("*"), WORKSPACETYPES, keep=lambda _: False)
+        self.informer = Informer(
+            client.cluster("*"), WORKSPACETYPES, keep=lambda wt: needs_status(wt, base_url)
+        )
         self.controller = Controller("workspacetype-status", self.reconcile, workers)
         self.controller.watch(self.informer)
 

@@ -319,7 +319,7 @@ async def _non_resource(
         return metrics.response(accept)  # Prometheus' own formats, negotiated by its library
     check_json_acceptable(accept)
     if path == "/version":
-        return json_response(version_info())
+        return rendering.raw_json(version_info())
     # across clusters, discovery lists the built-ins: what a wildcard list (kubectl get -A) needs
     served = (
         state.catalog.builtin_resources()

@@ -11,6 +11,7 @@ from kcp.apimachinery.errors import AlreadyExists
 from kcp.apimachinery.meta import new_uid, now_rfc3339
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.auth.bootstrap_policy import default_cluster_roles
+from kcp.controllers import workspacetype
 from kcp.logicalcluster import ROOT, ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope, WriteOptions
@@ -56,6 +57,27 @@ async def publish_url(catalog: Catalog, cluster: ClusterName, url: str) -> None:
     obj["status"]["URL"] = url
     with contextlib.suppress(RevisionConflict):  # someone wrote it first: theirs stands until next start
         await catalog.storage.update(key, orjson.dumps(obj), expect=entry.mod_revision)
+
+
+async def publish_type_views(catalog: Catalog, base_url: str) -> None:
+    """Root's own WorkspaceTypes get their status (the views under this address) before the server
+    serves, as their LogicalCluster gets its URL: the status controller would write them only after,
+    racing the first requests (and a failpoint counting writes)."""
+    types = catalog.store("tenancy.kcp.io", "v1alpha1", "workspacetypes")
+    for bootstrapped in tenancy_bootstrap.workspace_types(True):
+        name = bootstrapped["metadata"]["name"]
+        key = types.key(ROOT, "", name)
+        entry = await catalog.storage.get(key)
+        if entry is None:
+            continue
+        obj = orjson.loads(entry.value)
+        if not workspacetype.needs_status(obj, base_url):
+            continue
+        status = obj.setdefault("status", {})
+        status["virtualWorkspaces"] = workspacetype.virtual_workspaces(base_url, ROOT, name)
+        status["conditions"] = workspacetype.ready_conditions(list(status.get("conditions") or []))
+        with contextlib.suppress(RevisionConflict):  # someone wrote it first: the controller follows up
+            await catalog.storage.update(key, orjson.dumps(obj), expect=entry.mod_revision)
 
 
 async def seed_cluster(

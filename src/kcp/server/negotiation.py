@@ -14,6 +14,9 @@ class MediaRange:
 
 
 def parse_accept(header: str) -> list[MediaRange]:
+    """The ranges in the order kube tries them (goautoneg's ParseAccept): higher q first, then a
+    concrete type before `*`, a concrete subtype before `*`; ties keep the header's order. A q that is
+    not a number counts as 0, as Go's ParseFloat leaves it."""
     out = []
     for part in header.split(","):
         pieces = [p.strip() for p in part.split(";")]
@@ -24,7 +27,18 @@ def parse_accept(header: str) -> list[MediaRange]:
             k, _, v = p.partition("=")
             params[k.strip().lower()] = v.strip()
         out.append(MediaRange(pieces[0].lower(), params))
-    return out
+    return sorted(out, key=_precedence)
+
+
+def _precedence(mr: MediaRange) -> tuple[float, bool, bool]:
+    try:
+        q = float(mr.params.get("q", "1"))
+    except ValueError:
+        q = 0.0
+    if q != q:  # NaN orders nowhere
+        q = 0.0
+    kind, _, sub = mr.type.partition("/")
+    return -q, kind == "*", sub == "*"
 
 
 TABLE, PARTIAL, PARTIAL_LIST = "Table", "PartialObjectMetadata", "PartialObjectMetadataList"

@@ -1,8 +1,11 @@
 """What kube does to a JSON answer on its way out: YAML for a client that prefers it
 (`Accept: application/yaml`), indented JSON for `?pretty=true` or for curl, Wget and browsers
-(apiserver's isPrettyPrint). Watches stream as they are."""
+(apiserver's isPrettyPrint). Watches stream as they are, and so does what kube writes as raw JSON
+(`/version`: indented, application/json, whatever the client asked)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -14,12 +17,20 @@ from kcp.server.requestinfo import parse_bool
 
 _PRETTY_AGENTS = ("curl", "Wget", "Mozilla/5.0")
 _JSON_RANGES = (JSON, "*/*", "application/*")
+_RAW = web.ResponseKey("raw_json", bool)
+
+
+def raw_json(body: Any) -> web.Response:
+    """apiserver's WriteRawJSON: indented JSON that no Accept or agent turns into anything else."""
+    response = web.Response(body=orjson.dumps(body, option=orjson.OPT_INDENT_2), content_type=JSON)
+    response[_RAW] = True
+    return response
 
 
 def as_asked(request: web.Request, response: web.StreamResponse) -> None:
     if not isinstance(response, web.Response) or not isinstance(response.body, bytes):
         return
-    if response.content_type != JSON:
+    if response.content_type != JSON or response.get(_RAW):
         return
     if prefers_yaml(request.headers.get("Accept", "")):
         response.body = encode_yaml(orjson.loads(response.body))

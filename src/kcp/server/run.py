@@ -207,6 +207,7 @@ async def serve(config: ServerConfig) -> None:
     admission.scheduler.external_url = base_url
     for cluster in (ROOT, SYSTEM_ADMIN):
         await bootstrap.publish_url(catalog, cluster, f"{base_url}/clusters/{cluster}")
+    await bootstrap.publish_type_views(catalog, base_url)
     if state.home is not None:
         state.home.external_url = base_url
     pki.write_admin_kubeconfig(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kcp.controllers.workspacetype import ready_conditions, virtual_workspaces
+from kcp.controllers.workspacetype import needs_status, ready_conditions, virtual_workspaces
 
 
 def test_both_views_are_listed_under_the_types_path_and_name() -> None:
@@ -22,3 +22,17 @@ def test_ready_summarizes_and_comes_first_and_times_stay_while_nothing_changes()
         ("VirtualWorkspaceURLsReady", "True"),
     ]
     assert ready_conditions(first) == first
+
+
+def test_a_type_needs_status_until_its_views_are_under_this_shard_and_it_is_ready() -> None:
+    base = "https://kcp:6443"
+    done = {
+        "status": {
+            "virtualWorkspaces": virtual_workspaces(base, "root", "t"),
+            "conditions": ready_conditions([]),
+        }
+    }
+    assert needs_status({"metadata": {}}, base)
+    assert not needs_status(done, base)
+    assert needs_status(done, "https://kcp:7443")  # restarted on another address
+    assert needs_status({"status": {**done["status"], "conditions": []}}, base)
