@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
+import orjson
+
+from kcp.logicalcluster import ClusterName, object_key
+from kcp.storage.sqlite import SQLiteStorage
 from tests.support.polling import eventually
-from tests.support.server import Server
+from tests.support.server import Server, running, start, stop
 
 ROLES = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
 WORKSPACES = "/apis/tenancy.kcp.io/v1alpha1/workspaces"
@@ -150,3 +156,37 @@ def test_a_selector_may_match_roles_without_labels(kcp_server: Server) -> None:
     eventually(
         lambda: rule("plain") in rules_of(kcp_server, cluster, "unlabelled"), "the unlabelled role's rule"
     )
+
+
+def test_an_aggregation_cut_short_is_finished_at_the_next_start(tmp_path: Path) -> None:
+    """A role's rules gone stale while no server ran (a stop or crash before the controller got to
+    it) are aggregated again once the server starts, with no other role changing."""
+    root = tmp_path / "root"
+    root.mkdir()
+    selector = {"matchLabels": {"agg": "restart"}}
+    with running(root) as server:
+        create(server, "root", role(unique("part"), [rule("widgets")], {"agg": "restart"}))
+        create(server, "root", aggregated("restart-target", selector))
+        eventually(lambda: rules_of(server, "root", "restart-target") == [rule("widgets")], "aggregation")
+        port = server.port
+
+    async def make_stale() -> None:
+        storage = SQLiteStorage(root / "kcp.db")
+        await storage.start()
+        try:
+            key = object_key(
+                "rbac.authorization.k8s.io", "clusterroles", ClusterName("root"), "", "restart-target"
+            )
+            entry = await storage.get(key)
+            assert entry is not None
+            stale = {**orjson.loads(entry.value), "rules": []}
+            await storage.update(key, orjson.dumps(stale), expect=entry.mod_revision)
+        finally:
+            await storage.close()
+
+    asyncio.run(make_stale())
+    server = start(root, port)
+    try:
+        eventually(lambda: rules_of(server, "root", "restart-target") == [rule("widgets")], "re-aggregation")
+    finally:
+        stop(server)

@@ -3,8 +3,9 @@
 Aggregation never crosses a logical cluster, so the unit of work is a cluster: any ClusterRole event
 queues its cluster COALESCE seconds later (a burst of writes folds into one run), and a run lists
 that cluster's ClusterRoles once and rewrites every aggregated role whose rules are stale. The
-informer caches nothing, so an idle workspace costs no memory here; there is no task, informer or
-queue per logical cluster.
+informer keeps only aggregated roles (few, and none in a workspace that made none), so a start
+reconciles each cluster holding one: an aggregation a stop or crash cut short is finished. An idle
+workspace costs no memory here; there is no task, informer or queue per logical cluster.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ CLUSTERROLES = GVR("rbac.authorization.k8s.io", "v1", "clusterroles")
 COALESCE = 0.25  # seconds: a burst of role writes in one cluster (a new workspace gets 7) lists it once
 
 
-def _nothing(_: dict[str, Any]) -> bool:
-    return False
+def _aggregated(role: dict[str, Any]) -> bool:
+    return role.get("aggregationRule") is not None
 
 
 class ClusterRoleAggregation:
     def __init__(self, client: Client, workers: int = 2) -> None:
         self.client = client
-        self.informer = Informer(client.cluster("*"), CLUSTERROLES, keep=_nothing)
+        self.informer = Informer(client.cluster("*"), CLUSTERROLES, keep=_aggregated)
         self.controller = Controller("clusterrole-aggregation", self.reconcile, workers)
         self.controller.watch(self.informer, lambda key: ObjectKey(key.cluster, "", ""), delay=COALESCE)
 
