@@ -316,6 +316,9 @@ def test_health_is_public_and_api_is_not(kcp_server: Server) -> None:
         assert resp.read().decode() == "[+]ping ok\n[+]etcd ok\nlivez check passed\n"
     assert kcp_server.request("GET", "/healthz/etcd", token="", accept="text/plain")[1] == "ok"
     assert kcp_server.request("GET", "/readyz/bogus", token="")[0] == 404
+    for prefixed in ("/clusters/root/readyz", "/clusters/*/livez/etcd", "/clusters/root:org/healthz"):
+        assert kcp_server.request("GET", prefixed, token="", accept="text/plain")[:2] == (200, "ok")
+    assert kcp_server.request("GET", "/clusters/root/api", token="")[0] == 401
 
 
 def test_the_root_lists_the_served_paths(kcp_server: Server) -> None:

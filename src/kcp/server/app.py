@@ -167,8 +167,8 @@ def _compress_large(request: web.Request, response: web.StreamResponse) -> None:
 
 async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamResponse, RequestInfo | None]:
     path = request.path
-    if health.serves(path):
-        return _health(state, request, path), None
+    if checked := _health_path(path):
+        return _health(state, request, checked), None
     if state.stopping.is_set():
         raise TooManyRequests("The apiserver is shutting down, please try again later.", retry_after=5)
     user = await state.authenticator.authenticate(request)
@@ -182,6 +182,16 @@ async def _serve(state: ServerState, request: web.Request) -> tuple[web.StreamRe
         return await _authorized(state, request, info, user), info
     async with state.deadlines.within(_deadline(state, request)):
         return await _limited(state, request, info, user), info
+
+
+def _health_path(path: str) -> str | None:
+    """The health path asked for, also under a cluster's prefix, which kcp strips: public either way."""
+    if health.serves(path):
+        return path
+    cluster, sep, rest = path.removeprefix("/clusters/").partition("/")
+    if path.startswith("/clusters/") and cluster and sep and health.serves("/" + rest):
+        return "/" + rest
+    return None
 
 
 def _health(state: ServerState, request: web.Request, path: str) -> web.Response:
@@ -310,8 +320,6 @@ async def _non_resource(
     state: ServerState, request: web.Request, info: RequestInfo, cluster: ClusterName | str
 ) -> web.StreamResponse:
     path = info.path.rstrip("/") or "/"
-    if health.serves(info.path):  # kcp serves them under any cluster's prefix too
-        return _health(state, request, info.path)
     if path.startswith("/openapi/"):  # negotiates JSON or protobuf itself
         return await state.endpoints.openapi(request, path, cluster)
     accept = request.headers.get("Accept", "")
