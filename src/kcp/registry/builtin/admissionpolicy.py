@@ -19,11 +19,17 @@ from kcp.apimachinery.meta import (
     path_segment_errors,
 )
 from kcp.apimachinery.resources import APIResource
-from kcp.registry.builtin.admissionregistration import GROUP, go_slice, rule_causes, selector_causes
+from kcp.registry.builtin.admissionregistration import (
+    GROUP,
+    go_slice,
+    match_condition_causes,
+    rule_causes,
+    selector_causes,
+)
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema.cel import RESERVED as CEL_RESERVED
 from kcp.schema.cel_admission import ROOTS, WITH_PARAMS, compile_error
-from kcp.schema.fielderrors import duplicate, forbidden, invalid, not_supported, required, too_many
+from kcp.schema.fielderrors import duplicate, forbidden, invalid, not_supported, required
 
 VALIDATING_POLICIES = APIResource(
     GROUP,
@@ -231,23 +237,7 @@ def _match_resources_causes(match: Object, path: str) -> list[Cause]:
 
 
 def _match_condition_causes(conditions: list[Object], path: str, roots: frozenset[str]) -> list[Cause]:
-    causes: list[Cause] = [too_many(path, len(conditions), 64)] if len(conditions) > 64 else []
-    names: set[str] = set()
-    for i, condition in enumerate(conditions):
-        at, expression = f"{path}[{i}]", str(condition.get("expression") or "").strip()
-        if not expression:
-            causes.append(required(f"{at}.expression", ""))
-        else:
-            causes += _expression_causes(f"{at}.expression", expression, roots)
-        name = str(condition.get("name") or "")
-        if not name:
-            causes.append(required(f"{at}.name", ""))
-        else:
-            causes += [invalid(f"{at}.name", name, e) for e in label_key_errors(name)]
-            if name in names:
-                causes.append(duplicate(f"{at}.name", name))
-            names.add(name)
-    return causes
+    return match_condition_causes(conditions, path, lambda at, e: _expression_causes(at, e.strip(), roots))
 
 
 def _variable_causes(variable: Object, path: str, roots: frozenset[str]) -> list[Cause]:

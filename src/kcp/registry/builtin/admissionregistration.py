@@ -7,6 +7,7 @@ is refused here with the same causes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import cel
@@ -137,7 +138,8 @@ def _webhook_causes(hook: Object, path: str, mutating: bool) -> list[Cause]:
         causes += _url_causes(url, f"{path}.clientConfig.url")
     elif isinstance(service, dict):
         causes += _service_causes(service, f"{path}.clientConfig.service")
-    return causes + _match_condition_causes(hook.get("matchConditions") or [], f"{path}.matchConditions")
+    conditions = hook.get("matchConditions") or []
+    return causes + match_condition_causes(conditions, f"{path}.matchConditions", _webhook_expression_causes)
 
 
 def _fully_qualified(name: str, path: str) -> list[Cause]:
@@ -300,19 +302,22 @@ def _service_causes(service: Object, path: str) -> list[Cause]:
     return causes
 
 
-def _match_condition_causes(conditions: list[Object], path: str) -> list[Cause]:
-    """kube's validateMatchConditions: names, and expressions that compile (whether one yields a bool
-    is found when the webhook caller runs it)."""
+def match_condition_causes(
+    conditions: list[Object], path: str, expression_causes: Callable[[str, str], list[Cause]]
+) -> list[Cause]:
+    """kube's validateMatchConditions: at most 64, named by unique qualified names, each expression
+    checked by `expression_causes(field path, expression)` (webhooks and policies compile them
+    against different variables)."""
     causes: list[Cause] = [too_many(path, len(conditions), 64)] if len(conditions) > 64 else []
     names: set[str] = set()
     for k, condition in enumerate(conditions):
         at = f"{path}[{k}]"
-        expression = condition.get("expression") or ""
+        expression = str(condition.get("expression") or "")
         if not expression.strip():
             causes.append(required(f"{at}.expression", ""))
-        elif why := _compile_error(expression):
-            causes.append(invalid(f"{at}.expression", expression, f"compilation failed: {why}"))
-        name = condition.get("name") or ""
+        else:
+            causes += expression_causes(f"{at}.expression", expression)
+        name = str(condition.get("name") or "")
         if not name:
             causes.append(required(f"{at}.name", ""))
         else:
@@ -321,6 +326,12 @@ def _match_condition_causes(conditions: list[Object], path: str) -> list[Cause]:
                 causes.append(duplicate(f"{at}.name", name))
             names.add(name)
     return causes
+
+
+def _webhook_expression_causes(at: str, expression: str) -> list[Cause]:
+    """A webhook's condition must compile; whether it yields a bool is found when it runs."""
+    why = _compile_error(expression)
+    return [invalid(at, expression, f"compilation failed: {why}")] if why else []
 
 
 def _compile_error(expression: str) -> str:
