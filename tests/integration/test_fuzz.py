@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 import pytest
+import yaml
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from tests.support.fuzz_objects import WIDGET_CRD, valid, widget_crd
@@ -156,11 +157,17 @@ class Fuzzer:
 def _judge(req: Request, code: int, headers: dict[str, str], payload: bytes) -> str | None:
     """What is wrong with one answer, if anything."""
     body: Any = None
-    if headers.get("content-type", "").startswith("application/json"):
+    content_type = headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         try:
             body = orjson.loads(payload) if code != 200 or not req.watching else None
         except orjson.JSONDecodeError:
             return "an undecodable JSON body"
+    elif content_type.startswith("application/yaml") and code >= 400:  # a client that prefers YAML
+        try:
+            body = yaml.safe_load(payload)
+        except yaml.YAMLError:
+            return "an undecodable YAML body"
     if code >= 500 and not _kube_timeout(req, code, body):
         return f"a {code}"
     if code == 200 and req.watching:
