@@ -7,14 +7,13 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.support.kubectl import KUBECTL, Kubectl, runner
 from tests.support.server import Server
 
-KUBECTL = "/usr/bin/kubectl"
 pytestmark = pytest.mark.skipif(not Path(KUBECTL).exists(), reason="kubectl is not installed")
 
 WIDGET_CRD = textwrap.dedent("""\
@@ -53,32 +52,9 @@ WIDGET_CRD = textwrap.dedent("""\
     """)
 
 
-Kubectl = Callable[..., subprocess.CompletedProcess[str]]
-
-
 @pytest.fixture(scope="module")
 def kubectl(kcp_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
-    cache = tmp_path_factory.mktemp("kubecache")
-    env = {**os.environ, "KUBECONFIG": str(kcp_server.kubeconfig), "KUBECACHEDIR": str(cache)}
-
-    def run(
-        *args: str,
-        stdin: str | None = None,
-        check: bool = True,
-        extra_env: dict[str, str] | None = None,
-        timeout: float = 60,
-    ) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [KUBECTL, *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**env, **(extra_env or {})},
-            timeout=timeout,
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed: {proc.stderr}\n{proc.stdout}")
-        return proc
+    run = runner(kcp_server.kubeconfig, tmp_path_factory.mktemp("kubecache"))
 
     return run
 

@@ -4,37 +4,23 @@ and server-side) validates Workspaces and WorkspaceTypes on the server, without 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import textwrap
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.kubectl import KUBECTL, Kubectl, runner
 from tests.support.server import Server
 
-KUBECTL = "/usr/bin/kubectl"
 pytestmark = pytest.mark.skipif(not Path(KUBECTL).exists(), reason="kubectl is not installed")
-
-Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
 def kubectl(kcp_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
-    cache = tmp_path_factory.mktemp("kubecache")
-    env = {**os.environ, "KUBECONFIG": str(kcp_server.kubeconfig), "KUBECACHEDIR": str(cache)}
-
-    def run(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [KUBECTL, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed: {proc.stderr}\n{proc.stdout}")
-        return proc
+    run = runner(kcp_server.kubeconfig, tmp_path_factory.mktemp("kubecache"))
 
     return run
 
