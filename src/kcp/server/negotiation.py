@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from kcp.apimachinery.errors import NotAcceptable
@@ -13,10 +14,12 @@ class MediaRange:
     params: dict[str, str]
 
 
-def parse_accept(header: str) -> list[MediaRange]:
+@functools.lru_cache(maxsize=256)
+def parse_accept(header: str) -> tuple[MediaRange, ...]:
     """The ranges in the order kube tries them (goautoneg's ParseAccept): higher q first, then a
     concrete type before `*`, a concrete subtype before `*`; ties keep the header's order. A q that is
-    not a number counts as 0, as Go's ParseFloat leaves it."""
+    not a number counts as 0, as Go's ParseFloat leaves it. Each request reads its header up to three
+    times (acceptable, view, YAML) and clients repeat theirs, so each distinct header is parsed once."""
     out = []
     for part in header.split(","):
         pieces = [p.strip() for p in part.split(";")]
@@ -27,7 +30,7 @@ def parse_accept(header: str) -> list[MediaRange]:
             k, _, v = p.partition("=")
             params[k.strip().lower()] = v.strip()
         out.append(MediaRange(pieces[0].lower(), params))
-    return sorted(out, key=_precedence)
+    return tuple(sorted(out, key=_precedence))
 
 
 def _precedence(mr: MediaRange) -> tuple[float, bool, bool]:
