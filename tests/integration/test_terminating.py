@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -64,11 +63,7 @@ def wait_for(server: Server, path: str, check: Any, timeout: float = 15) -> dict
 
 
 def keys_of(server: Server, cluster: str) -> list[str]:
-    db = sqlite3.connect(f"file:{server.root / 'kcp.db'}?mode=ro", uri=True)
-    try:
-        return [k for (k,) in db.execute("SELECT key FROM kv") if k.split("/")[4] == cluster]
-    finally:
-        db.close()
+    return [k for k in server.live_keys() if k.split("/")[4] == cluster]
 
 
 def test_terminators_come_from_the_type_and_what_it_extends(server: Server) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -193,12 +192,7 @@ def test_deleting_a_subtree_leaves_no_keys(server: Server) -> None:
     while time.monotonic() < deadline and server.request("GET", f"/clusters/root{WS}/{org}")[0] != 404:
         time.sleep(0.1)
     assert server.request("GET", f"/clusters/root{WS}/{org}")[0] == 404
-    db = sqlite3.connect(f"file:{server.root / 'kcp.db'}?mode=ro", uri=True)
-    try:
-        keys = [k for (k,) in db.execute("SELECT key FROM kv") if k.split("/")[4] in clusters]
-    finally:
-        db.close()
-    assert keys == []
+    assert [k for k in server.live_keys() if k.split("/")[4] in clusters] == []
 
 
 def test_a_workspace_being_deleted_says_deleting(server: Server) -> None:
@@ -247,14 +241,10 @@ def test_system_namespaces_stay_until_their_workspace_goes(server: Server) -> No
 
 def _keys_of_clusters(server: Server) -> dict[str, list[str]]:
     """Every stored key, by the logical cluster it belongs to."""
-    db = sqlite3.connect(f"file:{server.root / 'kcp.db'}?mode=ro", uri=True)
-    try:
-        out: dict[str, list[str]] = {}
-        for (key,) in db.execute("SELECT key FROM kv"):
-            out.setdefault(key.split("/")[4], []).append(key)
-        return out
-    finally:
-        db.close()
+    out: dict[str, list[str]] = {}
+    for key in server.live_keys():
+        out.setdefault(key.split("/")[4], []).append(key)
+    return out
 
 
 def test_create_answers_with_a_ready_workspace_and_its_cluster(server: Server) -> None:

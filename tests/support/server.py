@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -51,6 +52,18 @@ class Server:
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.root / "ca.crt"))
+
+    def live_keys(self) -> list[str]:
+        """Every key stored with a live version (its newest row not a tombstone), read from the file."""
+        db = sqlite3.connect(f"file:{self.root / 'kcp.db'}?mode=ro", uri=True)
+        try:
+            rows = db.execute(
+                "SELECT key FROM log AS l WHERE deleted = 0"
+                " AND rev = (SELECT max(rev) FROM log WHERE key = l.key)"
+            )
+            return [key for (key,) in rows]
+        finally:
+            db.close()
 
     def request(
         self,

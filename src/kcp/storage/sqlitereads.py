@@ -15,17 +15,17 @@ from kcp.storage.interface import Compacted, Entry, Event, FutureRevision, Page
 
 _SNAPSHOT = """SELECT (SELECT value FROM meta WHERE name = 'revision'),
 (SELECT value FROM meta WHERE name = 'compacted')"""
-CURRENT = (
-    "SELECT kv.mod_rev, kv.create_rev, log.value FROM kv JOIN log ON log.rev = kv.mod_rev WHERE kv.key = ?"
-)
+# A key's newest row is its current state (none when that row is a tombstone): the (key, rev) index
+# finds it, so no table of live keys is kept beside the log (see sqlite.py).
+_CURRENT = "SELECT rev, create_rev, value, deleted FROM log WHERE key = ? ORDER BY rev DESC LIMIT 1"
 # Key ranges are `key >= low AND key < end` (one bound each, so the index range is exact), never LIKE.
-_LIST = """SELECT kv.key, log.value, kv.mod_rev, kv.create_rev FROM kv JOIN log ON log.rev = kv.mod_rev
-WHERE kv.key >= ? AND kv.key < ? ORDER BY kv.key LIMIT ?"""
-COUNT = "SELECT count(*) FROM kv WHERE key >= ? AND key < ?"
-_LATEST_AT = """(SELECT max(rev) AS rev FROM log WHERE key >= ? AND key < ? AND rev <= ?
-GROUP BY key) AS latest JOIN log AS l ON l.rev = latest.rev WHERE l.deleted = 0"""
-_LIST_AT = f"SELECT l.key, l.value, l.rev, l.create_rev FROM {_LATEST_AT} ORDER BY l.key LIMIT ?"
-_COUNT_AT = f"SELECT count(*) FROM {_LATEST_AT}"
+# The rows live at a revision: each is the newest of its key up to it. Walking the index in key order
+# and asking the index whether a newer one exists keeps a page's cost to the rows it reads (a GROUP BY
+# of the range would be materialised and sorted whole before the LIMIT).
+_LIVE_AT = """FROM log AS l WHERE l.key >= ?1 AND l.key < ?2 AND l.rev <= ?3 AND l.deleted = 0
+AND NOT EXISTS (SELECT 1 FROM log AS n WHERE n.key = l.key AND n.rev > l.rev AND n.rev <= ?3)"""
+_LIST_AT = f"SELECT l.key, l.value, l.rev, l.create_rev {_LIVE_AT} ORDER BY l.key LIMIT ?4"
+_COUNT_AT = f"SELECT count(*) {_LIVE_AT}"
 _REPLAY = """SELECT l.rev, l.key, l.value, l.create_rev, l.deleted, p.value
 FROM log AS l LEFT JOIN log AS p ON p.rev = l.prev_rev
 WHERE l.rev > ? AND l.rev <= ? AND l.key >= ? AND l.key < ? ORDER BY l.rev LIMIT ?"""
@@ -55,8 +55,8 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[tuple[int, int]]:
     """One read transaction; yields (current revision, compacted revision) as of its snapshot."""
     conn.execute("BEGIN")
     try:
-        current, compacted = conn.execute(_SNAPSHOT).fetchone()
-        yield current, compacted
+        now, compacted = conn.execute(_SNAPSHOT).fetchone()
+        yield now, compacted
     finally:
         conn.execute("COMMIT")
 
@@ -64,9 +64,20 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[tuple[int, int]]:
 _INT64_MAX = (1 << 63) - 1
 
 
+def current(key: str, conn: sqlite3.Connection) -> tuple[int, int, bytes] | None:
+    """(mod_rev, create_rev, value) of the key's live version, None when it has none."""
+    row = conn.execute(_CURRENT, (key,)).fetchone()
+    return None if row is None or row[3] else (row[0], row[1], row[2])
+
+
 def get(key: str, conn: sqlite3.Connection) -> Entry | None:
-    row = conn.execute(CURRENT, (key,)).fetchone()
+    row = current(key, conn)
     return None if row is None else Entry(key, row[2], row[0], row[1])
+
+
+def count(prefix: str, conn: sqlite3.Connection) -> int:
+    """Live keys under `prefix` now."""
+    return int(conn.execute(_COUNT_AT, (prefix, prefix_end(prefix), _INT64_MAX)).fetchone()[0])
 
 
 def list_page(
@@ -74,25 +85,20 @@ def list_page(
 ) -> Page:
     end = prefix_end(prefix)
     low = key_after(start_after) if start_after >= prefix else prefix
-    with _snapshot(conn) as (current, compacted):
-        if revision is not None and revision > current:
-            raise FutureRevision(revision, current)
+    with _snapshot(conn) as (now, compacted):
+        if revision is not None and revision > now:
+            raise FutureRevision(revision, now)
         if revision is not None and revision < compacted:
             raise Compacted(revision, compacted)
-        at = current if revision is None else revision
-        extra: tuple[int, ...]
-        if at == current:
-            page_sql, count_sql, extra = _LIST, COUNT, ()
-        else:
-            page_sql, count_sql, extra = _LIST_AT, _COUNT_AT, (at,)
+        at = now if revision is None else revision
         # one row more than asked tells whether there are more; SQLite's LIMIT is an int64 and -1 is none
         fetch = limit + 1 if 0 < limit < _INT64_MAX else -1
-        rows = conn.execute(page_sql, (low, end, *extra, fetch)).fetchall()
+        rows = conn.execute(_LIST_AT, (low, end, at, fetch)).fetchall()
         entries = [Entry(key, value, mod_rev, create_rev) for key, value, mod_rev, create_rev in rows]
         if not limit or len(entries) <= limit:
             return Page(entries, at, more=False)
         del entries[limit:]
-        remaining = conn.execute(count_sql, (key_after(entries[-1].key), end, *extra)).fetchone()[0]
+        remaining = conn.execute(_COUNT_AT, (key_after(entries[-1].key), end, at)).fetchone()[0]
     return Page(entries, at, more=True, remaining=remaining)
 
 
@@ -100,11 +106,11 @@ def replay(
     prefix: str, after: int, until: int, limit: int, conn: sqlite3.Connection
 ) -> tuple[list[Event], int]:
     """Events in (after, until] under `prefix`, at most `limit`, with the revision scanned up to."""
-    with _snapshot(conn) as (current, compacted):
+    with _snapshot(conn) as (now, compacted):
         if after < compacted:
             raise Compacted(after, compacted)
-        if after > current:
-            raise FutureRevision(after, current)
+        if after > now:
+            raise FutureRevision(after, now)
         if after >= until:
             return [], until
         rows = conn.execute(_REPLAY, (after, until, prefix, prefix_end(prefix), limit)).fetchall()

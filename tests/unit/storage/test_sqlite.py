@@ -311,6 +311,68 @@ async def test_unknown_schema_version_is_refused(tmp_path: Path) -> None:
         await SQLiteStorage(tmp_path / "kcp.db").start()
 
 
+async def test_a_version_1_database_opens_with_its_data(tmp_path: Path) -> None:
+    """Version 1 kept live keys in a table of their own, beside the log; the log alone holds them now."""
+    with sqlite3.connect(tmp_path / "kcp.db") as conn:
+        conn.executescript(
+            """
+            CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE kv(key TEXT PRIMARY KEY, mod_rev INTEGER NOT NULL, create_rev INTEGER NOT NULL)
+                WITHOUT ROWID;
+            CREATE TABLE log(rev INTEGER PRIMARY KEY, key TEXT NOT NULL, value BLOB,
+                create_rev INTEGER NOT NULL, prev_rev INTEGER NOT NULL, deleted INTEGER NOT NULL);
+            CREATE INDEX log_key_rev ON log(key, rev);
+            INSERT INTO meta VALUES ('revision', 4), ('compacted', 0), ('scanned', 0);
+            INSERT INTO log VALUES (1, '/registry/core/configmaps/root/a', x'31', 1, 0, 0),
+                (2, '/registry/core/configmaps/root/b', x'32', 2, 0, 0),
+                (3, '/registry/core/configmaps/root/a', x'33', 1, 1, 0),
+                (4, '/registry/core/configmaps/root/b', NULL, 2, 2, 1);
+            INSERT INTO kv VALUES ('/registry/core/configmaps/root/a', 3, 1);
+            PRAGMA user_version = 1;
+            """
+        )
+    store = SQLiteStorage(tmp_path / "kcp.db")
+    await store.start()
+    try:
+        assert await store.get(ROOT + "a") == Entry(ROOT + "a", b"3", 3, 1)
+        assert await store.get(ROOT + "b") is None
+        assert [e.key for e in (await store.list(ROOT)).entries] == [ROOT + "a"]
+        assert (await store.create(ROOT + "b", b"5")).mod_revision == 5
+    finally:
+        await store.close()
+    with sqlite3.connect(tmp_path / "kcp.db") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_backend.SCHEMA_VERSION
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'kv'").fetchall() == []
+
+
+async def test_a_page_reads_only_its_rows_at_any_revision(open_store: OpenStore) -> None:
+    """A page at an older revision costs its own rows, not the whole range: SQLite must walk the
+    key index in order, never sort the range first."""
+    store = await started(open_store())
+    for i in range(5):
+        await store.create(f"{ROOT}{i}", b"v0")
+    old = await store.current_revision()
+    first = await store.get(ROOT + "0")
+    assert first is not None
+    await store.update(ROOT + "0", b"v1", expect=first.mod_revision)
+    await store.delete(ROOT + "1")
+    at_old = await store.list(ROOT, revision=old, limit=2)
+    assert [(e.key, e.value) for e in at_old.entries] == [(ROOT + "0", b"v0"), (ROOT + "1", b"v0")]
+    assert at_old.more and at_old.remaining == 3
+    now = await store.list(ROOT, limit=2)
+    assert [(e.key, e.value) for e in now.entries] == [(ROOT + "0", b"v1"), (ROOT + "2", b"v0")]
+    assert now.remaining == 2 and await store.count(ROOT) == 4
+    plan = " ".join(
+        row[3]
+        for row in await store._read(
+            lambda conn: conn.execute(
+                "EXPLAIN QUERY PLAN " + sqlite_backend.sqlitereads._LIST_AT, (ROOT, prefix_end(ROOT), 1, 2)
+            ).fetchall()
+        )
+    )
+    assert "TEMP B-TREE" not in plan and "log_key_rev" in plan, plan
+
+
 def test_prefix_end_is_the_least_string_above_the_prefix() -> None:
     assert prefix_end("/registry/core/") == "/registry/core0"
     assert prefix_end("a\U0010ffff") == "b"
