@@ -995,6 +995,14 @@ def test_yaml_and_pretty_answers(kcp_server: Server, namespace: str) -> None:
     for pretty in (fetch(f"{url}?pretty=true"), fetch(url, **{"User-Agent": "curl/8.5.0"})):
         assert pretty[2].startswith(b'{\n  "') and json.loads(pretty[2]) == plain
     assert b"\n" not in fetch(f"{url}?pretty=false", **{"User-Agent": "curl/8.5.0"})[2]
+    watch = f"{kcp_server.base_url}{base}?watch=1&timeoutSeconds=1"
+    code, media, body = fetch(watch, Accept="application/yaml, application/json")  # no YAML stream
+    assert (code, media) == (406, "application/yaml"), body
+    assert yaml.safe_load(body)["message"] == (
+        "only the following media types are accepted: "
+        "application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch"
+    )
+    assert fetch(watch, Accept="application/json, application/yaml")[:2] == (200, "application/json")
     version = f"{kcp_server.base_url}{ROOT}/version"
     for asked in ({"Accept": "application/yaml"}, {}, {"User-Agent": "kubectl/v1.32.4"}):
         code, media, body = fetch(version, **asked)  # kube's WriteRawJSON: always indented JSON

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from kcp.apimachinery.errors import (
     MethodNotAllowed,
+    NotAcceptable,
     NotFound,
     StatusError,
     UnsupportedMediaType,
@@ -26,6 +27,7 @@ from kcp.registry.options import RequestScope
 from kcp.registry.store import APPLY_PATCH, Store
 from kcp.registry.tables import META_V1, partial_metadata, to_table
 from kcp.server.negotiation import PARTIAL_LIST, TABLE, representation
+from kcp.server.rendering import prefers_yaml
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import delete_options, list_options, write_options
 from kcp.storage import failpoints
@@ -212,11 +214,17 @@ async def handle(
     raise MethodNotAllowed(f"{verb} is not supported on {store.resource.resource}")
 
 
+_WATCH_MEDIA = ("application/json;stream=watch", "application/vnd.kubernetes.protobuf;stream=watch")
+
+
 async def watch(
     request: web.Request, store: Store, scope: RequestScope, predicate: Predicate | None = None
 ) -> web.StreamResponse:
     """Stream watch events as newline-delimited JSON; errors after the start become ERROR events."""
     opts = list_options(request.query, store, predicate, watch=True)
+    if prefers_yaml(request.headers.get("Accept", "")):  # kube streams no YAML, nor falls back to JSON
+        streams = _WATCH_MEDIA if store.strategy.go_struct else _WATCH_MEDIA[:1]
+        raise NotAcceptable(f"only the following media types are accepted: {', '.join(streams)}")
     timeout_raw = request.query.get("timeoutSeconds")  # an integer: list_options checked it
     timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())
     progress = reads.WatchProgress()
