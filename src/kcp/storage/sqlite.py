@@ -410,15 +410,20 @@ class SQLiteStorage:
 def _apply(
     conn: sqlite3.Connection, ops: _Ops, revision: int
 ) -> tuple[int, list[_Outcome], list[Event], list[_LogRow]]:
-    """Check each op's precondition against the state so far (earlier ops of the batch included)."""
-    seen: dict[str, _Current | None] = {}
+    """Check each op's precondition against the state so far (earlier ops of the batch included).
+
+    Every key's current state is read in one statement: each statement gives the interpreter lock
+    away while SQLite runs it, and a busy event loop then keeps it for up to a switch interval, so
+    one read per key (nine for a new workspace) made the batch wait that long per key.
+    """
+    keys = [k for op in ops for k in ([k for k, _ in op.items] if isinstance(op, _Group) else [op[1]])]
+    seen: dict[str, _Current | None] = dict.fromkeys(keys)
+    seen.update(sqlitereads.current_many(keys, conn))
     outcomes: list[_Outcome] = []
     events: list[Event] = []
     rows: list[_LogRow] = []
 
     def current_of(key: str) -> _Current | None:
-        if key not in seen:
-            seen[key] = sqlitereads.current(key, conn)
         return seen[key]
 
     def create(key: str, value: bytes) -> Entry:

@@ -11,6 +11,8 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 
+import orjson
+
 from kcp.storage.interface import Compacted, Entry, Event, FutureRevision, Page
 
 _SNAPSHOT = """SELECT (SELECT value FROM meta WHERE name = 'revision'),
@@ -18,6 +20,9 @@ _SNAPSHOT = """SELECT (SELECT value FROM meta WHERE name = 'revision'),
 # A key's newest row is its current state (none when that row is a tombstone): the (key, rev) index
 # finds it, so no table of live keys is kept beside the log (see sqlite.py).
 _CURRENT = "SELECT rev, create_rev, value, deleted FROM log WHERE key = ? ORDER BY rev DESC LIMIT 1"
+_CURRENT_MANY = """SELECT l.key, l.rev, l.create_rev, l.value
+FROM json_each(?) AS k JOIN log AS l ON l.key = k.value
+WHERE l.deleted = 0 AND NOT EXISTS (SELECT 1 FROM log AS n WHERE n.key = l.key AND n.rev > l.rev)"""
 # Key ranges are `key >= low AND key < end` (one bound each, so the index range is exact), never LIKE.
 # The rows live at a revision: each is the newest of its key up to it. Walking the index in key order
 # and asking the index whether a newer one exists keeps a page's cost to the rows it reads (a GROUP BY
@@ -68,6 +73,12 @@ def current(key: str, conn: sqlite3.Connection) -> tuple[int, int, bytes] | None
     """(mod_rev, create_rev, value) of the key's live version, None when it has none."""
     row = conn.execute(_CURRENT, (key,)).fetchone()
     return None if row is None or row[3] else (row[0], row[1], row[2])
+
+
+def current_many(keys: list[str], conn: sqlite3.Connection) -> dict[str, tuple[int, int, bytes]]:
+    """`current` of each key that has a live version, in one statement."""
+    rows = conn.execute(_CURRENT_MANY, (orjson.dumps(keys),)).fetchall()
+    return {key: (rev, create_rev, value) for key, rev, create_rev, value in rows}
 
 
 def get(key: str, conn: sqlite3.Connection) -> Entry | None:

@@ -87,6 +87,22 @@ async def test_concurrent_writes_share_commits(open_store: OpenStore) -> None:
     assert metric("kcp_storage_commit_duration_seconds_count") > 0
 
 
+async def test_batches_of_any_size_are_written_whole(open_store: OpenStore, tmp_path: Path) -> None:
+    """Batches read every key's state in one statement: every size must come out exactly."""
+    store = await started(open_store())
+    for size in (1, 3, 512, 513, 1300):
+        before = await store.current_revision()
+        items = [(f"{ROOT}n{size}-{i}", f"v{i}".encode()) for i in range(size)]
+        singles = [store.create(f"{ROOT}s{size}-{i}", b"s") for i in range(3)]
+        results = await asyncio.gather(store.create_all(items), *singles)
+        written = results[0]
+        assert [e.value for e in written] == [v for _, v in items]
+        assert await store.current_revision() == before + size + 3
+    rows = log_rows(tmp_path / "kcp.db")
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert len({r[1] for r in rows}) == len(rows) == (1 + 3 + 512 + 513 + 1300) + 15
+
+
 async def test_failed_precondition_fails_only_its_op_in_a_batch(open_store: OpenStore) -> None:
     store = await started(open_store())
     a = await store.create(ROOT + "a", b"a1")
