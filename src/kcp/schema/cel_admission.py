@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +24,8 @@ from kcp.schema.cel_library import LIBRARY
 
 ROOTS = frozenset(["object", "oldObject", "request", "namespaceObject", "variables", "authorizer"])
 WITH_PARAMS = ROOTS | {"params"}
-# the authorizer library's calls (authorizer.group(...).resource(...).check(...).allowed()): kube
-# compiles them; this server does not evaluate them (an expression using them fails when it runs)
+# the authorizer library's calls (authorizer.group(...).resource(...).check(...).allowed()), which
+# server/celauthorizer.py evaluates
 _AUTHORIZER_CALLS = frozenset(
     [
         "group",
@@ -39,6 +40,8 @@ _AUTHORIZER_CALLS = frozenset(
         "error",
         "path",
         "serviceAccount",
+        "fieldSelector",
+        "labelSelector",
     ]
 )
 _VARIABLE = re.compile(r"\bvariables\s*\.\s*([A-Za-z_]\w*)")
@@ -91,13 +94,20 @@ def compile_expression(source: str, roots: frozenset[str] = WITH_PARAMS) -> Expr
     )
 
 
-def evaluate(expression: Expression, activation: dict[str, Any], size: int) -> Any:
-    """Run `expression` over `activation`, whose largest value has `size` (see `activation_size`)."""
+def evaluate(
+    expression: Expression,
+    activation: dict[str, Any],
+    size: int,
+    functions: dict[str, Callable[..., Any]] | None = None,
+) -> Any:
+    """Run `expression` over `activation`, whose largest value has `size` (see `activation_size`),
+    with the standard library and `functions` (the `authorizer` library's, when it is offered)."""
     cost = expression.tokens * (expression.width * size) ** expression.depth
     if cost > PER_CALL_LIMIT:
         raise EvaluationError(_failed(expression, "operation cancelled: actual cost limit exceeded"))
     try:
-        return expression.program.execute(celrs.Context(activation, LIBRARY))
+        library = {**LIBRARY, **functions} if functions else LIBRARY
+        return expression.program.execute(celrs.Context(activation, library))
     except Exception as exc:  # cel-rust raises builtin types; each becomes kube's runtime error text
         raise EvaluationError(_failed(expression, _why(exc))) from None
 
@@ -113,8 +123,6 @@ def _failed(expression: Expression, why: str) -> str:
 
 def _why(exc: Exception) -> str:
     text = str(exc)
-    if "Undefined variable or function: 'authorizer'" in text:
-        return "no such attribute: authorizer is not supported by this server"
     if isinstance(exc, TypeError) or "Undefined variable or function" in text:
         return "no such overload"
     if isinstance(exc, KeyError):

@@ -5,13 +5,15 @@ A policy applies only through a binding in the same workspace, as in kcp. As for
 clusters hold any policy or binding is a set kept by one storage watch, so a write elsewhere pays a
 set lookup; the policies of recently used clusters are cached in a bounded LRU, and expressions are
 compiled once per distinct text (schema/cel_admission.py). Params are read from the workspace's own
-objects of the policy's paramKind. The `authorizer` variable is not evaluated here: an expression
-that reads it fails, which the policy's failurePolicy decides.
+objects of the policy's paramKind. The `authorizer` variable answers from the workspace's RBAC
+snapshot, fetched once per request before any expression runs (server/celauthorizer.py).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,8 @@ from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_p
 from kcp.registry.admission import Attributes
 from kcp.registry.catalog import Catalog
 from kcp.schema.cel_admission import EvaluationError, activation_size, compile_expression, evaluate
+from kcp.server import celauthorizer
+from kcp.server.authz import Authorizer, decide
 from kcp.server.webhooks import admission_request, rule_matches
 from kcp.storage import Storage
 from kcp.storage.presence import Presence
@@ -47,6 +51,7 @@ _NAMESPACE_META = (  # what namespaceObject keeps of the namespace's metadata, a
 )
 _CODES = {"Forbidden": 403, "Unauthorized": 401, "RequestEntityTooLarge": 413, "Invalid": 422}
 Object = dict[str, Any]
+_Functions = dict[str, Callable[..., Any]]
 
 
 class ConfigurationError(Exception):
@@ -67,13 +72,15 @@ class _Run:
 
     attrs: Attributes
     request: Object
+    functions: _Functions  # the `authorizer` library's, bound to this request
     namespace: Object | None = None
     denials: list[Denial] = field(default_factory=list)
 
 
 class AdmissionPolicies:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, authorizer: Authorizer) -> None:
         self.storage = storage
+        self.authorizer = authorizer
         self.catalog: Catalog | None = None  # set once the catalog exists: params are read through it
         self._cached: OrderedDict[ClusterName, list[tuple[Object, list[Object]]]] = OrderedDict()
         self._presence = Presence(
@@ -126,8 +133,11 @@ class AdmissionPolicies:
         hooks = await self._hooks(attrs.cluster)
         if not hooks:
             return
+        snapshot = await self.authorizer.snapshot(attrs.cluster)
         run = _Run(
-            attrs, {k: v for k, v in admission_request("", attrs).items() if k not in ("object", "oldObject")}
+            attrs,
+            {k: v for k, v in admission_request("", attrs).items() if k not in ("object", "oldObject")},
+            celauthorizer.functions(attrs.cluster, functools.partial(decide, snapshot)),
         )
         for policy, bindings in hooks:
             await self._apply(run, policy, bindings)
@@ -273,12 +283,13 @@ def _evaluate(spec: Object, run: _Run, param: Object | None, fail: bool) -> list
         "params": param,
         "namespaceObject": run.namespace,
         "variables": {},
+        "authorizer": celauthorizer.variable(attrs.user, run.request),
     }
     size = activation_size(activation)
     declared = {v.get("name", ""): v.get("expression", "") for v in spec.get("variables") or []}
     try:
         for condition in spec.get("matchConditions") or []:
-            if _run(condition.get("expression", ""), activation, size, declared) is False:
+            if _run(condition.get("expression", ""), activation, size, declared, run.functions) is False:
                 return []
     except EvaluationError as e:
         return [(str(e), "Invalid")] if fail else []
@@ -286,19 +297,19 @@ def _evaluate(spec: Object, run: _Run, param: Object | None, fail: bool) -> list
     for validation in spec.get("validations") or []:
         source = str(validation.get("expression", ""))
         try:
-            allowed = _run(source, activation, size, declared)
+            allowed = _run(source, activation, size, declared, run.functions)
         except EvaluationError as e:
             if fail:
                 out.append((str(e), "Invalid"))
             continue
         if allowed is True:
             continue
-        message = _message(validation, activation, size, declared)
+        message = _message(validation, activation, size, declared, run.functions)
         out.append((message or f"failed expression: {source.strip()}", validation.get("reason") or "Invalid"))
     return out
 
 
-def _run(source: str, activation: Object, size: int, declared: dict[str, str]) -> Any:
+def _run(source: str, activation: Object, size: int, declared: dict[str, str], functions: _Functions) -> Any:
     """Evaluate `source`, first the variables it reads (lazily, as kube composes them)."""
     try:
         expression = compile_expression(source)
@@ -307,15 +318,17 @@ def _run(source: str, activation: Object, size: int, declared: dict[str, str]) -
     values = activation["variables"]
     for name in expression.variables:
         if name in declared and name not in values:  # one that failed is tried again by each reader
-            values[name] = _run(declared[name], activation, size, {**declared, name: ""})
-    return evaluate(expression, activation, size)
+            values[name] = _run(declared[name], activation, size, {**declared, name: ""}, functions)
+    return evaluate(expression, activation, size, functions)
 
 
-def _message(validation: Object, activation: Object, size: int, declared: dict[str, str]) -> str:
+def _message(
+    validation: Object, activation: Object, size: int, declared: dict[str, str], functions: _Functions
+) -> str:
     source = str(validation.get("messageExpression") or "")
     if source.strip():
         try:
-            text = _run(source, activation, size, declared)
+            text = _run(source, activation, size, declared, functions)
         except EvaluationError:
             text = None  # kube logs it and falls back to the static message
         if (

@@ -144,7 +144,7 @@ async def serve(config: ServerConfig) -> None:
     paths = PathResolver(storage)
     admission = TenancyAdmission(paths, authorizer)
     webhooks = AdmissionWebhooks(storage)
-    policies = AdmissionPolicies(storage)
+    policies = AdmissionPolicies(storage, authorizer)
     issuer = TokenIssuer(keys.sa_private_key_pem, "kcp")
     catalog = Catalog(
         storage,

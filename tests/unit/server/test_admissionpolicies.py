@@ -12,11 +12,13 @@ import pytest
 from tests.support.registry import ADMIN, OPTS
 
 from kcp.apimachinery import errors
+from kcp.apimachinery.user import UserInfo
 from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
 from kcp.server.admissionchain import AdmissionChain
 from kcp.server.admissionpolicies import AdmissionPolicies
+from kcp.server.authz import Authorizer
 from kcp.server.webhooks import AdmissionWebhooks
 from kcp.storage.sqlite import SQLiteStorage
 
@@ -29,7 +31,9 @@ CONFIGMAPS = [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["*"], "r
 async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
     storage = SQLiteStorage(tmp_path / "kcp.db")
     await storage.start()
-    policies = AdmissionPolicies(storage)
+    authorizer = Authorizer(storage)
+    await authorizer.start()
+    policies = AdmissionPolicies(storage, authorizer)
     cat = Catalog(storage, webhooks=AdmissionChain(AdmissionWebhooks(storage), policies))
     policies.catalog = cat
     await policies.start()
@@ -40,6 +44,7 @@ async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
             )
     yield cat
     await policies.close()
+    await authorizer.close()
     await storage.close()
 
 
@@ -85,12 +90,13 @@ async def create(
     *,
     cluster: ClusterName = A,
     ns: str = "ns",
+    user: UserInfo = ADMIN,
 ) -> list[str]:
     obj: dict[str, Any] = {"metadata": {"name": name, "namespace": ns, "labels": {"app": name}}}
     if data is not None:
         obj["data"] = data
     _, warnings = await catalog.store("", "v1", "configmaps").create(
-        RequestScope(cluster, ns, ADMIN), obj, OPTS
+        RequestScope(cluster, ns, user), obj, OPTS
     )
     return warnings
 
@@ -239,3 +245,52 @@ async def test_a_param_kind_the_workspace_does_not_serve_fails_the_policy(catalo
         "ValidatingAdmissionPolicy 'p' denied request: failed to configure policy: failed to find resource "
         "referenced by paramKind: 'example.com/v1, Kind=Limit'"
     )
+
+
+async def test_the_authorizer_asks_the_workspaces_rbac(catalog: Catalog) -> None:
+    """kube's CEL authorizer library: resource and path checks for the request's user or a named
+    service account, the request's own resource, and decisions with their reasons."""
+    bob = UserInfo("bob", groups=("system:authenticated",))
+    secrets = "authorizer.group('').resource('secrets').namespace(object.metadata.namespace)"
+    await bind(
+        catalog,
+        [
+            {"expression": f"{secrets}.check('get').allowed()", "message": "no secrets"},
+            {
+                "expression": "authorizer.requestResource.name('other').check('delete').allowed()",
+                "message": "cannot delete",
+            },
+            {"expression": "authorizer.path('/healthz').check('get').allowed()", "message": "no health"},
+            {
+                "expression": f"request.userInfo.username != 'bob' || {secrets}.check('get').reason()"
+                '.startsWith(\'RBAC: allowed by RoleBinding "rb/ns" of Role "r" to User "bob"\')',
+                "message": "reason",
+            },
+            {
+                "expression": "!authorizer.serviceAccount('ns', 'robot').group('').resource('configmaps')"
+                ".check('list').allowed() && !authorizer.group('').resource('x').check('get').errored()",
+                "message": "robot",
+            },
+        ],
+    )
+    await create(catalog, "by-admin")  # system:masters may do anything
+    assert "no secrets" in (await denial(catalog, "by-bob", user=bob)).message
+    rbac, scope = "rbac.authorization.k8s.io", RequestScope(A, "ns", ADMIN)
+    role = {
+        "metadata": {"name": "r"},
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}],
+    }
+    await catalog.store(rbac, "v1", "roles").create(scope, role, OPTS)
+    binding = {
+        "metadata": {"name": "rb"},
+        "roleRef": {"apiGroup": rbac, "kind": "Role", "name": "r"},
+        "subjects": [{"kind": "User", "apiGroup": rbac, "name": "bob"}],
+    }
+    await catalog.store(rbac, "v1", "rolebindings").create(scope, binding, OPTS)
+    await asyncio.sleep(0.2)  # the authorizer's watch forgets the cached snapshot
+    assert (await denial(catalog, "by-bob", user=bob)).message.endswith("cannot delete")
+    role["rules"].append({"apiGroups": [""], "resources": ["configmaps"], "verbs": ["delete"]})
+    role["metadata"]["resourceVersion"] = None
+    await catalog.store(rbac, "v1", "roles").update(scope, "r", role, OPTS)
+    await asyncio.sleep(0.2)
+    await create(catalog, "by-bob", user=bob)
