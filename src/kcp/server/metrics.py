@@ -1,4 +1,8 @@
-"""Prometheus metrics for requests; label values are bounded (never a workspace name)."""
+"""Prometheus metrics for requests; label values are bounded (never a workspace name).
+
+Custom resources are named by their workspaces' CRDs, so their group and resource labels could grow
+with every workspace and never shrink (kcp's own #4007): past `MAX_RESOURCES` distinct pairs, further
+ones are counted together under group and resource "*"."""
 
 from __future__ import annotations
 
@@ -36,9 +40,18 @@ def observe(method: str, info: RequestInfo | None, code: int, seconds: float) ->
         latency.observe(seconds)
 
 
+MAX_RESOURCES = 1024
+_resources: set[tuple[str, str]] = set()
+
+
 @functools.lru_cache(maxsize=4096)
 def _series(verb: str, group: str, resource: str, code: int) -> tuple[Counter, Histogram | None]:
     """A request's two series, looked up once: `labels()` takes a lock and checks every label."""
+    if (group, resource) not in _resources:
+        if len(_resources) >= MAX_RESOURCES:
+            group = resource = "*"
+        else:
+            _resources.add((group, resource))
     latency = LATENCY.labels(verb, group, resource) if verb != "WATCH" else None
     return REQUESTS.labels(verb, group, resource, str(code)), latency
 
