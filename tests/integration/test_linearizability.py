@@ -3,7 +3,8 @@
 etcd's Kubernetes traffic profile against a real server: clients per workspace over three
 workspaces made through the API, about five ConfigMaps each, writes 75% update, 15% delete and
 10% create, all guarded by resourceVersion preconditions, plus consistent GETs and LISTs and
-NotOlderThan LISTs. The recorded history must pass Checker A (`tests.support.linearizability`).
+NotOlderThan LISTs. The recorded history must pass Checker A (`tests.support.linearizability`) and Checker B
+(`tests.support.wgl`), which searches each key's history for a linearization without trusting RVs.
 As in etcd's robustness tests, a run below 100 successful requests a second is invalid, not green.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.support import wgl
 from tests.support.history import KUBE_MIX, Op, Storm
 from tests.support.linearizability import check
 from tests.support.server import Server, start, stop
@@ -96,6 +98,11 @@ def test_concurrent_precondition_writes_are_linearizable(tmp_path: Path) -> None
     ok, context = summary(history, took)
     problems = check(history)
     assert not problems, report(history, problems, tmp_path, context)
+    searched = wgl.check(history)
+    assert not searched.problems, report(history, searched.problems, tmp_path, f"Checker B, {context}")
+    assert not searched.inconclusive, report(
+        history, searched.inconclusive, tmp_path, f"inconclusive, {context}"
+    )
     assert ok >= CI_OPS, f"too few requests acked to prove anything: {context}"
     assert ok / took >= MIN_RATE, f"the run is invalid below {MIN_RATE:.0f}/s: {context}"
     writes = Counter(op.kind for op in history if op.outcome == "acked")
@@ -110,6 +117,8 @@ def test_linearizable_through_kills(tmp_path: Path) -> None:
     _, context = summary(history, took)
     problems = check(history)
     assert not problems, report(history, problems, tmp_path, f"{kills} kills, {context}")
+    searched = wgl.check(history)
+    assert not searched.problems, report(history, searched.problems, tmp_path, f"Checker B, {kills} kills")
     assert kills == 2, context
     assert any(op.outcome == "unknown" for op in history), f"no request was cut off: {context}"
 
@@ -122,6 +131,8 @@ def test_linearizable_through_kills_for_five_minutes(tmp_path: Path) -> None:
     ok, context = summary(history, took)
     problems = check(history)
     assert not problems, report(history, problems, tmp_path, f"{kills} kills, {context}")
+    searched = wgl.check(history)  # windows after a kill may be too long to search: those are skipped
+    assert not searched.problems, report(history, searched.problems, tmp_path, f"Checker B, {kills} kills")
     assert ok / took >= MIN_RATE, f"the run is invalid below {MIN_RATE:.0f}/s: {context}"
 
 
@@ -185,3 +196,29 @@ def test_checker_flags_each_kind_of_violation(change: dict[str, Op | None], expe
     history += [op for wid, op in change.items() if op is not None and wid not in {o.wid for o in GOOD}]
     problems = check([op for op in history if op is not None])
     assert any(expected in p for p in problems), problems
+
+
+def test_checker_b_accepts_what_an_unknown_outcome_may_explain() -> None:
+    shown = Op("g3", "a/k", "get", "acked", 18, None, 16, 17, 200, "", (("a/k", "u3", 18),))
+    assert wgl.check([*GOOD, shown]) == wgl.Result([], [])
+    old = Op("g4", "a/k", "get", "acked", 15, None, 18, 19, 200, "", (("a/k", "c2", 15),))
+    assert wgl.check([*GOOD, old]) == wgl.Result([], [])  # u3 never landed
+    assert wgl.check([*GOOD, shown, old]).problems  # landed, then gone without a write
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"u1": _w("u1", "a/k", "update", 12, 11, 2, 3)},  # wrong precondition
+        {"c2": _w("c2", "a/k", "create", 15, None, 9, 10), "d1": None},  # create over a live object
+        {"u2": _w("u2", "a/k", "update", 13, 10, 2.5, 4)},  # lost update
+        {"c2": _w("c2", "a/k", "create", 5, None, 9, 10)},  # the RV went back
+        {"g2": Op("g2", "a/k", "get", "acked", 12, None, 11, 12, 200, "", (("a/k", "u1", 12),))},  # stale
+        {"u2": Op("u2", "a/k", "update", "failed", None, 12, 3.5, 4, 409, "Conflict")},  # unjustified
+        {"g1": Op("g1", "a/k", "get", "failed", None, None, 3.5, 4, 404, "NotFound")},  # present
+        {"g2": Op("g2", "a/k", "get", "acked", 15, None, 11, 12, 200, "", (("a/k", "zz", 15),))},  # no write
+    ],
+)
+def test_checker_b_flags_what_no_order_explains(change: dict[str, Op | None]) -> None:
+    history = [change.get(op.wid, op) if op.wid in change else op for op in GOOD]
+    assert wgl.check([op for op in history if op is not None]).problems
