@@ -275,6 +275,27 @@ def test_configmap_generate_name_and_invalid(core: client.CoreV1Api, namespace: 
     assert "Invalid" in exc.value.body
 
 
+def test_recreating_a_read_object_needs_its_resource_version_cleared(
+    core: client.CoreV1Api, namespace: str
+) -> None:
+    """kube's storage refuses a create carrying a resourceVersion (with its message, though as a 500
+    without a reason: bad input is a 400 here), so code that re-creates what it read must clear it
+    first; a dry run does not check."""
+    made = core.create_namespaced_config_map(
+        namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="again"), data={"a": "1"})
+    )
+    core.delete_namespaced_config_map("again", namespace)
+    with pytest.raises(ApiException) as exc:
+        core.create_namespaced_config_map(namespace, made)
+    assert exc.value.status == 400
+    status = orjson.loads(exc.value.body)
+    assert status["message"] == "resourceVersion should not be set on objects to be created"
+    assert core.create_namespaced_config_map(namespace, made, dry_run="All").metadata.name == "again"
+    made.metadata.resource_version = "not-a-number"  # kube cannot read it as a revision: ignored
+    again = core.create_namespaced_config_map(namespace, made)
+    assert again.metadata.resource_version.isdigit() and again.metadata.uid != made.metadata.uid
+
+
 def test_patch_strategic_merge_and_json(
     core: client.CoreV1Api, api: client.ApiClient, namespace: str
 ) -> None:
