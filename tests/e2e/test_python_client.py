@@ -1270,6 +1270,32 @@ def test_server_side_apply_dynamic(api: client.ApiClient, namespace: str) -> Non
     assert "tool-b" in owners
 
 
+def test_apply_of_a_bare_name_creates_without_managed_fields(api: client.ApiClient, namespace: str) -> None:
+    """Applying only a name owns no field, so kube leaves managedFields out (not null); the next
+    apply then records the fields already there as `before-first-apply`, as kube does."""
+    cms = dynamic.DynamicClient(api).resources.get(api_version="v1", kind="ConfigMap")
+    bare = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bare"}}
+    made = cms.server_side_apply(body=bare, namespace=namespace, field_manager="tool").to_dict()
+    assert "managedFields" not in made["metadata"], made
+    stored = cms.get(name="bare", namespace=namespace).to_dict()
+    assert "managedFields" not in stored["metadata"], stored
+    again = cms.server_side_apply(body=bare, namespace=namespace, field_manager="tool").to_dict()
+    assert [m["manager"] for m in again["metadata"]["managedFields"]] == ["before-first-apply"]
+
+    # a manager that stops applying its last field owns nothing: its entry goes, not stays stale
+    owned = {**bare, "metadata": {"name": "owned"}, "data": {"a": "1"}}
+    cms.server_side_apply(body=owned, namespace=namespace, field_manager="tool")
+    dropped = cms.server_side_apply(
+        body={**bare, "metadata": {"name": "owned"}}, namespace=namespace, field_manager="tool"
+    ).to_dict()
+    assert "data" not in dropped and "managedFields" not in dropped["metadata"], dropped
+    taken = cms.server_side_apply(
+        body={**owned, "data": {"a": "2"}}, namespace=namespace, field_manager="other"
+    )
+    owners = {m["manager"]: m["fieldsV1"] for m in taken.to_dict()["metadata"]["managedFields"]}
+    assert "tool" not in owners and owners["other"] == {"f:data": {"f:a": {}}}, owners
+
+
 def test_server_side_apply_yaml_via_api_client(api: client.ApiClient, gadgets: str, namespace: str) -> None:
     """Apply with a raw YAML body and content type application/apply-patch+yaml, as kubectl does."""
     yaml_body = (

@@ -535,7 +535,7 @@ class Store:
                 obj, warnings = await self.create(scope, new, opts)
                 return obj, True, warnings
             assert entry is not None
-            self._carry_over(new, old, subresource)
+            self._carry_over(new, old, subresource, operation)
             review = self._review(scope, "UPDATE", new, old, opts.dry_run, subresource, opts.field_manager)
             if review is not None:
                 new = await self._mutated(review)
@@ -593,16 +593,20 @@ class Store:
                 dry_run=True, field_manager=opts.field_manager, field_validation=opts.field_validation
             ),
         )
-        obj["metadata"]["managedFields"] = fields
+        if fields:
+            obj["metadata"]["managedFields"] = fields
+        else:  # an apply that owns nothing (a bare name) leaves no entry: kube omits the field then
+            obj["metadata"].pop("managedFields", None)
         if opts.dry_run:
             return obj, warnings
         return self.decode(await self._insert(scope, obj)), warnings
 
-    def _carry_over(self, new: Object, old: Object, subresource: str) -> None:
+    def _carry_over(self, new: Object, old: Object, subresource: str, operation: str) -> None:
         """Server-owned metadata survives every update, as kube's BeforeUpdate keeps it: generation and
         creationTimestamp always, a uid the client left empty, a deletionTimestamp once set, and a grace
         period the client left out; any other change to those is refused (validate_object_meta_update).
-        The status split follows the subresource."""
+        managedFields an update left out are the live ones; an apply has computed them (none left: no
+        field). The status split follows the subresource."""
         meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
         kept = {"generation", "creationTimestamp", "deletionTimestamp"}
         if not meta.get("uid"):
@@ -614,7 +618,7 @@ class Store:
                 meta[field] = old_meta[field]
             elif field != "deletionTimestamp":
                 meta.pop(field, None)
-        if "managedFields" not in meta and "managedFields" in old_meta:
+        if "managedFields" not in meta and "managedFields" in old_meta and operation != "Apply":
             meta["managedFields"] = old_meta["managedFields"]
         if subresource == "status":
             status = new.get("status")
@@ -627,6 +631,8 @@ class Store:
             new["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
             if "managedFields" in meta:
                 new["metadata"]["managedFields"] = meta["managedFields"]
+            else:
+                new["metadata"].pop("managedFields", None)
         elif self.strategy.has_status_subresource:
             if "status" in old:
                 new["status"] = clone(old["status"])
