@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +34,9 @@ JSON_TYPE = "application/json"
 # set when the server begins to shut down: open watches end their streams cleanly, as kube's do
 STOPPING = web.AppKey("stopping", asyncio.Event)
 Predicate = Callable[[dict[str, Any]], bool]
+# whether the resource is still served (its CRD still there): kube tears a deleted CRD's storage
+# down, which ends every watch on it, so a client learns the resource is gone
+StillServed = Callable[[], Awaitable[bool]]
 MIN_WATCH_TIMEOUT = 1800.0
 BOOKMARK_INTERVAL = 30.0
 LIVENESS_CHECK = 5.0  # seconds between looks at an idle watch's connection
@@ -118,6 +121,7 @@ async def handle(
     store: Store,
     scope: RequestScope,
     predicate: Predicate | None = None,
+    served: StillServed | None = None,
 ) -> web.StreamResponse:
     """Dispatch one resource request by verb and subresource."""
     verb, sub = info.verb, info.subresource
@@ -156,7 +160,7 @@ async def handle(
             )
         return json_response(listing)
     if verb == "watch":
-        return await watch(request, store, scope, predicate)
+        return await watch(request, store, scope, predicate, served)
     if verb == "create":
         if sub:
             raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
@@ -213,9 +217,14 @@ async def handle(
 
 
 async def watch(
-    request: web.Request, store: Store, scope: RequestScope, predicate: Predicate | None = None
+    request: web.Request,
+    store: Store,
+    scope: RequestScope,
+    predicate: Predicate | None = None,
+    served: StillServed | None = None,
 ) -> web.StreamResponse:
-    """Stream watch events as newline-delimited JSON; errors after the start become ERROR events."""
+    """Stream watch events as newline-delimited JSON; errors after the start become ERROR events.
+    An idle watch ends once `served` says the resource is gone."""
     opts = list_options(request.query, store, predicate, watch=True)
     timeout_raw = request.query.get("timeoutSeconds")  # an integer: list_options checked it
     timeout = float(timeout_raw) if timeout_raw else MIN_WATCH_TIMEOUT * (1 + random.random())
@@ -252,6 +261,8 @@ async def watch(
             if not done:
                 if request.transport is None or request.transport.is_closing():
                     break  # the client left; with nothing to write, nothing else would notice
+                if served is not None and not await served():
+                    break
                 closing = loop.time() >= deadline  # a last bookmark tells where to resume from
                 if opts.allow_bookmarks and (closing or loop.time() - last_sent >= BOOKMARK_INTERVAL):
                     rv = max(progress.revision(), int(last_rv or 0))  # progress, or the last event sent
