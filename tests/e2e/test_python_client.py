@@ -988,6 +988,23 @@ def test_leader_election_with_lease_lock(api: client.ApiClient, namespace: str) 
 # --- custom resources ---------------------------------------------------------------------------
 
 
+def test_integral_floats_come_back_as_ints(api: client.ApiClient, gadgets: str, namespace: str) -> None:
+    """A Python float such as `3.0` goes through kube's float64 and comes back `3`: an int, so code
+    that reads it back (`range(size)`) works as it does against kube."""
+    custom = client.CustomObjectsApi(api)
+    body = {"apiVersion": f"{WIDGET_GROUP}/v1", "kind": "Gadget", "metadata": {"name": "floaty"}}
+    made = custom.create_namespaced_custom_object(
+        WIDGET_GROUP, "v1", namespace, "gadgets", {**body, "spec": {"size": 3.0}}
+    )
+    assert made["spec"]["size"] == 3 and type(made["spec"]["size"]) is int
+    patched = custom.patch_namespaced_custom_object(
+        WIDGET_GROUP, "v1", namespace, "gadgets", "floaty", {"spec": {"size": 1e2}}
+    )
+    got = custom.get_namespaced_custom_object(WIDGET_GROUP, "v1", namespace, "gadgets", "floaty")
+    assert type(patched["spec"]["size"]) is int and type(got["spec"]["size"]) is int, got
+    assert got["metadata"]["resourceVersion"] == patched["metadata"]["resourceVersion"]
+
+
 def test_custom_objects_crud(api: client.ApiClient, gadgets: str, namespace: str) -> None:
     custom = client.CustomObjectsApi(api)
     body = {

@@ -12,6 +12,7 @@ from typing import Any
 
 from kcp.apimachinery.errors import Cause, MethodNotAllowed
 from kcp.apimachinery.fields import json_path_extractor
+from kcp.apimachinery.gonumbers import integral_floats_as_ints
 from kcp.apimachinery.resources import STANDARD_VERBS, APIResource
 from kcp.apimachinery.serialization import clone
 from kcp.apimachinery.versions import compare_versions, newest
@@ -128,7 +129,10 @@ class CustomResourceStrategy(Strategy):
             raise MethodNotAllowed("create not allowed while custom resource definition is terminating")
 
     def default(self, obj: Object) -> None:
+        """Schema defaults, then the numbers as kube's decode and re-encode leave them (a `3.0`, sent
+        or defaulted, is stored and answered as `3`)."""
         self.compiled.default(obj)
+        integral_floats_as_ints(obj)
 
     def prune(self, obj: Object) -> list[str]:
         return self.compiled.prune(obj)
