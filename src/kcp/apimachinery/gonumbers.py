@@ -13,17 +13,22 @@ from typing import Any
 _INT64 = 2**63
 
 
-def integral_floats_as_ints(value: Any) -> Any:
-    """`value` with every integral float in int64's range an int, as a round trip through kube makes
-    it (-0.0 included: Go writes `-0`, which reads back as 0). Dicts and lists change in place."""
+def integral_floats_as_ints(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj`, changed in place: every integral float in int64's range an int, as a round trip through
+    kube makes it (-0.0 included: Go writes `-0`, which reads back as 0)."""
+    for key, item in obj.items():
+        if type(item) is float or isinstance(item, dict | list):
+            obj[key] = _value(item)
+    return obj
+
+
+def _value(value: Any) -> Any:
     if type(value) is float:
         return int(value) if value.is_integer() and -_INT64 <= value < _INT64 else value
     if isinstance(value, dict):
-        for key, item in value.items():
-            if type(item) is float or isinstance(item, dict | list):
-                value[key] = integral_floats_as_ints(item)
-    elif isinstance(value, list):
+        return integral_floats_as_ints(value)
+    if isinstance(value, list):
         for i, item in enumerate(value):
             if type(item) is float or isinstance(item, dict | list):
-                value[i] = integral_floats_as_ints(item)
+                value[i] = _value(item)
     return value

@@ -11,5 +11,6 @@ def test_integral_floats_in_int64_range_become_ints_everywhere() -> None:
 
 
 def test_floats_kube_keeps_as_floats_stay() -> None:
-    assert type(integral_floats_as_ints(2.0**63)) is float  # beyond int64: Go reads it back as float64
-    assert integral_floats_as_ints(1.5e-7) == 1.5e-7
+    kept = integral_floats_as_ints({"big": 2.0**63, "small": 1.5e-7})
+    assert type(kept["big"]) is float  # beyond int64: Go reads it back as a float64
+    assert kept["small"] == 1.5e-7
