@@ -192,10 +192,19 @@ class Store:
 
     def _check_types(self, obj: Object) -> None:
         """A body of the wrong JSON types is a 400, as kube's codec answers, before anything reads it;
-        a null list item where a struct goes becomes the empty struct, as Go decodes it."""
+        a null list item where a struct goes becomes the empty struct, as Go decodes it. Timestamps
+        are decoded too, so one the server overwrites anyway (creationTimestamp) still must parse."""
         if err := self._type_error(obj):
             raise self._undecodable(err)
         self._zero_null_structs(obj)
+        self._normalize_times(obj)
+
+    def _normalize_times(self, obj: Object) -> None:
+        if self.strategy.time_paths:
+            try:
+                times.normalize(obj, self.strategy.time_paths)
+            except times.TimeError as e:
+                raise self._undecodable(str(e)) from None
 
     def _zero_null_structs(self, obj: Object) -> None:
         """On a well-typed body: a null where a struct goes is Go's empty struct (custom resources: none)."""
@@ -207,11 +216,7 @@ class Store:
     ) -> list[str]:
         """Default, prune and validate; returns warnings. Raises Invalid or BadRequest."""
         _drop_empty_metadata(obj["metadata"])
-        if self.strategy.time_paths:
-            try:
-                times.normalize(obj, self.strategy.time_paths)
-            except times.TimeError as e:
-                raise self._undecodable(str(e)) from None
+        self._normalize_times(obj)
         self.strategy.default(obj)
         unknown = self.strategy.prune(obj)
         warnings: list[str] = []
