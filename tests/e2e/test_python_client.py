@@ -275,6 +275,27 @@ def test_configmap_generate_name_and_invalid(core: client.CoreV1Api, namespace: 
     assert "Invalid" in exc.value.body
 
 
+def test_recreating_a_read_object_needs_its_resource_version_cleared(
+    core: client.CoreV1Api, namespace: str
+) -> None:
+    """kube's storage refuses a create carrying a resourceVersion (with its message, though as a 500
+    without a reason: bad input is a 400 here), so code that re-creates what it read must clear it
+    first; a dry run does not check."""
+    made = core.create_namespaced_config_map(
+        namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="again"), data={"a": "1"})
+    )
+    core.delete_namespaced_config_map("again", namespace)
+    with pytest.raises(ApiException) as exc:
+        core.create_namespaced_config_map(namespace, made)
+    assert exc.value.status == 400
+    status = orjson.loads(exc.value.body)
+    assert status["message"] == "resourceVersion should not be set on objects to be created"
+    assert core.create_namespaced_config_map(namespace, made, dry_run="All").metadata.name == "again"
+    made.metadata.resource_version = "not-a-number"  # kube cannot read it as a revision: ignored
+    again = core.create_namespaced_config_map(namespace, made)
+    assert again.metadata.resource_version.isdigit() and again.metadata.uid != made.metadata.uid
+
+
 def test_patch_strategic_merge_and_json(
     core: client.CoreV1Api, api: client.ApiClient, namespace: str
 ) -> None:
@@ -967,6 +988,23 @@ def test_leader_election_with_lease_lock(api: client.ApiClient, namespace: str) 
 # --- custom resources ---------------------------------------------------------------------------
 
 
+def test_integral_floats_come_back_as_ints(api: client.ApiClient, gadgets: str, namespace: str) -> None:
+    """A Python float such as `3.0` goes through kube's float64 and comes back `3`: an int, so code
+    that reads it back (`range(size)`) works as it does against kube."""
+    custom = client.CustomObjectsApi(api)
+    body = {"apiVersion": f"{WIDGET_GROUP}/v1", "kind": "Gadget", "metadata": {"name": "floaty"}}
+    made = custom.create_namespaced_custom_object(
+        WIDGET_GROUP, "v1", namespace, "gadgets", {**body, "spec": {"size": 3.0}}
+    )
+    assert made["spec"]["size"] == 3 and type(made["spec"]["size"]) is int
+    patched = custom.patch_namespaced_custom_object(
+        WIDGET_GROUP, "v1", namespace, "gadgets", "floaty", {"spec": {"size": 1e2}}
+    )
+    got = custom.get_namespaced_custom_object(WIDGET_GROUP, "v1", namespace, "gadgets", "floaty")
+    assert type(patched["spec"]["size"]) is int and type(got["spec"]["size"]) is int, got
+    assert got["metadata"]["resourceVersion"] == patched["metadata"]["resourceVersion"]
+
+
 def test_custom_objects_crud(api: client.ApiClient, gadgets: str, namespace: str) -> None:
     custom = client.CustomObjectsApi(api)
     body = {
@@ -1247,6 +1285,32 @@ def test_server_side_apply_dynamic(api: client.ApiClient, namespace: str) -> Non
     assert forced.to_dict()["data"] == {"a": "changed", "c": "3"}
     owners = {m.manager for m in forced.metadata.managedFields}
     assert "tool-b" in owners
+
+
+def test_apply_of_a_bare_name_creates_without_managed_fields(api: client.ApiClient, namespace: str) -> None:
+    """Applying only a name owns no field, so kube leaves managedFields out (not null); the next
+    apply then records the fields already there as `before-first-apply`, as kube does."""
+    cms = dynamic.DynamicClient(api).resources.get(api_version="v1", kind="ConfigMap")
+    bare = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bare"}}
+    made = cms.server_side_apply(body=bare, namespace=namespace, field_manager="tool").to_dict()
+    assert "managedFields" not in made["metadata"], made
+    stored = cms.get(name="bare", namespace=namespace).to_dict()
+    assert "managedFields" not in stored["metadata"], stored
+    again = cms.server_side_apply(body=bare, namespace=namespace, field_manager="tool").to_dict()
+    assert [m["manager"] for m in again["metadata"]["managedFields"]] == ["before-first-apply"]
+
+    # a manager that stops applying its last field owns nothing: its entry goes, not stays stale
+    owned = {**bare, "metadata": {"name": "owned"}, "data": {"a": "1"}}
+    cms.server_side_apply(body=owned, namespace=namespace, field_manager="tool")
+    dropped = cms.server_side_apply(
+        body={**bare, "metadata": {"name": "owned"}}, namespace=namespace, field_manager="tool"
+    ).to_dict()
+    assert "data" not in dropped and "managedFields" not in dropped["metadata"], dropped
+    taken = cms.server_side_apply(
+        body={**owned, "data": {"a": "2"}}, namespace=namespace, field_manager="other"
+    )
+    owners = {m["manager"]: m["fieldsV1"] for m in taken.to_dict()["metadata"]["managedFields"]}
+    assert "tool" not in owners and owners["other"] == {"f:data": {"f:a": {}}}, owners
 
 
 def test_server_side_apply_yaml_via_api_client(api: client.ApiClient, gadgets: str, namespace: str) -> None:

@@ -284,6 +284,24 @@ def test_config_maps_and_secrets_hold_at_most_one_mebibyte(kcp_server: Server, n
     ), body
 
 
+def test_a_timestamp_the_server_overwrites_must_still_parse(kcp_server: Server, namespace: str) -> None:
+    """kube decodes the body into the Go struct first: a creationTimestamp that is no time is a 400
+    even though the server would replace it; a real one, in any RFC 3339 spelling, is replaced."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    bad = {**cm("stamped"), "metadata": {"name": "stamped", "creationTimestamp": "garbage"}}
+    code, body, _ = kcp_server.request("POST", base, bad)
+    assert code == 400 and body["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: parsing time "garbage" as '
+        '"2006-01-02T15:04:05Z07:00": cannot parse "garbage" as "2006"'
+    ), body
+    stamp = "2001-02-03T04:05:06.789+02:00"
+    good = {**cm("stamped"), "metadata": {"name": "stamped", "creationTimestamp": stamp}}
+    code, made, _ = kcp_server.request("POST", base, good)
+    assert code == 201 and made["metadata"]["creationTimestamp"] > "2020", made
+    code, body, _ = kcp_server.request("PUT", f"{base}/stamped", bad)
+    assert code == 400 and "garbage" in body["message"], body
+
+
 def test_wrong_json_types_in_built_in_kinds_are_refused(kcp_server: Server, namespace: str) -> None:
     base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
     code, body, _ = kcp_server.request("POST", base, {**cm("typed"), "data": {"a": 1}})

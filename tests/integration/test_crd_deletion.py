@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from typing import Any
@@ -86,3 +87,24 @@ def test_deleting_a_crd_deletes_its_objects_and_waits_for_their_finalizers(
         lambda: (r := kcp_server.request("GET", objects))[0] == 200 and r[1], "the new CRD to be served"
     )
     assert listing["items"] == []
+
+
+def test_a_watch_on_a_deleted_crds_resource_ends(kcp_server: Server, namespace: str) -> None:
+    """kube tears a deleted CRD's storage down, which closes the watches on it: a client's watch
+    loop learns the resource is gone instead of waiting, silent, for its timeout."""
+    group = f"g{uuid.uuid4().hex[:8]}.example.com"
+    assert kcp_server.request("POST", CRDS, crd(group))[0] == 201
+    objects = f"/clusters/root/apis/{group}/v1/namespaces/{namespace}/gizmos"
+    until(lambda: kcp_server.request("POST", objects, gizmo(group, "one"))[0] == 201, "the CRD to be served")
+
+    def delete_soon() -> None:
+        time.sleep(0.5)
+        kcp_server.request("DELETE", f"{CRDS}/gizmos.{group}")
+
+    deleter = threading.Thread(target=delete_soon)
+    started = time.monotonic()
+    deleter.start()
+    code, stream, _ = kcp_server.request("GET", f"{objects}?watch=1&timeoutSeconds=25")
+    deleter.join()
+    assert code == 200 and '"DELETED"' in str(stream), stream
+    assert time.monotonic() - started < 15, "the watch outlived its CRD"

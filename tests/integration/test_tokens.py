@@ -162,3 +162,30 @@ def test_a_service_account_token_secret_gets_its_token(kcp_server: Server, names
     orphan["metadata"]["annotations"] = {"kubernetes.io/service-account.name": "nobody"}
     code, secret, _ = kcp_server.request("POST", f"{base}/secrets", orphan)
     assert code == 201 and "data" not in secret  # no account: left as it was sent
+
+
+def test_deleting_an_account_deletes_its_token_secrets(kcp_server: Server, namespace: str) -> None:
+    """As kube's tokens controller: the account's token Secrets go with it; another account's and
+    an Opaque Secret naming it stay."""
+    base = f"/clusters/root/api/v1/namespaces/{namespace}"
+    for account in ("gone", "kept"):
+        code, body, _ = kcp_server.request(
+            "POST", f"{base}/serviceaccounts", {"apiVersion": "v1", "metadata": {"name": account}}
+        )
+        assert code == 201, body
+
+    def secret(name: str, account: str, kind: str) -> None:
+        annotations = {"kubernetes.io/service-account.name": account}
+        body = {"apiVersion": "v1", "type": kind, "metadata": {"name": name, "annotations": annotations}}
+        code, made, _ = kcp_server.request("POST", f"{base}/secrets", body)
+        assert code == 201, made
+
+    token = "kubernetes.io/service-account-token"
+    secret("gone-1", "gone", token)
+    secret("gone-2", "gone", token)
+    secret("gone-opaque", "gone", "Opaque")
+    secret("kept-1", "kept", token)
+    assert kcp_server.request("DELETE", f"{base}/serviceaccounts/gone")[0] == 200
+    code, listing, _ = kcp_server.request("GET", f"{base}/secrets")
+    assert code == 200, listing
+    assert sorted(s["metadata"]["name"] for s in listing["items"]) == ["gone-opaque", "kept-1"]

@@ -170,12 +170,14 @@ class Catalog:
         assert isinstance(quotas, ResourceQuotaStrategy)
         quotas.quota = self.quota
         if mint is not None and root_ca_pem is not None:
-            secrets = self.store(core.SECRETS.group, core.SECRETS.version, core.SECRETS.resource).strategy
-            assert isinstance(secrets, core.SecretStrategy)
+            secrets = self.store(core.SECRETS.group, core.SECRETS.version, core.SECRETS.resource)
             accounts = self.store(
                 core.SERVICEACCOUNTS.group, core.SERVICEACCOUNTS.version, core.SERVICEACCOUNTS.resource
             )
-            secrets.tokens = TokenSecrets(accounts, mint, root_ca_pem)
+            assert isinstance(secrets.strategy, core.SecretStrategy)
+            assert isinstance(accounts.strategy, core.ServiceAccountStrategy)
+            tokens = TokenSecrets(accounts, secrets, mint, root_ca_pem)
+            secrets.strategy.tokens = accounts.strategy.tokens = tokens
         self.reviews = {(r.group, r.version, r.resource): r for r in REVIEWS}
         self.builtin_groups = {r.group for r, _ in STORED} | {r.group for r in REVIEWS}
         self._crd_stores: OrderedDict[tuple[str, str, str], tuple[int, Store]] = OrderedDict()

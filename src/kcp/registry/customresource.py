@@ -12,6 +12,7 @@ from typing import Any
 
 from kcp.apimachinery.errors import Cause, MethodNotAllowed
 from kcp.apimachinery.fields import json_path_extractor
+from kcp.apimachinery.gonumbers import integral_floats_as_ints
 from kcp.apimachinery.resources import STANDARD_VERBS, APIResource
 from kcp.apimachinery.serialization import clone
 from kcp.apimachinery.versions import compare_versions, newest
@@ -103,11 +104,13 @@ class CustomResourceStrategy(Strategy):
         )
 
     def to_storage(self, obj: Object) -> Object:
-        """Into the storage version, pruned by its schema (a copy: `obj` is still the response)."""
+        """Into the storage version, pruned by its schema (a copy: `obj` is still the response).
+        Numbers are written as kube's encoder writes them: an integral float, sent or defaulted,
+        is stored (and answered) as an integer; admission saw it as sent, as in kube."""
         if self.storage_version is None:
-            return obj
+            return integral_floats_as_ints(obj)
         api_version, schema = self.storage_version
-        return _converted(clone(obj), api_version, schema)
+        return _converted(integral_floats_as_ints(clone(obj)), api_version, schema)
 
     def from_storage(self, obj: Object) -> Object:
         """Into this version, pruned by its schema, when stored in another (freshly decoded: in place)."""
@@ -118,7 +121,7 @@ class CustomResourceStrategy(Strategy):
     def as_read(self, obj: Object) -> Object:
         """Stored in another version, what was written comes back as a read would return it."""
         if self.storage_version is None:
-            return obj
+            return integral_floats_as_ints(obj)
         read = self.from_storage(self.to_storage(obj))
         self.compiled.default(read)
         return read

@@ -6,17 +6,24 @@ Secret of every workspace, and no moment in which such a Secret exists without i
 is one of our signed service-account tokens bound to the Secret, so it stops working when the Secret
 is deleted (or replaced), as kube's legacy tokens do, and it does not expire on its own. A Secret
 naming a ServiceAccount that does not exist (or another uid) is left as it was sent.
+
+Deleting a ServiceAccount deletes the token Secrets that name it (and its uid, or none), as the
+tokens controller does: the account's delete request does it, reading only that namespace's Secrets.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from kcp.apimachinery.errors import Conflict, NotFound
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.logicalcluster import ClusterName
+from kcp.registry.options import DeleteOptions, RequestScope
 
 if TYPE_CHECKING:
     from kcp.registry.store import Store
@@ -25,13 +32,16 @@ TOKEN_TYPE = "kubernetes.io/service-account-token"
 NAME_ANNOTATION = "kubernetes.io/service-account.name"
 UID_ANNOTATION = "kubernetes.io/service-account.uid"
 
+_SYSTEM = UserInfo("system:kcp:tokens-controller", groups=(SYSTEM_MASTERS,))
+
 # (cluster, namespace, account name, account uid, secret name, secret uid) -> a token bound to the secret
 Mint = Callable[[str, str, str, str, str, str], str]
 
 
 class TokenSecrets:
-    def __init__(self, accounts: Store, mint: Mint, root_ca_pem: bytes) -> None:
+    def __init__(self, accounts: Store, secrets: Store, mint: Mint, root_ca_pem: bytes) -> None:
         self.accounts = accounts
+        self.secrets = secrets
         self.mint = mint
         self.root_ca = _b64(root_ca_pem)
 
@@ -58,6 +68,24 @@ class TokenSecrets:
             "namespace": _b64(namespace.encode()),
             "token": _b64(token.encode()),
         }
+
+    async def account_deleted(self, cluster: ClusterName, account: dict[str, Any]) -> None:
+        """The token Secrets of `account` (just deleted) go with it; each delete is conditional on the
+        Secret's uid, so one re-created meanwhile stays."""
+        meta = account["metadata"]
+        scope = RequestScope(cluster, meta["namespace"], _SYSTEM)
+        page = await self.secrets.storage.list(self.secrets.prefix(scope))
+        for entry in page.entries:
+            secret = self.secrets.decode(entry)
+            annotations = secret["metadata"].get("annotations") or {}
+            if (
+                secret.get("type") == TOKEN_TYPE
+                and annotations.get(NAME_ANNOTATION) == meta["name"]
+                and annotations.get(UID_ANNOTATION, meta["uid"]) == meta["uid"]
+            ):
+                name, uid = secret["metadata"]["name"], secret["metadata"]["uid"]
+                with contextlib.suppress(NotFound, Conflict):  # gone, or replaced, meanwhile
+                    await self.secrets.delete(scope, name, DeleteOptions(precondition_uid=uid))
 
 
 def _b64(raw: bytes) -> str:

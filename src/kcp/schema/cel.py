@@ -68,6 +68,7 @@ def prepare(node: Node) -> bool:
     node.cel_plain = (
         not node.embedded
         and not node.format
+        and node.type != "number"
         and all(escape(k) == k for k in node.properties)
         and all(
             sub.cel_plain
@@ -117,7 +118,8 @@ def _duration(v: str) -> timedelta:
 
 
 def to_cel(n: Node, v: Any, resource: bool = False) -> Any:
-    """The value as rules see it: escaped names, typed formats, metadata cut to name/generateName."""
+    """The value as rules see it: escaped names, typed formats, numbers as doubles, metadata cut to
+    name/generateName."""
     if isinstance(v, dict):
         if resource or n.embedded:
             out = {k: v[k] for k in ("apiVersion", "kind") if k in v}
@@ -128,6 +130,8 @@ def to_cel(n: Node, v: Any, resource: bool = False) -> Any:
         return _object(n, v)
     if isinstance(v, list) and n.items is not None:
         return [to_cel(n.items, x) for x in v]
+    if n.type == "number" and type(v) is int:  # a number is a double whatever its JSON spelling
+        return float(v)
     return _scalar(n, v) if isinstance(v, str) and n.format else v
 
 

@@ -40,7 +40,7 @@ from kcp.server.authz import Authorizer
 from kcp.server.clusters import ClusterResolver, UnknownPath
 from kcp.server.deadlines import Deadlines
 from kcp.server.endpoints import Endpoints
-from kcp.server.handlers import STOPPING, add_warning, json_response, send_warnings
+from kcp.server.handlers import STOPPING, StillServed, add_warning, json_response, send_warnings
 from kcp.server.home import HomeWorkspaces, serve_home, wants_home
 from kcp.server.negotiation import aggregated_discovery, check_json_acceptable
 from kcp.server.requestinfo import RequestInfo, parse
@@ -313,7 +313,18 @@ async def _resource(
     special = state.endpoints.subresource(info, store)
     if special is not None:
         return await special(request, info, store, scope)
-    return await handlers.handle(request, info, store, scope)
+    return await handlers.handle(request, info, store, scope, served=_still_served(state, info, cluster))
+
+
+def _still_served(state: ServerState, info: RequestInfo, cluster: ClusterName | str) -> StillServed | None:
+    """For a watch on a CRD's resource in one cluster: whether a CRD still serves it."""
+    if info.verb != "watch" or cluster == "*" or info.group in state.catalog.builtin_groups:
+        return None
+
+    async def served() -> bool:
+        return await state.catalog.lookup(cluster, info.group, info.version, info.resource) is not None
+
+    return served
 
 
 async def _non_resource(

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,9 @@ JSON_TYPE = "application/json"
 # set when the server begins to shut down: open watches end their streams cleanly, as kube's do
 STOPPING = web.AppKey("stopping", asyncio.Event)
 Predicate = Callable[[dict[str, Any]], bool]
+# whether the resource is still served (its CRD still there): kube tears a deleted CRD's storage
+# down, which ends every watch on it, so a client learns the resource is gone
+StillServed = Callable[[], Awaitable[bool]]
 MIN_WATCH_TIMEOUT = 1800.0
 BOOKMARK_INTERVAL = 30.0
 LIVENESS_CHECK = 5.0  # seconds between looks at an idle watch's connection
@@ -120,6 +123,7 @@ async def handle(
     store: Store,
     scope: RequestScope,
     predicate: Predicate | None = None,
+    served: StillServed | None = None,
 ) -> web.StreamResponse:
     """Dispatch one resource request by verb and subresource."""
     verb, sub = info.verb, info.subresource
@@ -158,7 +162,7 @@ async def handle(
             )
         return json_response(listing)
     if verb == "watch":
-        return await watch(request, store, scope, predicate)
+        return await watch(request, store, scope, predicate, served)
     if verb == "create":
         if sub:
             raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
@@ -218,9 +222,14 @@ _WATCH_MEDIA = ("application/json;stream=watch", "application/vnd.kubernetes.pro
 
 
 async def watch(
-    request: web.Request, store: Store, scope: RequestScope, predicate: Predicate | None = None
+    request: web.Request,
+    store: Store,
+    scope: RequestScope,
+    predicate: Predicate | None = None,
+    served: StillServed | None = None,
 ) -> web.StreamResponse:
-    """Stream watch events as newline-delimited JSON; errors after the start become ERROR events."""
+    """Stream watch events as newline-delimited JSON; errors after the start become ERROR events.
+    An idle watch ends once `served` says the resource is gone."""
     opts = list_options(request.query, store, predicate, watch=True)
     if prefers_yaml(request.headers.get("Accept", "")):  # kube streams no YAML, nor falls back to JSON
         streams = _WATCH_MEDIA if store.strategy.go_struct else _WATCH_MEDIA[:1]
@@ -260,6 +269,8 @@ async def watch(
             if not done:
                 if request.transport is None or request.transport.is_closing():
                     break  # the client left; with nothing to write, nothing else would notice
+                if served is not None and not await served():
+                    break
                 closing = loop.time() >= deadline  # a last bookmark tells where to resume from
                 if opts.allow_bookmarks and (closing or loop.time() - last_sent >= BOOKMARK_INTERVAL):
                     rv = max(progress.revision(), int(last_rv or 0))  # progress, or the last event sent

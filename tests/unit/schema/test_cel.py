@@ -100,6 +100,16 @@ def test_types_seen_by_rules() -> None:
     assert c.validate({"spec": {"a": {"t": "2024-05-01T10:00:00Z", "d": "1h", "x-y": 1, "in": 2}}}) == []
 
 
+def test_a_number_is_a_double_even_when_written_as_an_integer() -> None:
+    """kube hands rules a `type: number` value as a double whatever its JSON spelling: `3` and `3.0`
+    (which reaches a custom resource as 3) both take double arithmetic."""
+    c = rules({"type": "number"}, {"rule": "self.a * 2.0 > 1.0 && self.a == 3.0"})
+    assert c.validate({"spec": {"a": 3}}) == []
+    assert c.validate({"spec": {"a": 3.0}}) == []
+    lists = rules({"type": "array", "items": {"type": "number"}}, {"rule": "self.a.all(x, x / 2.0 > 1.0)"})
+    assert lists.validate({"spec": {"a": [3, 4.5]}}) == []
+
+
 def test_root_rule_sees_only_name_in_metadata() -> None:
     c = compile_schema(
         {

@@ -152,8 +152,11 @@ def _byte_size(values: object, *, decoded: bool) -> int:
 class ServiceAccountStrategy(Strategy):
     return_deleted_object = True  # kube answers a delete with the account, not a Status
     content: NamespaceContent | None = None  # puts `default` back (set by the catalog)
+    tokens: TokenSecrets | None = None  # deletes the account's token Secrets (set by the catalog)
 
     async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if self.tokens is not None:
+            await self.tokens.account_deleted(ClusterName(str(scope.cluster)), obj)
         if self.content is not None and obj["metadata"]["name"] == DEFAULT_ACCOUNT:
             await self.content.account_deleted(ClusterName(str(scope.cluster)), scope.namespace)
 
