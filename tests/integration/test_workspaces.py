@@ -76,14 +76,45 @@ def test_three_level_tree(server: Server) -> None:
 
 
 def test_type_rules(server: Server) -> None:
+    """kcp's 403 words: what a side allows and the other implements, `none`, and missing types."""
     org = unique("org")
     create_ready(server, "root", org)
     code, body, _ = server.request("POST", f"/clusters/root:{org}{WS}", workspace("nested", "organization"))
     assert code == 403 and body["kind"] == "Status"
-    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("t"), "team"))
-    assert code == 403
-    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("x"), "nosuchtype"))
-    assert code == 403
+    refused = {
+        "team": "workspace type root:team only allows [root:organization root:team] parent workspaces, "
+        "but parent type root:root only implements [root:root root:universal]",
+        "home": "workspace type root:home cannot have any parent",
+        "nosuchtype": 'workspace type "nosuchtype" cannot be resolved',
+    }
+    for type_name, why in refused.items():
+        name = unique("x")
+        code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(name, type_name))
+        assert (code, body["message"]) == (403, f'workspaces.tenancy.kcp.io "{name}" is forbidden: {why}')
+    sent = workspace(unique("x"), "nosuch")
+    sent["spec"]["type"]["path"] = "root"
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", sent)
+    assert code == 403 and body["message"].endswith(
+        ': Internal error occurred: workspacetypes.tenancy.kcp.io "root:nosuch" not found'
+    ), body
+
+
+def test_a_bare_type_name_is_found_in_root_from_a_home_tree(server: Server) -> None:
+    """kcp looks a type without path up the workspace's ancestors and last in root, so a home
+    workspace (`user:<name>`, no root above it) may ask for `universal` or `team` by name."""
+    user = token_of(server, "user")
+    deadline = time.monotonic() + 10
+    while server.request("GET", f"/clusters/root{WS}/~", token=user)[0] != 200:  # home, made on first use
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    made = create_ready(server, "user:user", unique("h"), "universal", token=user)
+    assert made["spec"]["type"] == {"name": "universal", "path": "root"}
+    name = unique("t")
+    code, body, _ = server.request("POST", f"/clusters/user:user{WS}", workspace(name, "team"), token=user)
+    assert code == 403 and body["message"].endswith(
+        "workspace type root:team only allows [root:organization root:team] parent workspaces, "
+        "but parent type root:home only implements [root:home root:universal]"
+    ), body
 
 
 def test_unknown_and_invalid_paths(server: Server) -> None:
@@ -367,7 +398,7 @@ def test_extended_types_need_use_too_and_may_not_loop(server: Server) -> None:
         assert server.request("POST", types, _workspace_type(name, extends))[0] == 201
     code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("c"), one))
     assert code == 403 and body["message"].endswith(
-        f"circular dependency detected in workspace type root:{one}: root:{one} -> root:{two} -> root:{one}"
+        f"circular dependency detected in workspace type root:{one}: root:{one} -> root:{two}"
     ), body
     user = token_of(server, "user")
     role = {
