@@ -68,6 +68,10 @@ def test_three_level_tree(server: Server) -> None:
         "GET", f"/clusters/root:{org}:team-a/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
     )
     assert code == 200 and lc["metadata"]["annotations"]["kcp.io/path"] == f"root:{org}:team-a"
+    assert lc["spec"]["createdBy"] == {
+        "username": "kcp-admin",
+        "groups": ["system:kcp:admin", "system:authenticated"],
+    }
     by_name = f"/clusters/{team['spec']['cluster']}/api/v1/namespaces"
     by_path = f"/clusters/root:{org}:team-a/api/v1/namespaces"
     names = {i["metadata"]["name"] for i in server.request("GET", by_name)[1]["items"]}
@@ -109,6 +113,9 @@ def test_a_bare_type_name_is_found_in_root_from_a_home_tree(server: Server) -> N
         time.sleep(0.1)
     made = create_ready(server, "user:user", unique("h"), "universal", token=user)
     assert made["spec"]["type"] == {"name": "universal", "path": "root"}
+    for path in ("user:user", made["spec"]["URL"].rpartition("/")[2]):  # kcp's spec.createdBy, home too
+        lc = server.request("GET", f"/clusters/{path}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster")[1]
+        assert lc["spec"]["createdBy"] == {"username": "user", "groups": ["system:authenticated"]}, lc
     name = unique("t")
     code, body, _ = server.request("POST", f"/clusters/user:user{WS}", workspace(name, "team"), token=user)
     assert code == 403 and body["message"].endswith(

@@ -252,8 +252,11 @@ class WorkspaceScheduler:
                     content += self.content.entries(cluster, namespace)
             remaining.remove(UNIVERSAL)
         if owner_json:
+            owner = orjson.loads(owner_json)
+            created_by = {k: owner[k] for k in ("username", "uid", "groups", "extra") if owner.get(k)}
+            lc["spec"]["createdBy"] = created_by  # kcp's spec.createdBy: the owner annotation's user
             bindings = self.stores(RBAC, "v1", "clusterrolebindings")
-            binding = workspace_admin_binding(orjson.loads(owner_json)["username"])
+            binding = workspace_admin_binding(owner["username"])
             content.append(bindings.entry(scope, bindings.prepare_new(scope, binding, MANAGER)))
         lc["status"] = {
             "phase": "Initializing" if remaining else "Ready",
