@@ -90,6 +90,9 @@ class AddConfigMap:
         return Result()
 
 
+OWNER = "experimental.tenancy.kcp.io/owner"
+
+
 def wait_ready(server: Server, name: str, timeout: float = 20) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     body: dict[str, Any] = {}
@@ -120,6 +123,8 @@ async def test_sdk_initializer_adds_content_then_releases(server: Server) -> Non
     waiting = next(c for c in body["status"]["conditions"] if c["type"] == "WorkspaceInitialized")
     assert waiting["status"] == "False" and waiting["reason"] == "InitializerExists"
     assert waiting["severity"] == "Info" and INITIALIZER in waiting["message"]
+    owner = '{"username":"kcp-admin","groups":["system:kcp:admin","system:authenticated"]}'
+    assert body["metadata"]["annotations"][OWNER] == owner  # kcp's UserInfo JSON: no empty uid
     client = Client(
         f"{server.base_url}/services/initializingworkspaces/{INITIALIZER}",
         token=server.token,
@@ -139,6 +144,14 @@ async def test_sdk_initializer_adds_content_then_releases(server: Server) -> Non
     assert ws["spec"]["cluster"]
     done = next(c for c in ws["status"]["conditions"] if c["type"] == "WorkspaceInitialized")
     assert done["status"] == "True" and "reason" not in done
+    lc_path = f"/clusters/root:{name}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
+    deadline = time.monotonic() + 5
+    for path in (f"/clusters/root{WS}/{name}", lc_path):  # Ready: kcp keeps only the owner's name
+        while (owner := server.request("GET", path)[1]["metadata"]["annotations"][OWNER]) != (
+            '{"username":"kcp-admin"}'
+        ):
+            assert time.monotonic() < deadline, owner
+            await asyncio.sleep(0.05)
 
 
 def test_view_needs_initialize_and_guards_the_status(server: Server) -> None:

@@ -303,6 +303,9 @@ def test_create_answers_with_a_ready_workspace_and_its_cluster(server: Server) -
     )
     assert code == 200 and lc["status"]["phase"] == "Ready" and lc["status"]["URL"] == ws["spec"]["URL"]
     assert lc["metadata"]["labels"]["tenancy.kcp.io/phase"] == "Ready"  # as kcp labels it
+    owner = '{"username":"kcp-admin"}'  # all kcp keeps of the owner once Ready
+    assert ws["metadata"]["annotations"]["experimental.tenancy.kcp.io/owner"] == owner
+    assert lc["metadata"]["annotations"]["experimental.tenancy.kcp.io/owner"] == owner
     assert lc["spec"]["initializers"] == ["root:universal"] and lc["status"]["initializers"] == []
     assert lc["spec"]["owner"]["uid"] == ws["metadata"]["uid"]
     code, nss, _ = server.request("GET", f"/clusters/{cluster}/api/v1/namespaces")

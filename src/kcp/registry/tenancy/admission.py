@@ -49,14 +49,10 @@ class AccessCheck(Protocol):
 
 
 def owner_annotation(user: UserInfo) -> str:
-    return orjson.dumps(
-        {
-            "username": user.name,
-            "uid": user.uid,
-            "groups": list(user.groups),
-            **({"extra": {k: list(v) for k, v in user.extra.items()}} if user.extra else {}),
-        }
-    ).decode()
+    """The creator as kcp's admission records it: authentication/v1 UserInfo, empty fields omitted."""
+    extra = {k: list(v) for k, v in user.extra.items()}
+    info = {"username": user.name, "uid": user.uid, "groups": list(user.groups), "extra": extra}
+    return orjson.dumps({k: v for k, v in info.items() if v}).decode()
 
 
 def parse_type_annotation(value: str) -> TypeRef | None:

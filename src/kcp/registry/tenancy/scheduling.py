@@ -26,7 +26,7 @@ import orjson
 from kcp.apimachinery.errors import AlreadyExists
 from kcp.apimachinery.labels import selector_from_dict
 from kcp.apimachinery.meta import initialized, set_condition
-from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo, username_only
 from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import ClusterName
 from kcp.registry.options import RequestScope, WriteOptions
@@ -232,6 +232,8 @@ class WorkspaceScheduler:
             ),
         }
         ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = status.get("phase")
+        if owner and status.get("phase") == "Ready":
+            ws["metadata"]["annotations"][OWNER_ANNOTATION] = username_only(owner)
         return companions
 
     def cluster_content(
@@ -265,6 +267,9 @@ class WorkspaceScheduler:
             **({"terminators": lc["spec"]["terminators"]} if lc["spec"].get("terminators") else {}),
             "URL": url,
         }
+        annotations = lc["metadata"].get("annotations") or {}
+        if not remaining and OWNER_ANNOTATION in annotations:  # Ready: kcp keeps only the username
+            annotations[OWNER_ANNOTATION] = username_only(annotations[OWNER_ANNOTATION])
         lcs = self._clusters()
         lc = lcs.prepare_new(scope, lc, MANAGER)
         return lc, [lcs.entry(scope, lc), *content]
