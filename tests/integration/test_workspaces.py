@@ -441,6 +441,21 @@ def test_extended_types_need_use_too_and_may_not_loop(server: Server) -> None:
     ), body
 
 
+def test_a_type_defaults_its_children_to_universal_as_kcps_schema_does(server: Server) -> None:
+    """kcp's WorkspaceType schema defaults spec.defaultChildWorkspaceType to root:universal, so a
+    workspace of a custom type takes children without a type; a type without spec gets no default."""
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    custom, bare = unique("custom"), unique("bare")
+    code, made, _ = server.request("POST", types, _workspace_type(custom, ["universal"]))
+    assert code == 201 and made["spec"]["defaultChildWorkspaceType"] == {"name": "universal", "path": "root"}
+    code, made, _ = server.request("POST", types, {"metadata": {"name": bare}})
+    assert code == 201 and "spec" not in made, made
+    parent = unique("p")
+    create_ready(server, "root", parent, custom)
+    child = create_ready(server, f"root:{parent}", "child")
+    assert child["spec"]["type"] == {"name": "universal", "path": "root"}
+
+
 def test_a_type_stamps_its_labels_on_new_workspaces_without_overriding_the_creators(server: Server) -> None:
     type_name = unique("labelled")
     types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"

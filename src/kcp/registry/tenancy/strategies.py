@@ -112,6 +112,13 @@ class WorkspaceTypeStrategy(Strategy):
     has_status_subresource = True
     tracks_generation = True
 
+    def default(self, obj: Object) -> None:
+        """kcp's schema default: children of a type that names no default child are root:universal.
+        Like any CRD default it applies inside a spec that is there, not to a type without spec."""
+        spec = obj.get("spec")
+        if isinstance(spec, dict) and spec.get("defaultChildWorkspaceType") is None:
+            spec["defaultChildWorkspaceType"] = {"name": "universal", "path": "root"}
+
     def validate(self, obj: Object) -> list[Cause]:
         name = obj["metadata"].get("name")
         if name in RESERVED_TYPE_NAMES:
