@@ -52,6 +52,14 @@ def create_ready(
     raise AssertionError(f"workspace {parent}:{name} did not become Ready: {body}")
 
 
+def wait_for_home(server: Server, token: str) -> None:
+    """The user's home workspace (user:<name>), made on first use."""
+    deadline = time.monotonic() + 10
+    while server.request("GET", f"/clusters/root{WS}/~", token=token)[0] != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -107,10 +115,7 @@ def test_a_bare_type_name_is_found_in_root_from_a_home_tree(server: Server) -> N
     """kcp looks a type without path up the workspace's ancestors and last in root, so a home
     workspace (`user:<name>`, no root above it) may ask for `universal` or `team` by name."""
     user = token_of(server, "user")
-    deadline = time.monotonic() + 10
-    while server.request("GET", f"/clusters/root{WS}/~", token=user)[0] != 200:  # home, made on first use
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_home(server, user)
     made = create_ready(server, "user:user", unique("h"), "universal", token=user)
     assert made["spec"]["type"] == {"name": "universal", "path": "root"}
     for path in ("user:user", made["spec"]["URL"].rpartition("/")[2]):  # kcp's spec.createdBy, home too
@@ -429,10 +434,7 @@ def test_extended_types_need_use_too_and_may_not_loop(server: Server) -> None:
     }
     assert server.request("POST", f"/clusters/root/apis/{RBAC}/v1/clusterroles", role)[0] == 201
     assert server.request("POST", f"/clusters/root/apis/{RBAC}/v1/clusterrolebindings", bind)[0] == 201
-    deadline = time.monotonic() + 10
-    while server.request("GET", f"/clusters/root{WS}/~", token=user)[0] != 200:  # home, made on first use
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_home(server, user)
     sent = workspace(unique("u"), multi)
     sent["spec"]["type"]["path"] = "root"
     code, body, _ = server.request("POST", f"/clusters/user:user{WS}", sent, token=user)
@@ -481,3 +483,37 @@ def test_the_servers_own_clusters_carry_their_url(server: Server) -> None:
             "GET", f"/clusters/{cluster}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
         )
         assert code == 200 and lc["status"]["URL"] == f"{server.base_url}/clusters/{cluster}"
+
+
+def test_spec_rules_answer_in_kcps_words(server: Server) -> None:
+    """The schema's CEL rules (422, value shown as its type) first, then kcp's admission (403)."""
+    name, user = unique("rules"), token_of(server, "user")
+    create_ready(server, "root", name)
+    path = f"/clusters/root{WS}/{name}"
+    merge = "application/merge-patch+json"
+    refused = {
+        '{"spec":{"type":{"name":"team","path":"root"}}}': (
+            422,
+            'spec.type: Invalid value: "object": name is immutable',
+        ),
+        '{"spec":{"type":{"path":"root:x"}}}': (422, 'spec.type: Invalid value: "object": path is immutable'),
+        '{"spec":{"cluster":"abc"}}': (422, 'spec.cluster: Invalid value: "string": cluster is immutable'),
+        '{"spec":{"URL":null}}': (422, 'spec: Invalid value: "object": URL cannot be unset'),
+        '{"spec":{"URL":"https://elsewhere"}}': (
+            403,
+            "spec.URL can only be changed by system privileged users",
+        ),
+        '{"spec":{"type":null}}': (403, 'spec.type: Invalid value: "null": field is immutable'),
+    }
+    for patch, (code, why) in refused.items():
+        got, body, _ = server.request("PATCH", path, raw=patch.encode(), content_type=merge)
+        forbidden = f'workspaces.tenancy.kcp.io "{name}" is forbidden: {why}'
+        invalid = f'Workspace.tenancy.kcp.io "{name}" is invalid: {why}'
+        assert (got, body["message"]) == (code, forbidden if code == 403 else invalid), (patch, body)
+    wait_for_home(server, user)
+    sent = workspace(unique("set"))
+    sent["spec"]["cluster"] = "mine"
+    code, body, _ = server.request("POST", f"/clusters/user:user{WS}", sent, token=user)
+    assert code == 403 and body["message"].endswith(
+        "is forbidden: spec.Cluster can only be set by system privileged users"
+    ), body

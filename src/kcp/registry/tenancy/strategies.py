@@ -79,16 +79,21 @@ class WorkspaceStrategy(Strategy):
         return causes
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        """kcp's CEL transition rules, in its words; removing spec.type is left to admission, as there."""
         causes = self.validate(new)
         old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
-        if old_spec.get("type") and new_spec.get("type") != old_spec.get("type"):
-            causes.append(Cause("FieldValueInvalid", "Invalid value: field is immutable", "spec.type"))
-        for field in ("cluster", "URL"):
+        for field in ("URL", "cluster"):
             if old_spec.get(field) and not new_spec.get(field):
-                causes.append(Cause("FieldValueInvalid", "Invalid value: cannot be unset", f"spec.{field}"))
+                causes.append(_rule_broken("spec", "object", f"{field} cannot be unset"))
         if old_spec.get("cluster") and new_spec.get("cluster") not in (None, "", old_spec["cluster"]):
-            # as kcp's `self == oldSelf`; cached path resolutions rely on it (paths.resolves_through)
-            causes.append(Cause("FieldValueInvalid", "Invalid value: cluster is immutable", "spec.cluster"))
+            # `self == oldSelf`; cached path resolutions rely on it (paths.resolves_through)
+            causes.append(_rule_broken("spec.cluster", "string", "cluster is immutable"))
+        old_type, new_type = old_spec.get("type"), new_spec.get("type")
+        if isinstance(old_type, dict) and isinstance(new_type, dict):
+            if new_type.get("name") != old_type.get("name"):
+                causes.append(_rule_broken("spec.type", "object", "name is immutable"))
+            if ("path" in old_type, old_type.get("path")) != ("path" in new_type, new_type.get("path")):
+                causes.append(_rule_broken("spec.type", "object", "path is immutable"))
         return causes
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
@@ -129,6 +134,11 @@ class WorkspaceTypeStrategy(Strategy):
         if spec is not None and not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
         return _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+
+
+def _rule_broken(path: str, schema_type: str, message: str) -> Cause:
+    """A failed CEL rule as the apiserver words it: the value shown is the schema type."""
+    return Cause("FieldValueInvalid", f'Invalid value: "{schema_type}": {message}', path)
 
 
 def _label_causes(labels: dict[str, Any]) -> list[Cause]:
