@@ -517,3 +517,47 @@ def test_spec_rules_answer_in_kcps_words(server: Server) -> None:
     assert code == 403 and body["message"].endswith(
         "is forbidden: spec.Cluster can only be set by system privileged users"
     ), body
+
+
+def test_type_references_are_checked_as_kcp_checks_them(server: Server) -> None:
+    """A WorkspaceType is held to kcp's schema (422); a Workspace's type is resolved by admission
+    before any pattern is checked, so a name no type can have is a 403, and a missing one defaults."""
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    bad = {
+        "defaultChildWorkspaceType": {"name": "Bad_Name"},
+        "limitAllowedChildren": {"none": True, "types": [{"name": "x"}]},
+        "limitAllowedParents": {"types": []},
+    }
+    code, body, _ = server.request("POST", types, {"metadata": {"name": unique("bad")}, "spec": bad})
+    assert code == 422, body
+    assert [(c["field"], c["message"]) for c in body["details"]["causes"]] == [
+        (
+            "spec.defaultChildWorkspaceType.name",
+            'Invalid value: "Bad_Name": spec.defaultChildWorkspaceType.name in body should match '
+            "'^[a-z]([a-z0-9-]{0,61}[a-z0-9])?'",
+        ),
+        (
+            "<nil>",
+            'Invalid value: "": "spec.limitAllowedChildren" must validate one and only one schema '
+            "(oneOf). Found 2 valid alternatives",
+        ),
+        (
+            "spec.limitAllowedParents.types",
+            "Invalid value: 0: spec.limitAllowedParents.types in body should have at least 1 items",
+        ),
+    ]
+    for ref, why in (
+        ({"name": "Bad_Name"}, 'workspace type "Bad_Name" cannot be resolved'),
+        (
+            {"name": "a/b", "path": "root"},
+            'Internal error occurred: workspacetypes.tenancy.kcp.io "root:a/b" not found',
+        ),
+    ):
+        sent = workspace(unique("x"))
+        sent["spec"]["type"] = ref
+        code, body, _ = server.request("POST", f"/clusters/root{WS}", sent)
+        assert code == 403 and body["message"].endswith(f"is forbidden: {why}"), body
+    sent = workspace(unique("x"))
+    sent["spec"]["type"] = {"path": "root"}  # no name: the parent's default child type
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", sent)
+    assert code == 201 and body["spec"]["type"] == {"name": "organization", "path": "root"}, body

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
@@ -22,7 +23,7 @@ from kcp.apimachinery.errors import Forbidden
 from kcp.apimachinery.user import UserInfo
 from kcp.auth.attributes import Attributes
 from kcp.auth.bootstrap_policy import LOGICAL_CLUSTER_ADMIN
-from kcp.logicalcluster import ROOT, ClusterName, object_key, resource_prefix
+from kcp.logicalcluster import ROOT, ClusterName, is_valid_path, object_key, resource_prefix
 from kcp.registry.options import RequestScope
 from kcp.registry.strategy import Object
 from kcp.registry.tenancy.kinds import (
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from kcp.registry.tenancy.scheduling import WorkspaceScheduler
 
 TypeRef = tuple[str, str]  # (path, name)
+_TYPE_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # what a WorkspaceType may be named
 _MAX_EXTEND_DEPTH = 16
 _CACHED_TYPES = 1024
 _IDENTITIES_KEPT = 4096
@@ -181,16 +183,17 @@ class TenancyAdmission:
         """Where a type reference points, as kcp looks it up: a path names the type's workspace; a bare
         name is looked for in `at`, then in each ancestor, and last in root (so a home tree finds
         root's types). kcp's words when it is missing, including the internal error it wraps."""
-        name = str(ref["name"])
+        name = str(ref.get("name") or "")
+        exists = _TYPE_NAME.fullmatch(name) is not None  # no other name can be stored
         if ref.get("path"):
             found = (str(ref["path"]), name)
-            if await self._type(found) is None:
+            if not (exists and is_valid_path(found[0]) and await self._type(found) is not None):
                 raise Forbidden(
                     f'Internal error occurred: {WORKSPACETYPES.resource}.{TENANCY} "{_show(found)}" not found'
                 )
             return found
         path = at
-        while await self._type((path, name)) is None:
+        while not exists or await self._type((path, name)) is None:
             parent = path.rpartition(":")[0]
             if not parent and path == ROOT:
                 raise Forbidden(f'workspace type "{name}" cannot be resolved')

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.labels import label_key_errors, label_value_errors
-from kcp.apimachinery.meta import dns1123_label_errors
 from kcp.registry.strategy import Companions, Object, Strategy
 from kcp.registry.tenancy.kinds import (
     INITIALIZER_LABEL_PREFIX,
@@ -63,20 +62,11 @@ class WorkspaceStrategy(Strategy):
             obj["metadata"].setdefault("labels", {})[PHASE_LABEL] = phase
 
     def validate(self, obj: Object) -> list[Cause]:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
+        """spec.type is left to admission, which runs first in kcp: one without a name takes the
+        default, one that names no existing type is refused (403) before any pattern is checked."""
+        if not isinstance(obj.get("spec"), dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        causes: list[Cause] = []
-        ref = spec.get("type")
-        if ref is not None:
-            if not isinstance(ref, dict) or not ref.get("name"):
-                causes.append(Cause("FieldValueRequired", "Required value", "spec.type.name"))
-            else:
-                causes += [
-                    Cause("FieldValueInvalid", f'Invalid value: "{ref["name"]}": {e}', "spec.type.name")
-                    for e in dns1123_label_errors(str(ref["name"]))
-                ]
-        return causes
+        return []
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         """kcp's CEL transition rules, in its words; removing spec.type is left to admission, as there."""
@@ -125,6 +115,14 @@ class WorkspaceTypeStrategy(Strategy):
             spec["defaultChildWorkspaceType"] = {"name": "universal", "path": "root"}
 
     def validate(self, obj: Object) -> list[Cause]:
+        return self._validate(obj, None)
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        return self._validate(new, old)
+
+    def _validate(self, obj: Object, old: Object | None) -> list[Cause]:
+        """kcp's schema checks (type name patterns, exactly one of none/types, no empty types list),
+        ratcheting on update as kube does: a spec stored before may keep what it had."""
         name = obj["metadata"].get("name")
         if name in RESERVED_TYPE_NAMES:
             return [
@@ -133,7 +131,10 @@ class WorkspaceTypeStrategy(Strategy):
         spec = obj.get("spec")
         if spec is not None and not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        return _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+        assert self.compiled_schema is not None  # built-in kinds all have one
+        previous = None if old is None else {"spec": old.get("spec")}
+        causes = self.compiled_schema.validate({"spec": spec}, previous) if spec else []
+        return causes + _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
 
 
 def _rule_broken(path: str, schema_type: str, message: str) -> Cause:
