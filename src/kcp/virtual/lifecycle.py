@@ -23,13 +23,14 @@ from kcp.apimachinery.errors import BadRequest, Cause, Forbidden, Invalid, Metho
 from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.serialization import decode_body
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
-from kcp.auth.attributes import Attributes
+from kcp.auth.attributes import Attributes, forbidden
 from kcp.logicalcluster import ClusterName, is_cluster_name
 from kcp.registry.options import RequestScope
 from kcp.registry.store import Store
 from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, TENANCY
 from kcp.schema.gotypes import type_error
 from kcp.server import discovery, handlers
+from kcp.server.authz import attributes
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import write_options
 
@@ -73,7 +74,8 @@ class LifecycleView:
         self.allowed = allowed
         self.dispatch = dispatch
 
-    async def _authorize(self, user: UserInfo, controller: str) -> None:
+    async def _authorize(self, user: UserInfo, controller: str, info: RequestInfo) -> None:
+        """kcp's view asks for its verb on the type; a refusal reads as kube's 403 for the request."""
         type_path, _, type_name = controller.rpartition(":")
         cluster = await self.resolve_path(type_path) if type_path else None
         if cluster is None or not type_name:
@@ -89,17 +91,11 @@ class LifecycleView:
             cluster=cluster,
         )
         if not user.is_master and not (await self.allowed(attrs))[0]:
-            raise Forbidden(
-                f'User "{user.name}" cannot {self.lifecycle.verb} workspacetypes.{TENANCY} "{type_name}" in '
-                f'workspace "{type_path}"',
-                name=type_name,
-                group=TENANCY,
-                kind="workspacetypes",
-            )
+            raise forbidden(attributes(user, info, str(info.cluster)), "")
 
     async def serve(self, request: web.Request, info: RequestInfo, user: UserInfo) -> web.StreamResponse:
         controller, doing = info.virtual_arg, self.lifecycle.doing
-        await self._authorize(user, controller)
+        await self._authorize(user, controller, info)
         predicate = self.lifecycle.carries(controller)
         if info.cluster == "*":
             if not info.is_resource_request:
