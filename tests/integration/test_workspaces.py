@@ -337,10 +337,11 @@ def test_a_location_no_shard_matches_leaves_it_unschedulable(server: Server) -> 
     assert server.request("GET", f"/clusters/root:{name}/api/v1/namespaces")[0] == 404
     assert server.request("DELETE", f"/clusters/root{WS}/{name}")[0] == 200
     assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404
-    body = workspace(unique("near"))
-    body["spec"]["location"] = {"selector": {}}  # selects every shard
-    code, ws, _ = server.request("POST", f"/clusters/root{WS}", body)
-    assert code == 201 and ws["status"]["phase"] == "Ready", ws
+    for selector in ({}, {"matchLabels": {"name": "root"}}):  # every shard; the shard named root
+        body = workspace(unique("near"))
+        body["spec"]["location"] = {"selector": selector}
+        code, ws, _ = server.request("POST", f"/clusters/root{WS}", body)
+        assert code == 201 and ws["status"]["phase"] == "Ready", ws
 
 
 def test_same_name_created_at_once_leaves_one_cluster(server: Server) -> None:

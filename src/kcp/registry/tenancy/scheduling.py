@@ -61,7 +61,7 @@ _OPTS = WriteOptions(field_manager=MANAGER)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _NAME_KEY = os.urandom(32)  # once per process: names from one process never repeat, nor can be guessed
 _NAMES = itertools.count()
-SHARD_LABELS: dict[str, str] = {}
+SHARD_LABELS = {"name": "root"}  # kcp's shard labels itself with its name; this server is shard `root`
 
 Stores = Callable[[str, str, str], "Store"]
 
@@ -120,7 +120,7 @@ async def _create(store: Store, scope: RequestScope, obj: Object) -> None:
 
 def _unschedulable(selector: Any) -> str:
     """Why no shard takes a workspace with this location selector ("" when this shard does). This
-    server is kcp's one shard, `root`, which carries no labels."""
+    server is kcp's one shard, `root`, labelled `name=root` as kcp's shards label themselves."""
     if not selector:
         return ""
     try:
