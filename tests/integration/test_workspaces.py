@@ -562,3 +562,19 @@ def test_type_references_are_checked_as_kcp_checks_them(server: Server) -> None:
     sent["spec"]["type"] = {"path": "root"}  # no name: the parent's default child type
     code, body, _ = server.request("POST", f"/clusters/root{WS}", sent)
     assert code == 201 and body["spec"]["type"] == {"name": "organization", "path": "root"}, body
+
+
+def test_root_holds_kcps_bootstrap_rbac_by_its_names(server: Server) -> None:
+    """What an admin looks for (or deletes to revoke) in root: kcp's config/root objects."""
+    rbac = f"/clusters/root/apis/{RBAC}/v1"
+    code, role, _ = server.request("GET", f"{rbac}/clusterroles/system:kcp:universal-workspacetype-use")
+    assert code == 200 and role["rules"][0]["resourceNames"] == ["universal", "organization", "team"], role
+    bindings = {
+        "system:kcp:authenticated:universal-workspacetype-use": "system:kcp:universal-workspacetype-use",
+        "system:kcp:tenancy:authenticated:access": "system:kcp:workspace:access",
+        "system:kcp:authenticated:tenancy:reader": "system:kcp:tenancy:reader",
+    }
+    for name, role_name in bindings.items():
+        code, binding, _ = server.request("GET", f"{rbac}/clusterrolebindings/{name}")
+        assert code == 200 and binding["roleRef"]["name"] == role_name, binding
+        assert binding["subjects"] == [{"apiGroup": RBAC, "kind": "Group", "name": "system:authenticated"}]
