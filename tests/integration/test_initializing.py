@@ -260,3 +260,27 @@ def test_the_view_across_clusters_serves_discovery_for_kubectl(server: Server) -
     assert server.request("GET", f"{base}/apis/apps/v1")[0] == 404
     user = {u["name"]: u["user"] for u in server.config()["users"]}["user"]["token"]
     assert server.request("GET", f"{base}/apis", token=user)[0] == 403  # initialize is still needed
+
+
+def test_initializer_permissions_bound_what_the_initializer_may_do(server: Server) -> None:
+    """kcp's initializerPermissions: the view refuses content requests no rule allows, in its words."""
+    type_name = f"limited-{uuid.uuid4().hex[:6]}"
+    rules = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "create"]}]
+    universal = {"with": [{"name": "universal", "path": "root"}]}  # for the default namespace
+    spec = {"initializer": True, "initializerPermissions": rules, "extend": universal}
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    assert server.request("POST", types, {"metadata": {"name": type_name}, "spec": spec})[0] == 201
+    name = f"lim-{uuid.uuid4().hex[:6]}"
+    sent = {"metadata": {"name": name}, "spec": {"type": {"name": type_name, "path": "root"}}}
+    code, ws, _ = server.request("POST", f"/clusters/root{WS}", sent)
+    assert code == 201, ws
+    content = f"/services/initializingworkspaces/root:{type_name}/clusters/{ws['spec']['cluster']}/api/v1"
+    configmap = {"metadata": {"name": "seed", "namespace": "default"}}
+    code, body, _ = server.request("POST", f"{content}/namespaces/default/configmaps", configmap)
+    assert code == 201, body
+    code, body, _ = server.request("GET", f"{content}/namespaces/default/secrets/x")
+    assert (code, body["message"]) == (
+        403,
+        f'initializer "root:{type_name}" denied by initializerPermissions: '
+        "no rule allows get on core/secrets (x) in namespace default",
+    ), body
