@@ -27,6 +27,7 @@ from kcp.logicalcluster import ROOT, ClusterName, is_valid_path, object_key, res
 from kcp.registry.options import RequestScope
 from kcp.registry.strategy import Object
 from kcp.registry.tenancy.kinds import (
+    CLUSTER_ANNOTATION,
     OWNER_ANNOTATION,
     PATH_ANNOTATION,
     TENANCY,
@@ -173,6 +174,8 @@ class TenancyAdmission:
             object_key(WORKSPACETYPES.group, WORKSPACETYPES.resource, cluster, "", ref[1])
         )
         found: Object | None = orjson.loads(entry.value) if entry is not None else None
+        if found is not None:  # the cluster names the type's initializer and terminator (kcp's ForType)
+            found["metadata"].setdefault("annotations", {})[CLUSTER_ANNOTATION] = cluster
         if self._following and seen == self._changes:
             self._types[key] = found
             if len(self._types) > _CACHED_TYPES:

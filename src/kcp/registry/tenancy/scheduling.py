@@ -33,6 +33,7 @@ from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.store import create_new
 from kcp.registry.strategy import Companions, Object
 from kcp.registry.tenancy.kinds import (
+    CLUSTER_ANNOTATION,
     DELETION_FINALIZER,
     LOGICALCLUSTER_NAME,
     LOGICALCLUSTERS,
@@ -89,8 +90,15 @@ def terminators_of(closure: dict[TypeRef, Object]) -> list[str]:
 
 
 def _declaring(closure: dict[TypeRef, Object], field: str) -> list[str]:
-    """`<path>:<type>` of each type whose spec sets `field`."""
-    return sorted(type_reference(*ref) for ref, obj in closure.items() if (obj.get("spec") or {}).get(field))
+    """`<logical cluster>:<type>` of each type whose spec sets `field`, in the closure's order (kcp's
+    InitializerForType: the cluster's name, `root` for root's types, not a path)."""
+    return [
+        type_reference(
+            ((obj.get("metadata") or {}).get("annotations") or {}).get(CLUSTER_ANNOTATION) or ref[0], ref[1]
+        )
+        for ref, obj in closure.items()
+        if (obj.get("spec") or {}).get(field)
+    ]
 
 
 async def seed_content(
