@@ -179,8 +179,12 @@ def test_unresolved_permission_claims_are_warned_about(
 
 
 def test_usage_errors(plugin: Plugin, kubeconfig: Path) -> None:
-    result = plugin(ws.main, "--bogus")
-    assert (result.code, result.err) == (1, "Error: unrecognized arguments: --bogus\n")
+    result = plugin(ws.main, "--bogus")  # pflag's words, as cobra prints them
+    assert (result.code, result.err) == (1, "Error: unknown flag: --bogus\n")
+    assert plugin(ws.main, "tree", "-x").err == "Error: unknown shorthand flag: 'x' in -x\n"
+    assert plugin(ws.main, "tree", "--bogus=1").err == "Error: unknown flag: --bogus\n"
+    assert plugin(ws.main, "tree", "-w").err == "Error: flag needs an argument: 'w' in -w\n"
+    assert plugin(ws.main, "tree", "--workspace").err == "Error: flag needs an argument: --workspace\n"
     assert plugin(ws.main, "--short=maybe").err == (
         'Error: invalid argument "maybe" for "--short" flag: '
         'strconv.ParseBool: parsing "maybe": invalid syntax\n'
