@@ -107,10 +107,11 @@ def test_tilde_and_below(kubectl: Kubectl) -> None:
     assert kubectl("ws", "~:proj").stdout == "Current workspace is 'user:user:proj' (type root:universal).\n"
     assert kubectl("ws", "..").stdout == "Current workspace is 'user:user'.\n"
     assert kubectl("ws", "use", "~").stdout == "Current workspace is 'user:user'.\n"
+    kubectl("ws", ":root")  # kcp answers `~` in root only, named after the LogicalCluster, with no type
     listed = kubectl("get", "workspace", "~").stdout.splitlines()
     assert listed[0].split() == ["NAME", "TYPE", "REGION", "PHASE", "URL", "AGE"]
-    assert listed[1].split()[:4] == ["user", "home", "Ready", listed[1].split()[3]]
-    assert listed[1].split()[3].endswith("/clusters/user:user")
+    assert listed[1].split()[:2] == ["cluster", "Ready"]
+    assert listed[1].split()[2].endswith("/clusters/user:user")
 
 
 def test_admin_home_is_created_on_the_way(kubectl: Kubectl, server: Server) -> None:

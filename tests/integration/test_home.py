@@ -80,9 +80,8 @@ def test_first_access_creates_home(server: Server) -> None:
     assert code == 200, home  # made Ready by the request itself: kcp answers 429 until it is
     cluster = home_cluster_name(user)
     assert home["apiVersion"] == "tenancy.kcp.io/v1alpha1" and home["kind"] == "Workspace"
-    assert home["metadata"]["name"] == user and home["metadata"]["creationTimestamp"]
+    assert home["metadata"]["name"] == "cluster" and home["metadata"]["creationTimestamp"]  # kcp's: the LC's
     assert home["spec"] == {
-        "type": {"name": "home", "path": "root"},
         "cluster": cluster,
         "URL": f"{server.base_url}/clusters/user:{user}",
     }
@@ -110,14 +109,14 @@ def test_first_access_creates_home(server: Server) -> None:
     assert again == home
 
 
-def test_home_from_any_workspace(server: Server) -> None:
+def test_home_is_answered_in_root_only(server: Server) -> None:
+    """kcp's home filter looks at root alone; elsewhere `~` names no Workspace."""
     token = token_of(server, "user")
-    home = wait_home(lambda: server.request("GET", f"/clusters/root{HOME}", token=token))
-    for cluster in ("user:user", home["spec"]["cluster"], "system:admin"):
-        code, body, _ = server.request("GET", f"/clusters/{cluster}{HOME}", token=token)
-        assert (code, body) == (200, home)
+    wait_home(lambda: server.request("GET", f"/clusters/root{HOME}", token=token))
+    code, body, _ = server.request("GET", f"/clusters/user:user{HOME}", token=token)
+    assert (code, body["message"]) == (404, 'workspaces.tenancy.kcp.io "~" not found'), body
     code, body, _ = server.request("GET", f"/clusters/root:missing-{uuid.uuid4().hex[:6]}{HOME}", token=token)
-    assert code == 404, body
+    assert code == 404, body  # an unknown workspace, for one who may enter its parent
 
 
 def test_owner_uses_home_others_do_not(server: Server) -> None:
@@ -200,7 +199,7 @@ def test_table_for_kubectl_get(server: Server) -> None:
         "URL",
         "Age",
     ]
-    assert table["rows"][0]["cells"][:5] == ["user", "home", None, "Ready", home["spec"]["URL"]]
+    assert table["rows"][0]["cells"][:5] == ["cluster", None, None, "Ready", home["spec"]["URL"]]
 
 
 def test_concurrent_first_access(server: Server) -> None:

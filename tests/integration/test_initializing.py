@@ -90,6 +90,9 @@ class AddConfigMap:
         return Result()
 
 
+OWNER = "experimental.tenancy.kcp.io/owner"
+
+
 def wait_ready(server: Server, name: str, timeout: float = 20) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     body: dict[str, Any] = {}
@@ -120,6 +123,8 @@ async def test_sdk_initializer_adds_content_then_releases(server: Server) -> Non
     waiting = next(c for c in body["status"]["conditions"] if c["type"] == "WorkspaceInitialized")
     assert waiting["status"] == "False" and waiting["reason"] == "InitializerExists"
     assert waiting["severity"] == "Info" and INITIALIZER in waiting["message"]
+    owner = '{"username":"kcp-admin","groups":["system:kcp:admin","system:authenticated"]}'
+    assert body["metadata"]["annotations"][OWNER] == owner  # kcp's UserInfo JSON: no empty uid
     client = Client(
         f"{server.base_url}/services/initializingworkspaces/{INITIALIZER}",
         token=server.token,
@@ -139,6 +144,14 @@ async def test_sdk_initializer_adds_content_then_releases(server: Server) -> Non
     assert ws["spec"]["cluster"]
     done = next(c for c in ws["status"]["conditions"] if c["type"] == "WorkspaceInitialized")
     assert done["status"] == "True" and "reason" not in done
+    lc_path = f"/clusters/root:{name}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
+    deadline = time.monotonic() + 5
+    for path in (f"/clusters/root{WS}/{name}", lc_path):  # Ready: kcp keeps only the owner's name
+        while (owner := server.request("GET", path)[1]["metadata"]["annotations"][OWNER]) != (
+            '{"username":"kcp-admin"}'
+        ):
+            assert time.monotonic() < deadline, owner
+            await asyncio.sleep(0.05)
 
 
 def test_view_needs_initialize_and_guards_the_status(server: Server) -> None:
@@ -247,3 +260,27 @@ def test_the_view_across_clusters_serves_discovery_for_kubectl(server: Server) -
     assert server.request("GET", f"{base}/apis/apps/v1")[0] == 404
     user = {u["name"]: u["user"] for u in server.config()["users"]}["user"]["token"]
     assert server.request("GET", f"{base}/apis", token=user)[0] == 403  # initialize is still needed
+
+
+def test_initializer_permissions_bound_what_the_initializer_may_do(server: Server) -> None:
+    """kcp's initializerPermissions: the view refuses content requests no rule allows, in its words."""
+    type_name = f"limited-{uuid.uuid4().hex[:6]}"
+    rules = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "create"]}]
+    universal = {"with": [{"name": "universal", "path": "root"}]}  # for the default namespace
+    spec = {"initializer": True, "initializerPermissions": rules, "extend": universal}
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    assert server.request("POST", types, {"metadata": {"name": type_name}, "spec": spec})[0] == 201
+    name = f"lim-{uuid.uuid4().hex[:6]}"
+    sent = {"metadata": {"name": name}, "spec": {"type": {"name": type_name, "path": "root"}}}
+    code, ws, _ = server.request("POST", f"/clusters/root{WS}", sent)
+    assert code == 201, ws
+    content = f"/services/initializingworkspaces/root:{type_name}/clusters/{ws['spec']['cluster']}/api/v1"
+    configmap = {"metadata": {"name": "seed", "namespace": "default"}}
+    code, body, _ = server.request("POST", f"{content}/namespaces/default/configmaps", configmap)
+    assert code == 201, body
+    code, body, _ = server.request("GET", f"{content}/namespaces/default/secrets/x")
+    assert (code, body["message"]) == (
+        403,
+        f'initializer "root:{type_name}" denied by initializerPermissions: '
+        "no rule allows get on core/secrets (x) in namespace default",
+    ), body

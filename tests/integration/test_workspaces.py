@@ -52,6 +52,14 @@ def create_ready(
     raise AssertionError(f"workspace {parent}:{name} did not become Ready: {body}")
 
 
+def wait_for_home(server: Server, token: str) -> None:
+    """The user's home workspace (user:<name>), made on first use."""
+    deadline = time.monotonic() + 10
+    while server.request("GET", f"/clusters/root{WS}/~", token=token)[0] != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -68,6 +76,10 @@ def test_three_level_tree(server: Server) -> None:
         "GET", f"/clusters/root:{org}:team-a/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
     )
     assert code == 200 and lc["metadata"]["annotations"]["kcp.io/path"] == f"root:{org}:team-a"
+    assert lc["spec"]["createdBy"] == {
+        "username": "kcp-admin",
+        "groups": ["system:kcp:admin", "system:authenticated"],
+    }
     by_name = f"/clusters/{team['spec']['cluster']}/api/v1/namespaces"
     by_path = f"/clusters/root:{org}:team-a/api/v1/namespaces"
     names = {i["metadata"]["name"] for i in server.request("GET", by_name)[1]["items"]}
@@ -76,14 +88,45 @@ def test_three_level_tree(server: Server) -> None:
 
 
 def test_type_rules(server: Server) -> None:
+    """kcp's 403 words: what a side allows and the other implements, `none`, and missing types."""
     org = unique("org")
     create_ready(server, "root", org)
     code, body, _ = server.request("POST", f"/clusters/root:{org}{WS}", workspace("nested", "organization"))
     assert code == 403 and body["kind"] == "Status"
-    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("t"), "team"))
-    assert code == 403
-    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("x"), "nosuchtype"))
-    assert code == 403
+    refused = {
+        "team": "workspace type root:team only allows [root:organization root:team] parent workspaces, "
+        "but parent type root:root only implements [root:root root:universal]",
+        "home": "workspace type root:home cannot have any parent",
+        "nosuchtype": 'workspace type "nosuchtype" cannot be resolved',
+    }
+    for type_name, why in refused.items():
+        name = unique("x")
+        code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(name, type_name))
+        assert (code, body["message"]) == (403, f'workspaces.tenancy.kcp.io "{name}" is forbidden: {why}')
+    sent = workspace(unique("x"), "nosuch")
+    sent["spec"]["type"]["path"] = "root"
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", sent)
+    assert code == 403 and body["message"].endswith(
+        ': Internal error occurred: workspacetypes.tenancy.kcp.io "root:nosuch" not found'
+    ), body
+
+
+def test_a_bare_type_name_is_found_in_root_from_a_home_tree(server: Server) -> None:
+    """kcp looks a type without path up the workspace's ancestors and last in root, so a home
+    workspace (`user:<name>`, no root above it) may ask for `universal` or `team` by name."""
+    user = token_of(server, "user")
+    wait_for_home(server, user)
+    made = create_ready(server, "user:user", unique("h"), "universal", token=user)
+    assert made["spec"]["type"] == {"name": "universal", "path": "root"}
+    for path in ("user:user", made["spec"]["URL"].rpartition("/")[2]):  # kcp's spec.createdBy, home too
+        lc = server.request("GET", f"/clusters/{path}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster")[1]
+        assert lc["spec"]["createdBy"] == {"username": "user", "groups": ["system:authenticated"]}, lc
+    name = unique("t")
+    code, body, _ = server.request("POST", f"/clusters/user:user{WS}", workspace(name, "team"), token=user)
+    assert code == 403 and body["message"].endswith(
+        "workspace type root:team only allows [root:organization root:team] parent workspaces, "
+        "but parent type root:home only implements [root:home root:universal]"
+    ), body
 
 
 def test_unknown_and_invalid_paths(server: Server) -> None:
@@ -265,6 +308,9 @@ def test_create_answers_with_a_ready_workspace_and_its_cluster(server: Server) -
     )
     assert code == 200 and lc["status"]["phase"] == "Ready" and lc["status"]["URL"] == ws["spec"]["URL"]
     assert lc["metadata"]["labels"]["tenancy.kcp.io/phase"] == "Ready"  # as kcp labels it
+    owner = '{"username":"kcp-admin"}'  # all kcp keeps of the owner once Ready
+    assert ws["metadata"]["annotations"]["experimental.tenancy.kcp.io/owner"] == owner
+    assert lc["metadata"]["annotations"]["experimental.tenancy.kcp.io/owner"] == owner
     assert lc["spec"]["initializers"] == ["root:universal"] and lc["status"]["initializers"] == []
     assert lc["spec"]["owner"]["uid"] == ws["metadata"]["uid"]
     code, nss, _ = server.request("GET", f"/clusters/{cluster}/api/v1/namespaces")
@@ -291,10 +337,11 @@ def test_a_location_no_shard_matches_leaves_it_unschedulable(server: Server) -> 
     assert server.request("GET", f"/clusters/root:{name}/api/v1/namespaces")[0] == 404
     assert server.request("DELETE", f"/clusters/root{WS}/{name}")[0] == 200
     assert server.request("GET", f"/clusters/root{WS}/{name}")[0] == 404
-    body = workspace(unique("near"))
-    body["spec"]["location"] = {"selector": {}}  # selects every shard
-    code, ws, _ = server.request("POST", f"/clusters/root{WS}", body)
-    assert code == 201 and ws["status"]["phase"] == "Ready", ws
+    for selector in ({}, {"matchLabels": {"name": "root"}}):  # every shard; the shard named root
+        body = workspace(unique("near"))
+        body["spec"]["location"] = {"selector": selector}
+        code, ws, _ = server.request("POST", f"/clusters/root{WS}", body)
+        assert code == 201 and ws["status"]["phase"] == "Ready", ws
 
 
 def test_same_name_created_at_once_leaves_one_cluster(server: Server) -> None:
@@ -367,7 +414,7 @@ def test_extended_types_need_use_too_and_may_not_loop(server: Server) -> None:
         assert server.request("POST", types, _workspace_type(name, extends))[0] == 201
     code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace(unique("c"), one))
     assert code == 403 and body["message"].endswith(
-        f"circular dependency detected in workspace type root:{one}: root:{one} -> root:{two} -> root:{one}"
+        f"circular dependency detected in workspace type root:{one}: root:{one} -> root:{two}"
     ), body
     user = token_of(server, "user")
     role = {
@@ -388,16 +435,28 @@ def test_extended_types_need_use_too_and_may_not_loop(server: Server) -> None:
     }
     assert server.request("POST", f"/clusters/root/apis/{RBAC}/v1/clusterroles", role)[0] == 201
     assert server.request("POST", f"/clusters/root/apis/{RBAC}/v1/clusterrolebindings", bind)[0] == 201
-    deadline = time.monotonic() + 10
-    while server.request("GET", f"/clusters/root{WS}/~", token=user)[0] != 200:  # home, made on first use
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_home(server, user)
     sent = workspace(unique("u"), multi)
     sent["spec"]["type"]["path"] = "root"
     code, body, _ = server.request("POST", f"/clusters/user:user{WS}", sent, token=user)
     assert code == 403 and body["message"].endswith(
         f"unable to use workspace type root:{alpha}: missing verb='use' permission on workspacetype"
     ), body
+
+
+def test_a_type_defaults_its_children_to_universal_as_kcps_schema_does(server: Server) -> None:
+    """kcp's WorkspaceType schema defaults spec.defaultChildWorkspaceType to root:universal, so a
+    workspace of a custom type takes children without a type; a type without spec gets no default."""
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    custom, bare = unique("custom"), unique("bare")
+    code, made, _ = server.request("POST", types, _workspace_type(custom, ["universal"]))
+    assert code == 201 and made["spec"]["defaultChildWorkspaceType"] == {"name": "universal", "path": "root"}
+    code, made, _ = server.request("POST", types, {"metadata": {"name": bare}})
+    assert code == 201 and "spec" not in made, made
+    parent = unique("p")
+    create_ready(server, "root", parent, custom)
+    child = create_ready(server, f"root:{parent}", "child")
+    assert child["spec"]["type"] == {"name": "universal", "path": "root"}
 
 
 def test_a_type_stamps_its_labels_on_new_workspaces_without_overriding_the_creators(server: Server) -> None:
@@ -425,3 +484,97 @@ def test_the_servers_own_clusters_carry_their_url(server: Server) -> None:
             "GET", f"/clusters/{cluster}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
         )
         assert code == 200 and lc["status"]["URL"] == f"{server.base_url}/clusters/{cluster}"
+
+
+def test_spec_rules_answer_in_kcps_words(server: Server) -> None:
+    """The schema's CEL rules (422, value shown as its type) first, then kcp's admission (403)."""
+    name, user = unique("rules"), token_of(server, "user")
+    create_ready(server, "root", name)
+    path = f"/clusters/root{WS}/{name}"
+    merge = "application/merge-patch+json"
+    refused = {
+        '{"spec":{"type":{"name":"team","path":"root"}}}': (
+            422,
+            'spec.type: Invalid value: "object": name is immutable',
+        ),
+        '{"spec":{"type":{"path":"root:x"}}}': (422, 'spec.type: Invalid value: "object": path is immutable'),
+        '{"spec":{"cluster":"abc"}}': (422, 'spec.cluster: Invalid value: "string": cluster is immutable'),
+        '{"spec":{"URL":null}}': (422, 'spec: Invalid value: "object": URL cannot be unset'),
+        '{"spec":{"URL":"https://elsewhere"}}': (
+            403,
+            "spec.URL can only be changed by system privileged users",
+        ),
+        '{"spec":{"type":null}}': (403, 'spec.type: Invalid value: "null": field is immutable'),
+    }
+    for patch, (code, why) in refused.items():
+        got, body, _ = server.request("PATCH", path, raw=patch.encode(), content_type=merge)
+        forbidden = f'workspaces.tenancy.kcp.io "{name}" is forbidden: {why}'
+        invalid = f'Workspace.tenancy.kcp.io "{name}" is invalid: {why}'
+        assert (got, body["message"]) == (code, forbidden if code == 403 else invalid), (patch, body)
+    wait_for_home(server, user)
+    sent = workspace(unique("set"))
+    sent["spec"]["cluster"] = "mine"
+    code, body, _ = server.request("POST", f"/clusters/user:user{WS}", sent, token=user)
+    assert code == 403 and body["message"].endswith(
+        "is forbidden: spec.Cluster can only be set by system privileged users"
+    ), body
+
+
+def test_type_references_are_checked_as_kcp_checks_them(server: Server) -> None:
+    """A WorkspaceType is held to kcp's schema (422); a Workspace's type is resolved by admission
+    before any pattern is checked, so a name no type can have is a 403, and a missing one defaults."""
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    bad = {
+        "defaultChildWorkspaceType": {"name": "Bad_Name"},
+        "limitAllowedChildren": {"none": True, "types": [{"name": "x"}]},
+        "limitAllowedParents": {"types": []},
+    }
+    code, body, _ = server.request("POST", types, {"metadata": {"name": unique("bad")}, "spec": bad})
+    assert code == 422, body
+    assert [(c["field"], c["message"]) for c in body["details"]["causes"]] == [
+        (
+            "spec.defaultChildWorkspaceType.name",
+            'Invalid value: "Bad_Name": spec.defaultChildWorkspaceType.name in body should match '
+            "'^[a-z]([a-z0-9-]{0,61}[a-z0-9])?'",
+        ),
+        (
+            "<nil>",
+            'Invalid value: "": "spec.limitAllowedChildren" must validate one and only one schema '
+            "(oneOf). Found 2 valid alternatives",
+        ),
+        (
+            "spec.limitAllowedParents.types",
+            "Invalid value: 0: spec.limitAllowedParents.types in body should have at least 1 items",
+        ),
+    ]
+    for ref, why in (
+        ({"name": "Bad_Name"}, 'workspace type "Bad_Name" cannot be resolved'),
+        (
+            {"name": "a/b", "path": "root"},
+            'Internal error occurred: workspacetypes.tenancy.kcp.io "root:a/b" not found',
+        ),
+    ):
+        sent = workspace(unique("x"))
+        sent["spec"]["type"] = ref
+        code, body, _ = server.request("POST", f"/clusters/root{WS}", sent)
+        assert code == 403 and body["message"].endswith(f"is forbidden: {why}"), body
+    sent = workspace(unique("x"))
+    sent["spec"]["type"] = {"path": "root"}  # no name: the parent's default child type
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", sent)
+    assert code == 201 and body["spec"]["type"] == {"name": "organization", "path": "root"}, body
+
+
+def test_root_holds_kcps_bootstrap_rbac_by_its_names(server: Server) -> None:
+    """What an admin looks for (or deletes to revoke) in root: kcp's config/root objects."""
+    rbac = f"/clusters/root/apis/{RBAC}/v1"
+    code, role, _ = server.request("GET", f"{rbac}/clusterroles/system:kcp:universal-workspacetype-use")
+    assert code == 200 and role["rules"][0]["resourceNames"] == ["universal", "organization", "team"], role
+    bindings = {
+        "system:kcp:authenticated:universal-workspacetype-use": "system:kcp:universal-workspacetype-use",
+        "system:kcp:tenancy:authenticated:access": "system:kcp:workspace:access",
+        "system:kcp:authenticated:tenancy:reader": "system:kcp:tenancy:reader",
+    }
+    for name, role_name in bindings.items():
+        code, binding, _ = server.request("GET", f"{rbac}/clusterrolebindings/{name}")
+        assert code == 200 and binding["roleRef"]["name"] == role_name, binding
+        assert binding["subjects"] == [{"apiGroup": RBAC, "kind": "Group", "name": "system:authenticated"}]

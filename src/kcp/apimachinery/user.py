@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import orjson
+
 SYSTEM_MASTERS = "system:masters"
 AUTHENTICATED = "system:authenticated"
 UNAUTHENTICATED = "system:unauthenticated"
@@ -29,3 +31,14 @@ class UserInfo:
         if self.extra:
             out["extra"] = {k: list(v) for k, v in self.extra.items()}
         return out
+
+
+def username_only(user_info_json: str) -> str:
+    """An authentication/v1 UserInfo JSON cut down to its username: kcp keeps no more of a workspace's
+    owner (annotation `experimental.tenancy.kcp.io/owner`) once it is Ready; unreadable input is kept."""
+    try:
+        info = orjson.loads(user_info_json)
+    except orjson.JSONDecodeError:
+        return user_info_json
+    name = info.get("username") if isinstance(info, dict) else None
+    return orjson.dumps({"username": name} if name else {}).decode()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kcp.apimachinery.errors import Conflict, Invalid, NotFound
+from kcp.controllers.workspace import forget_owner_details
 from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
 
 LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
@@ -55,6 +56,7 @@ class RootlessPhase:
                 subresource="status",
                 content_type="application/json-patch+json",
             )
+            await forget_owner_details(self.client.cluster(key.cluster), LOGICALCLUSTERS, lc)
         except (NotFound, Conflict, Invalid):  # gone, or changed since seen: its next event requeues it
             return Result()
         return Result()

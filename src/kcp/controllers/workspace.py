@@ -17,6 +17,7 @@ from typing import Any
 
 from kcp.apimachinery.errors import Conflict, NotFound
 from kcp.apimachinery.meta import initialized
+from kcp.apimachinery.user import username_only
 from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
 from kcp.sdk.client import ClusterClient, discover
 from kcp.sdk.informer import drop_managed_fields
@@ -28,6 +29,7 @@ NAMESPACES = GVR("", "v1", "namespaces")
 FINALIZER = "core.kcp.io/logicalcluster"
 DELETION_FINALIZER = "core.kcp.io/logicalcluster-deletion"
 PHASE_LABEL = "tenancy.kcp.io/phase"
+OWNER_ANNOTATION = "experimental.tenancy.kcp.io/owner"
 
 
 def _in_transition(obj: dict[str, Any]) -> bool:
@@ -45,6 +47,14 @@ def _status_patch(status: dict[str, Any]) -> dict[str, Any]:
             "conditions": status["conditions"],
         }
     }
+
+
+async def forget_owner_details(client: ClusterClient, gvr: GVR, obj: dict[str, Any]) -> None:
+    """kcp keeps only the username in a Ready workspace's (and its cluster's) owner annotation."""
+    owner = (obj["metadata"].get("annotations") or {}).get(OWNER_ANNOTATION)
+    if owner is not None and username_only(owner) != owner:
+        patch = {"metadata": {"annotations": {OWNER_ANNOTATION: username_only(owner)}}}
+        await client.patch(gvr, obj["metadata"]["name"], patch)
 
 
 class WorkspaceLifecycle:
@@ -118,6 +128,9 @@ class WorkspaceLifecycle:
             await parent.patch(
                 WORKSPACES, ws["metadata"]["name"], _status_patch(wanted), subresource="status"
             )
+        if wanted["phase"] == "Ready":
+            await forget_owner_details(child, LOGICALCLUSTERS, lc)
+            await forget_owner_details(parent, WORKSPACES, ws)
         return Result()
 
     async def _delete(self, parent: ClusterClient, ws: dict[str, Any]) -> Result:

@@ -17,18 +17,17 @@ from kcp.apimachinery.meta import set_condition
 from kcp.sdk import GVR, Client, Controller, Informer, ObjectKey, Result
 
 WORKSPACETYPES = GVR("tenancy.kcp.io", "v1alpha1", "workspacetypes")
-LOGICALCLUSTERS = GVR("core.kcp.io", "v1alpha1", "logicalclusters")
-PATH_ANNOTATION = "kcp.io/path"
+CLUSTER_ANNOTATION = "kcp.io/cluster"
 VIEWS = (("initializing", "initializingworkspaces"), ("terminating", "terminatingworkspaces"))
 READY = frozenset(["Ready", "VirtualWorkspaceURLsReady"])
 
 
-def virtual_workspaces(base_url: str, type_path: str, type_name: str) -> list[dict[str, str]]:
-    """The view URLs of the type named `<type_path>:<type_name>`, as its initializer and terminator
-    are named."""
+def virtual_workspaces(base_url: str, cluster: str, type_name: str) -> list[dict[str, str]]:
+    """The view URLs of the type `type_name` in logical cluster `cluster`, named as kcp names its
+    initializer and terminator: `<logical cluster name>:<type>` (`root:universal`; never a path)."""
     base = base_url.rstrip("/")
     return [
-        {"url": f"{base}/services/{service}/{type_path}:{type_name}", "type": kind} for kind, service in VIEWS
+        {"url": f"{base}/services/{service}/{cluster}:{type_name}", "type": kind} for kind, service in VIEWS
     ]
 
 
@@ -42,10 +41,10 @@ def ready_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def needs_status(wt: dict[str, Any], base_url: str) -> bool:
     """Whether a type's status lacks this shard's view URLs or its Ready conditions."""
     status = wt.get("status") or {}
-    prefix = f"{base_url.rstrip('/')}/services/"
-    urls = [v.get("url") or "" for v in status.get("virtualWorkspaces") or []]
+    cluster = (wt["metadata"].get("annotations") or {}).get(CLUSTER_ANNOTATION, "")
+    wanted = virtual_workspaces(base_url, cluster, wt["metadata"]["name"])
     true = {c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"}
-    return len(urls) != len(VIEWS) or not all(u.startswith(prefix) for u in urls) or not true >= READY
+    return status.get("virtualWorkspaces") != wanted or not true >= READY
 
 
 class WorkspaceTypeStatus:
@@ -63,13 +62,11 @@ class WorkspaceTypeStatus:
         cluster = self.client.cluster(key.cluster)
         try:
             wt = await cluster.get(WORKSPACETYPES, key.name)
-            lc = await cluster.get(LOGICALCLUSTERS, "cluster")
         except NotFound:
             return Result()  # gone: nothing to show
-        path = ((lc["metadata"].get("annotations") or {}).get(PATH_ANNOTATION)) or key.cluster
         status = wt.get("status") or {}
         wanted = {
-            "virtualWorkspaces": virtual_workspaces(self.base_url, path, key.name),
+            "virtualWorkspaces": virtual_workspaces(self.base_url, key.cluster, key.name),
             "conditions": ready_conditions(list(status.get("conditions") or [])),
         }
         if any(status.get(k) != v for k, v in wanted.items()):

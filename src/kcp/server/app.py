@@ -33,7 +33,7 @@ from kcp.apimachinery.user import UserInfo
 from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope
-from kcp.registry.tenancy.kinds import LOGICALCLUSTERS
+from kcp.registry.tenancy.kinds import LOGICALCLUSTERS, WORKSPACETYPES
 from kcp.server import discovery, handlers, health, metrics, rendering
 from kcp.server.authn import Authenticator, localize
 from kcp.server.authz import Authorizer
@@ -98,6 +98,7 @@ def build_app(state: ServerState) -> web.Application:
         lifecycle.service: LifecycleView(
             lifecycle,
             state.catalog.store(LOGICALCLUSTERS.group, LOGICALCLUSTERS.version, LOGICALCLUSTERS.resource),
+            state.catalog.store(WORKSPACETYPES.group, WORKSPACETYPES.version, WORKSPACETYPES.resource),
             state.resolver.paths.resolve,
             state.authorizer.allowed,
             functools.partial(_in_cluster, state),

@@ -95,6 +95,6 @@ async def seed_root(catalog: Catalog, batteries: tuple[str, ...]) -> None:
     for obj in tenancy_bootstrap.workspace_types(with_types):
         with contextlib.suppress(AlreadyExists):
             await types.create(scope, obj, _OPTS)
-    for resource, obj in tenancy_bootstrap.root_rbac(with_types):
+    for resource, obj in tenancy_bootstrap.root_rbac():
         with contextlib.suppress(AlreadyExists):
             await catalog.store("rbac.authorization.k8s.io", "v1", resource).create(scope, obj, _OPTS)

@@ -1,6 +1,7 @@
 """HTTP side of `GET workspaces/~`: answered before the cluster's own authorization, as kcp's filter is.
 
-The request may name any workspace; the answer is always the caller's home (registry/tenancy/home.py).
+As kcp's filter, it answers in root only (what `kubectl ws ~` asks); elsewhere `~` is an ordinary name
+that no Workspace has. The answer is the caller's home (registry/tenancy/home.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def wants_home(info: RequestInfo) -> bool:
     """Whether this request is `GET workspaces/~` (with home workspaces off, an ordinary 404)."""
     return (
         not info.virtual
-        and info.cluster != "*"
+        and info.cluster == ROOT
         and info.is_resource_request
         and is_home_request(info.verb, info.group, info.resource, info.name, info.subresource)
     )

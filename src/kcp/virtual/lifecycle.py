@@ -23,13 +23,15 @@ from kcp.apimachinery.errors import BadRequest, Cause, Forbidden, Invalid, Metho
 from kcp.apimachinery.patch import apply_patch
 from kcp.apimachinery.serialization import decode_body
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
-from kcp.auth.attributes import Attributes
+from kcp.auth.attributes import Attributes, forbidden
+from kcp.auth.rbac import rule_allows
 from kcp.logicalcluster import ClusterName, is_cluster_name
 from kcp.registry.options import RequestScope
 from kcp.registry.store import Store
 from kcp.registry.tenancy.kinds import LOGICALCLUSTER_NAME, LOGICALCLUSTERS, TENANCY
 from kcp.schema.gotypes import type_error
 from kcp.server import discovery, handlers
+from kcp.server.authz import attributes
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import write_options
 
@@ -63,17 +65,21 @@ class LifecycleView:
         self,
         lifecycle: Lifecycle,
         lc_store: Store,
+        types: Store,
         resolve_path: Callable[[str], Awaitable[ClusterName | None]],
         allowed: Callable[[Attributes], Awaitable[tuple[bool, str]]],
         dispatch: Dispatch,
     ) -> None:
         self.lifecycle = lifecycle
         self.lc_store = lc_store
+        self.types = types
         self.resolve_path = resolve_path
         self.allowed = allowed
         self.dispatch = dispatch
 
-    async def _authorize(self, user: UserInfo, controller: str) -> None:
+    async def _authorize(self, user: UserInfo, controller: str, info: RequestInfo) -> ClusterName:
+        """kcp's view asks for its verb on the type; a refusal reads as kube's 403 for the request.
+        Returns the logical cluster holding the type."""
         type_path, _, type_name = controller.rpartition(":")
         cluster = await self.resolve_path(type_path) if type_path else None
         if cluster is None or not type_name:
@@ -89,17 +95,12 @@ class LifecycleView:
             cluster=cluster,
         )
         if not user.is_master and not (await self.allowed(attrs))[0]:
-            raise Forbidden(
-                f'User "{user.name}" cannot {self.lifecycle.verb} workspacetypes.{TENANCY} "{type_name}" in '
-                f'workspace "{type_path}"',
-                name=type_name,
-                group=TENANCY,
-                kind="workspacetypes",
-            )
+            raise forbidden(attributes(user, info, str(info.cluster)), "")
+        return cluster
 
     async def serve(self, request: web.Request, info: RequestInfo, user: UserInfo) -> web.StreamResponse:
         controller, doing = info.virtual_arg, self.lifecycle.doing
-        await self._authorize(user, controller)
+        type_cluster = await self._authorize(user, controller, info)
         predicate = self.lifecycle.carries(controller)
         if info.cluster == "*":
             if not info.is_resource_request:
@@ -116,27 +117,47 @@ class LifecycleView:
             raise NotFound(f"the {doing} workspaces view addresses logical clusters by name, not path")
         cluster = ClusterName(info.cluster)
         scope = RequestScope(cluster, "", user)
+        own = (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource)
         try:
             lc = await self.lc_store.get(scope, LOGICALCLUSTER_NAME)
         except NotFound:
-            raise NotFound(f'logical cluster "{cluster}" is not {doing} with "{controller}"') from None
-        if not predicate(lc):
-            raise Forbidden(f'logical cluster "{cluster}" is not {doing} with "{controller}"')
-        if (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource) and info.verb in (
-            "update",
-            "patch",
-        ):
+            lc = None
+        if lc is None or not predicate(lc):  # kcp: its view filters the LogicalCluster out, its proxy refuses
+            if own and info.verb in ("get", "update", "patch"):
+                raise NotFound.object(LOGICALCLUSTERS.resource, LOGICALCLUSTERS.group, LOGICALCLUSTER_NAME)
+            raise Forbidden(f'{self.lifecycle.role} "{controller}" cannot access this workspace')
+        if own and info.verb in ("update", "patch"):
             if info.subresource != "status":
                 raise MethodNotAllowed("the LogicalCluster is written only through its status here")
             return await self._remove_own_entry(request, info, lc, controller, scope)
-        if (info.group, info.resource) == (LOGICALCLUSTERS.group, LOGICALCLUSTERS.resource) and info.verb in (
-            "create",
-            "delete",
-            "deletecollection",
-        ):
+        if own and info.verb in ("create", "delete", "deletecollection"):
             raise Forbidden(f"the LogicalCluster cannot be created or deleted through the {doing} view")
+        await self._check_permissions(user, info, cluster, type_cluster, controller)
         elevated = replace(user, groups=(*user.groups, SYSTEM_MASTERS))  # content access in this cluster only
         return await self.dispatch(request, info, elevated, cluster)
+
+    async def _check_permissions(
+        self,
+        user: UserInfo,
+        info: RequestInfo,
+        cluster: ClusterName,
+        type_cluster: ClusterName,
+        controller: str,
+    ) -> None:
+        """The type's initializerPermissions/terminatorPermissions, when it has any, bound what the
+        controller may do in the content (kcp's EvaluateLifecyclePermissions); none: all it wants."""
+        field = f"{self.lifecycle.role}Permissions"
+        try:
+            wst = await self.types.get(RequestScope(type_cluster, "", user), controller.rpartition(":")[2])
+        except NotFound:
+            return
+        rules = (wst.get("spec") or {}).get(field) or []
+        attrs = attributes(user, info, str(cluster))
+        if not rules or any(rule_allows(rule, attrs) for rule in rules):
+            return
+        raise Forbidden(
+            f'{self.lifecycle.role} "{controller}" denied by {field}: no rule allows {_asked(attrs)}'
+        )
 
     async def _remove_own_entry(
         self,
@@ -191,6 +212,18 @@ class LifecycleView:
             scope, LOGICALCLUSTER_NAME, updated, write_options(request), subresource="status"
         )
         return handlers.json_response(obj, 200, warnings)
+
+
+def _asked(attrs: Attributes) -> str:
+    """`<verb> on <group or core>/<resource>[/<sub>] [(<name>)] [in namespace <ns>]`, or on the path."""
+    if not attrs.resource_request:
+        return f"{attrs.verb} on {attrs.path}"
+    what = f"{attrs.api_group or 'core'}/{attrs.resource}" + (
+        f"/{attrs.subresource}" if attrs.subresource else ""
+    )
+    what += f" ({attrs.name})" if attrs.name else ""
+    what += f" in namespace {attrs.namespace}" if attrs.namespace else ""
+    return f"{attrs.verb} on {what}"
 
 
 # What the view serves across clusters, for discovery: kubectl and REST mappers find the resource here.

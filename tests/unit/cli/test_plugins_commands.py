@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,3 +43,11 @@ def test_help(plugin: Plugin, kubeconfig: Path) -> None:
     assert help_kcp.code == 0
     assert "kubectl kcp workspace -" in help_kcp.out
     assert plugin(ws.main, "tree", "--help").out.startswith("usage: kubectl ws tree")
+
+
+def test_create_workspace_answers_to_both_spellings() -> None:
+    """kcp's docs run `kubectl create-workspace` (krew installs it as kubectl-create_workspace, since a
+    dash in a kubectl command is an underscore in the plugin's file name) and `kubectl create workspace`."""
+    project = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())
+    scripts = project["project"]["scripts"]
+    assert scripts["kubectl-create_workspace"] == scripts["kubectl-create-workspace"]

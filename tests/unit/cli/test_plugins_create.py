@@ -156,5 +156,6 @@ def test_ws_create_is_deprecated(plugin: Plugin, kubeconfig: Path, fake: FakeKcp
     )
 
 
-def test_name_is_required(plugin: Plugin, kubeconfig: Path) -> None:
+def test_exactly_one_name(plugin: Plugin, kubeconfig: Path) -> None:
     assert plugin(main) == Result(1, "", "Error: accepts 1 arg(s), received 0\n")
+    assert plugin(main, "a", "b") == Result(1, "", "Error: accepts 1 arg(s), received 2\n")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kcp.cli.plugins import kcp, ws
 from kcp.cli.plugins.kubeconfig import CURRENT, PREVIOUS, Kubeconfig
@@ -177,11 +179,34 @@ def test_unresolved_permission_claims_are_warned_about(
 
 
 def test_usage_errors(plugin: Plugin, kubeconfig: Path) -> None:
-    result = plugin(ws.main, "--bogus")
-    assert (result.code, result.err) == (1, "Error: unrecognized arguments: --bogus\n")
+    result = plugin(ws.main, "--bogus")  # pflag's words, as cobra prints them
+    assert (result.code, result.err) == (1, "Error: unknown flag: --bogus\n")
+    assert plugin(ws.main, "tree", "-x").err == "Error: unknown shorthand flag: 'x' in -x\n"
+    assert plugin(ws.main, "tree", "--bogus=1").err == "Error: unknown flag: --bogus\n"
+    assert plugin(ws.main, "tree", "-w").err == "Error: flag needs an argument: 'w' in -w\n"
+    assert plugin(ws.main, "tree", "--workspace").err == "Error: flag needs an argument: --workspace\n"
     assert plugin(ws.main, "--short=maybe").err == (
         'Error: invalid argument "maybe" for "--short" flag: '
         'strconv.ParseBool: parsing "maybe": invalid syntax\n'
     )
     assert plugin(ws.main, "use").code == 0  # kcp prints the help
     assert plugin(kcp.main, "bogus") == Result(1, "", 'error: unknown command "bogus" for "kcp"\n')
+
+
+def test_several_kubeconfig_files_get_the_workspace_entries_beside_their_originals(
+    plugin: Plugin, kubeconfig: Path, tree: FakeKcp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As clientcmd's copies keep their LocationOfOrigin, kcp's plugin writes the workspace cluster and
+    contexts to the file defining the context they copy, and current-context where it is set."""
+    mine = tmp_path / "mine"
+    mine.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "root"}))
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(mine), str(kubeconfig)]))
+    for target in ("a", "b", "-"):
+        assert plugin(ws.main, target).code == 0
+    assert load(mine) == {"apiVersion": "v1", "kind": "Config", "current-context": CURRENT}
+    assert server_of(kubeconfig, CURRENT) == tree.base_url + "/clusters/root:a"
+    assert server_of(kubeconfig, PREVIOUS) == tree.base_url + "/clusters/root:a:b"
+    assert context_of(kubeconfig, PREVIOUS) == {"cluster": PREVIOUS, "user": "admin"}
+    assert plugin(ws.main, "create-context", "team", "--overwrite").code == 0
+    assert context_of(kubeconfig, "team") == {"cluster": "team", "user": "admin"}
+    assert load(mine)["current-context"] == "team"

@@ -51,6 +51,10 @@ def create_context(
         clusters={name: cluster},
         contexts={name: {**current_context, "cluster": name}},
         current_context=None if keep_current else name,
+        copied_from={
+            ("clusters", name): ("clusters", cluster_name),
+            ("contexts", name): ("contexts", current_name),
+        },
     )
     verb = "Updated" if existed else "Created"
     if keep_current or switched_from == name:

@@ -43,7 +43,7 @@ class CreateOptions:
 def parser(prog: str) -> ArgumentParser:
     p = ArgumentParser(prog, "Creates a new workspace")
     add_client_flags(p, workspace_flag=True)
-    p.add_argument("name", nargs="?", help="name of the workspace to create")
+    p.add_argument("name", nargs="*", help="name of the workspace to create")
     p.add_argument(
         "--type",
         default="",
@@ -71,10 +71,10 @@ def parser(prog: str) -> ArgumentParser:
 
 def run(argv: list[str], prog: str) -> None:
     args = parser(prog).parse(argv)
-    if args.name is None:
-        raise PluginError("accepts 1 arg(s), received 0")
+    if len(args.name) != 1:  # cobra's ExactArgs(1)
+        raise PluginError(f"accepts 1 arg(s), received {len(args.name)}")
     options = CreateOptions(
-        name=args.name,
+        name=args.name[0],
         type=args.type,
         enter=args.enter,
         ignore_existing=args.ignore_existing,

@@ -4,9 +4,10 @@ Loading follows client-go's clientcmd: `--kubeconfig` names the only file (it mu
 `$KUBECONFIG` lists files (missing ones are skipped), else `~/.kube/config`. Across files the first to
 define a cluster, context, user or `current-context` wins, and relative file references are resolved
 against the file that holds them. Writing follows `clientcmd.ModifyConfig`: an entry goes back to the
-file that defines it, a new entry to the explicit file or else the first existing one, and
-`current-context` to the file that sets it. Every touched file is re-read and replaced atomically, so
-a crash leaves the old file or the new one, never half of each.
+file that defines it (a copy of an entry to the file of the original), a new entry to the explicit
+file or else the first existing one, and `current-context` to the file that sets it. Every touched
+file is re-read and replaced atomically, so a crash leaves the old file or the new one, never half
+of each.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CURRENT = "workspace.kcp.io/current"
 PREVIOUS = "workspace.kcp.io/previous"
 
 Entry = dict[str, Any]
+EntryKey = tuple[str, str]  # (section, name): ("clusters", "root")
 
 # list key in the file → key of an entry's body
 _SECTIONS = {"clusters": "cluster", "contexts": "context", "users": "user"}
@@ -48,7 +50,7 @@ class Kubeconfig:
     contexts: dict[str, Entry] = field(default_factory=dict)
     users: dict[str, Entry] = field(default_factory=dict)
     current_context: str = ""
-    _origins: dict[tuple[str, str], Path] = field(default_factory=dict)
+    _origins: dict[EntryKey, Path] = field(default_factory=dict)
     _current_context_origin: Path | None = None
 
     @classmethod
@@ -79,13 +81,21 @@ class Kubeconfig:
         clusters: Mapping[str, Entry] | None = None,
         contexts: Mapping[str, Entry] | None = None,
         current_context: str | None = None,
+        copied_from: Mapping[EntryKey, EntryKey] | None = None,
     ) -> None:
-        """Write entries (added or replaced by name) and the current context back to their files."""
+        """Write entries (added or replaced by name) and the current context back to their files.
+
+        An entry made as a copy of another (`copied_from`) goes to the file holding that other one:
+        clientcmd's copies keep their LocationOfOrigin, so kcp's plugins write a workspace context
+        beside the context it was made from, whichever file defines the name already.
+        """
         default = self._default_file()
+        origins = dict(self._origins)  # where entries were before this save: copies look here
         edits: dict[Path, _FileEdit] = {}
         for section, entries in (("clusters", clusters or {}), ("contexts", contexts or {})):
             for name, body in entries.items():
-                target = self._origins.get((section, name), default)
+                source = (copied_from or {}).get((section, name), (section, name))
+                target = origins.get(source) or origins.get((section, name), default)
                 edits.setdefault(target, _FileEdit()).entries.append((section, name, copy.deepcopy(body)))
                 self._origins[(section, name)] = target
                 self.section(section)[name] = copy.deepcopy(body)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -35,6 +36,7 @@ class ArgumentParser(argparse.ArgumentParser):
         )
         self.value_flags: set[str] = set()
         self.bool_flags: set[str] = set()
+        self._argv: list[str] = []
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         action = super().add_argument(*args, **kwargs)
@@ -45,9 +47,10 @@ class ArgumentParser(argparse.ArgumentParser):
         return action
 
     def error(self, message: str) -> NoReturn:
-        raise PluginError(message)
+        raise PluginError(_pflag_words(message, self._argv))
 
     def parse(self, argv: Sequence[str]) -> argparse.Namespace:
+        self._argv = list(argv)
         return self.parse_args(_go_bools(argv, self.bool_flags))
 
 
@@ -115,6 +118,25 @@ def run_main(command: Command, prog: str, *, error_prefix: str = "Error") -> NoR
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     sys.exit(0)
+
+
+def _pflag_words(message: str, argv: Sequence[str]) -> str:
+    """argparse's complaint about a flag in pflag's words (`unknown flag: --x`, `unknown shorthand flag:
+    'x' in -x`, `flag needs an argument: --type`); anything else as argparse says it."""
+    if unknown := re.fullmatch(r"unrecognized arguments: (.*)", message):
+        flag = next((t for t in unknown[1].split(" ") if t.startswith("-") and t != "-"), "")
+        if flag.startswith("--"):
+            return f"unknown flag: {flag.partition('=')[0]}"
+        if flag:
+            return f"unknown shorthand flag: '{flag[1]}' in {flag}"
+    if missing := re.fullmatch(r"argument (\S+): expected one argument", message):
+        used = next((o for o in missing[1].split("/") if o in argv), missing[1].split("/")[-1])
+        return (
+            f"flag needs an argument: {used}"
+            if used.startswith("--")
+            else f"flag needs an argument: '{used[1]}' in {used}"
+        )
+    return message
 
 
 def _go_bools(argv: Sequence[str], flags: set[str]) -> list[str]:

@@ -55,13 +55,14 @@ def use_workspace(config: ClientConfig, arg: str, *, short: bool = False) -> Non
     client = config.client()
 
     if name == "-":
-        host = _swap_contexts(kubeconfig, current_context)
+        host = _swap_contexts(kubeconfig, config.context_name, current_context)
         warn_unresolved_claims(client, host)
         print_current(host, short=short)
         return
     if name == ":":
         base, current = _current(config)
-        _commit(kubeconfig, current_context, paths.cluster_url(base, paths.root_of(current)), client, short)
+        url = paths.cluster_url(base, paths.root_of(current))
+        _commit(kubeconfig, config.context_name, current_context, url, client, short)
         return
     if name == ".":
         print_current(config.host(), short=short)
@@ -80,7 +81,8 @@ def use_workspace(config: ClientConfig, arg: str, *, short: bool = False) -> Non
         raise PluginError(f"workspace {go_quote(name)} not found")
     if denied:
         raise PluginError(f"access to workspace {go_quote(name)} denied")
-    _commit(kubeconfig, current_context, paths.cluster_url(base, path), client, short, workspace_type)
+    url = paths.cluster_url(base, path)
+    _commit(kubeconfig, config.context_name, current_context, url, client, short, workspace_type)
     if going_home and not short:
         print(HOME_NOTE, file=sys.stderr)
 
@@ -147,6 +149,7 @@ def _home_path(client: RestClient) -> str:
 
 def _commit(
     kubeconfig: Kubeconfig,
+    context_name: str,
     current_context: Entry,
     url: str,
     client: RestClient,
@@ -160,29 +163,42 @@ def _commit(
         raise PluginError(f"cluster {go_quote(cluster_name)} not found in kubeconfig")
     clusters = {CURRENT: {**copy.deepcopy(old_cluster), "server": url}}
     previous = current_context
+    context = ("contexts", context_name)
+    copied_from = {("clusters", CURRENT): ("clusters", cluster_name), ("contexts", CURRENT): context}
     if cluster_name == CURRENT:
         previous = {**current_context, "cluster": PREVIOUS}
         clusters[PREVIOUS] = old_cluster
+        copied_from[("clusters", PREVIOUS)] = ("clusters", CURRENT)
     contexts = {CURRENT: {**current_context, "cluster": CURRENT}, PREVIOUS: previous}
-    kubeconfig.save(clusters=clusters, contexts=contexts, current_context=CURRENT)
+    copied_from[("contexts", PREVIOUS)] = context
+    kubeconfig.save(clusters=clusters, contexts=contexts, current_context=CURRENT, copied_from=copied_from)
     warn_unresolved_claims(client, url)
     print_current(url, short=short, workspace_type=workspace_type)
 
 
-def _swap_contexts(kubeconfig: Kubeconfig, current_context: Entry) -> str:
+def _swap_contexts(kubeconfig: Kubeconfig, context_name: str, current_context: Entry) -> str:
     """`ws -`: exchange current and previous (with their clusters); returns the new server URL."""
     previous = kubeconfig.contexts.get(PREVIOUS)
     if previous is None:
         raise PluginError("no previous workspace found in kubeconfig")
     clusters: dict[str, Entry] = {}
+    copied_from = {
+        ("contexts", CURRENT): ("contexts", PREVIOUS),
+        ("contexts", PREVIOUS): ("contexts", context_name),
+    }
     if current_context.get("cluster") == CURRENT:
         clusters[PREVIOUS] = _cluster(kubeconfig, CURRENT)
+        copied_from[("clusters", PREVIOUS)] = ("clusters", CURRENT)
         current_context = {**current_context, "cluster": PREVIOUS}
     if previous.get("cluster") == PREVIOUS:
         clusters[CURRENT] = _cluster(kubeconfig, PREVIOUS)
+        copied_from[("clusters", CURRENT)] = ("clusters", PREVIOUS)
         previous = {**previous, "cluster": CURRENT}
     kubeconfig.save(
-        clusters=clusters, contexts={CURRENT: previous, PREVIOUS: current_context}, current_context=CURRENT
+        clusters=clusters,
+        contexts={CURRENT: previous, PREVIOUS: current_context},
+        current_context=CURRENT,
+        copied_from=copied_from,
     )
     return str(kubeconfig.clusters.get(str(previous.get("cluster", "")), {}).get("server", ""))
 

@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import orjson
 
-from kcp.apimachinery.errors import Cause, Forbidden, Invalid
+from kcp.apimachinery.errors import Forbidden
 from kcp.apimachinery.user import UserInfo
 from kcp.auth.attributes import Attributes
 from kcp.auth.bootstrap_policy import LOGICAL_CLUSTER_ADMIN
-from kcp.logicalcluster import ClusterName, object_key, resource_prefix
+from kcp.logicalcluster import ROOT, ClusterName, is_valid_path, object_key, resource_prefix
 from kcp.registry.options import RequestScope
 from kcp.registry.strategy import Object
 from kcp.registry.tenancy.kinds import (
+    CLUSTER_ANNOTATION,
     OWNER_ANNOTATION,
     PATH_ANNOTATION,
     TENANCY,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from kcp.registry.tenancy.scheduling import WorkspaceScheduler
 
 TypeRef = tuple[str, str]  # (path, name)
+_TYPE_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # what a WorkspaceType may be named
 _MAX_EXTEND_DEPTH = 16
 _CACHED_TYPES = 1024
 _IDENTITIES_KEPT = 4096
@@ -49,14 +52,10 @@ class AccessCheck(Protocol):
 
 
 def owner_annotation(user: UserInfo) -> str:
-    return orjson.dumps(
-        {
-            "username": user.name,
-            "uid": user.uid,
-            "groups": list(user.groups),
-            **({"extra": {k: list(v) for k, v in user.extra.items()}} if user.extra else {}),
-        }
-    ).decode()
+    """The creator as kcp's admission records it: authentication/v1 UserInfo, empty fields omitted."""
+    extra = {k: list(v) for k, v in user.extra.items()}
+    info = {"username": user.name, "uid": user.uid, "groups": list(user.groups), "extra": extra}
+    return orjson.dumps({k: v for k, v in info.items() if v}).decode()
 
 
 def parse_type_annotation(value: str) -> TypeRef | None:
@@ -72,12 +71,38 @@ def _implements(types: dict[TypeRef, Object]) -> str:
     return "[" + " ".join(sorted(_show(t) for t in types)) + "]"
 
 
-def _list(selector: Any) -> str:
-    if selector.get("none"):
-        return "no"
-    return (
-        "[" + " ".join(sorted(f"{t.get('path', '')}:{t['name']}" for t in selector.get("types") or [])) + "]"
-    )
+def _allows(selector: Any, types: Iterable[TypeRef]) -> bool:
+    wanted = {(t.get("path") or "", t["name"]) for t in selector.get("types") or []}
+    return any(t in wanted for t in types)
+
+
+def _pair_errors(
+    parent_ref: TypeRef, parents: dict[TypeRef, Object], child_ref: TypeRef, children: dict[TypeRef, Object]
+) -> list[str]:
+    """kcp's checks and words, every broken rule: first each child type's allowed parents, then each
+    parent type's allowed children; a type met through `extend` is named with what extends it."""
+    errors: list[str] = []
+    for own, other, side, other_ref, this_ref in (
+        (children, parents, "parent", parent_ref, child_ref),
+        (parents, children, "child", child_ref, parent_ref),
+    ):
+        field = "limitAllowedParents" if side == "parent" else "limitAllowedChildren"
+        for ref, obj in own.items():
+            selector = (obj.get("spec") or {}).get(field)
+            if selector is None:
+                continue
+            if selector.get("none"):
+                errors.append(f"workspace type {_show(this_ref)} cannot have any {side}")
+                continue
+            if not selector.get("types") or _allows(selector, other):
+                continue
+            allowed = sorted({":".join(filter(None, (t.get("path"), t["name"]))) for t in selector["types"]})
+            extending = f" extends {_show(ref)}, which" if ref != this_ref else ""
+            errors.append(
+                f"workspace type {_show(this_ref)}{extending} only allows [{' '.join(allowed)}] {side} "
+                f"workspaces, but {side} type {_show(other_ref)} only implements {_implements(other)}"
+            )
+    return errors
 
 
 class TenancyAdmission:
@@ -149,33 +174,66 @@ class TenancyAdmission:
             object_key(WORKSPACETYPES.group, WORKSPACETYPES.resource, cluster, "", ref[1])
         )
         found: Object | None = orjson.loads(entry.value) if entry is not None else None
+        if found is not None:  # the cluster names the type's initializer and terminator (kcp's ForType)
+            found["metadata"].setdefault("annotations", {})[CLUSTER_ANNOTATION] = cluster
         if self._following and seen == self._changes:
             self._types[key] = found
             if len(self._types) > _CACHED_TYPES:
                 self._types.popitem(last=False)
         return found
 
-    async def closure(self, ref: TypeRef) -> dict[TypeRef, Object]:
-        """The type and every type it extends, transitively; a cycle or a missing type is an error."""
-        found: dict[TypeRef, Object] = {}
-        await self._extend(ref, [ref], found)
-        return found
+    async def resolve_type(self, at: str, ref: Any) -> TypeRef:
+        """Where a type reference points, as kcp looks it up: a path names the type's workspace; a bare
+        name is looked for in `at`, then in each ancestor, and last in root (so a home tree finds
+        root's types). kcp's words when it is missing, including the internal error it wraps."""
+        name = str(ref.get("name") or "")
+        exists = _TYPE_NAME.fullmatch(name) is not None  # no other name can be stored
+        if ref.get("path"):
+            found = (str(ref["path"]), name)
+            if not (exists and is_valid_path(found[0]) and await self._type(found) is not None):
+                raise Forbidden(
+                    f'Internal error occurred: {WORKSPACETYPES.resource}.{TENANCY} "{_show(found)}" not found'
+                )
+            return found
+        path = at
+        while not exists or await self._type((path, name)) is None:
+            parent = path.rpartition(":")[0]
+            if not parent and path == ROOT:
+                raise Forbidden(f'workspace type "{name}" cannot be resolved')
+            path = parent or ROOT
+        return (path, name)
 
-    async def _extend(self, ref: TypeRef, trail: list[TypeRef], found: dict[TypeRef, Object]) -> None:
-        """Depth first, so a type met again on its own trail is a cycle (kcp's 403 and words)."""
-        if len(trail) > _MAX_EXTEND_DEPTH:
-            raise Forbidden(f"workspace type {_show(trail[0])} extends too deeply")
+    async def closure(self, ref: TypeRef) -> dict[TypeRef, Object]:
+        """The type and every type it extends, transitively, in kcp's order (what it extends depth
+        first, itself last); a cycle or a missing type is an error."""
         obj = await self._type(ref)
         if obj is None:
             raise Forbidden(f"workspace type {_show(ref)} does not exist")
+        found: dict[TypeRef, Object] = {}
+        await self._extend(ref, obj, [ref], found)
         found[ref] = obj
+        return found
+
+    async def _extend(
+        self, ref: TypeRef, obj: Object, trail: list[TypeRef], found: dict[TypeRef, Object]
+    ) -> None:
+        """Depth first, so a type met again on its own trail is a cycle (kcp's 403 and words)."""
+        if len(trail) > _MAX_EXTEND_DEPTH:
+            raise Forbidden(f"workspace type {_show(trail[0])} extends too deeply")
         for ext in ((obj.get("spec") or {}).get("extend") or {}).get("with") or []:
-            base = (ext.get("path") or ref[0], ext["name"])
+            try:
+                base = await self.resolve_type(ref[0], ext)
+            except Forbidden:
+                raise Forbidden(f"unable to find inherited workspace type {ext['name']}") from None
             if base in trail:
-                chain = " -> ".join(_show(t) for t in [*trail, base])
-                raise Forbidden(f"circular dependency detected in workspace type {_show(trail[0])}: {chain}")
-            if base not in found:
-                await self._extend(base, [*trail, base], found)
+                chain = " -> ".join(_show(t) for t in trail[trail.index(base) :])
+                raise Forbidden(f"circular dependency detected in workspace type {_show(base)}: {chain}")
+            if base in found:
+                continue
+            base_obj = await self._type(base)
+            assert base_obj is not None  # just resolved
+            found[base] = base_obj
+            await self._extend(base, base_obj, [*trail, base], found)
 
     async def admit_workspace(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
         try:
@@ -189,92 +247,51 @@ class TenancyAdmission:
 
     async def _admit_workspace(self, scope: RequestScope, obj: Object, old: Object | None) -> None:
         user, spec = scope.user, obj.setdefault("spec", {})
-        if old is not None:
+        if old is not None:  # what the schema's rules leave to kcp's admission
             old_spec = old.get("spec") or {}
+            if old_spec.get("cluster") and not spec.get("cluster"):
+                raise Forbidden("spec.cluster cannot be unset")
             for field in ("cluster", "URL"):
                 if spec.get(field) != old_spec.get(field) and not user.is_master:
-                    raise Invalid.object(
-                        "Workspace",
-                        TENANCY,
-                        obj["metadata"]["name"],
-                        [Cause("FieldValueForbidden", "Forbidden: is set by the system", f"spec.{field}")],
-                    )
+                    raise Forbidden(f"spec.{field} can only be changed by system privileged users")
+            if old_spec.get("type") and not spec.get("type"):
+                raise Forbidden('spec.type: Invalid value: "null": field is immutable')
             return
         if not user.is_master:
-            spec.pop("cluster", None)
-            spec.pop("URL", None)
+            for field, shown in (("cluster", "Cluster"), ("URL", "URL")):
+                if spec.get(field):
+                    raise Forbidden(f"spec.{shown} can only be set by system privileged users")
             obj["metadata"].setdefault("annotations", {})[OWNER_ANNOTATION] = owner_annotation(user)
         cluster = ClusterName(str(scope.cluster))
         parent_type, parent_path = await self._identity(cluster)
         parent_ref = parse_type_annotation(parent_type)
         if parent_ref is None:
             raise Forbidden(f"workspaces cannot be created in {parent_path}: it has no workspace type")
-        parent_types = await self.closure(parent_ref)
-        child_ref = await self._child_type(spec, parent_types[parent_ref], parent_path, parent_ref)
+        parent_obj = await self._type(parent_ref)
+        if parent_obj is None:
+            raise Forbidden(
+                f"parent type cannot be resolved: workspace type {_show(parent_ref)} does not exist"
+            )
+        ref = spec.get("type") if (spec.get("type") or {}).get("name") else None
+        ref = ref or (parent_obj.get("spec") or {}).get("defaultChildWorkspaceType")
+        if not ref:
+            raise Forbidden(
+                f"spec.defaultChildWorkspaceType of workspace type {_show(parent_ref)} must be set"
+            )
+        child_ref = await self.resolve_type(parent_path, ref)
         spec["type"] = {"name": child_ref[1], "path": child_ref[0]}
         child_types = await self.closure(child_ref)
-        self._check_pair(parent_ref, parent_types, child_ref, child_types)
         stamped = (child_types[child_ref].get("spec") or {}).get("additionalWorkspaceLabels") or {}
         if stamped:  # the type's own, not those it extends; a label the creator set is kept (kcp's)
             labels = obj["metadata"].setdefault("labels", {})
             for key, value in stamped.items():
                 labels.setdefault(key, value)
         if not user.is_master:
-            for ref in child_types:  # kcp: a type and every type it extends
-                await self._check_use(user, ref, obj["metadata"]["name"])
-
-    async def _child_type(
-        self, spec: Object, parent_type: Object, parent_path: str, parent_ref: TypeRef
-    ) -> TypeRef:
-        ref = spec.get("type")
-        if not ref:
-            default = (parent_type.get("spec") or {}).get("defaultChildWorkspaceType")
-            if not default:
-                raise Forbidden(
-                    f"workspace type {parent_ref[0]}:{parent_ref[1]} has no default child "
-                    "workspace type: spec.type must be set"
-                )
-            return (default.get("path") or parent_ref[0], default["name"])
-        if ref.get("path"):
-            return (str(ref["path"]), str(ref["name"]))
-        path: str | None = parent_path  # a bare type name is looked up here, then in each ancestor
-        while path:
-            if await self._type((path, str(ref["name"]))) is not None:
-                return (path, str(ref["name"]))
-            path = path.rpartition(":")[0] or None
-        raise Forbidden(f'workspace type "{ref["name"]}" not found in {parent_path} or its ancestors')
-
-    @staticmethod
-    def _allows(selector: Any, types: Iterable[TypeRef]) -> bool:
-        if selector is None:
-            return True
-        if selector.get("none"):
-            return False
-        wanted = {(t.get("path", ""), t["name"]) for t in selector.get("types") or []}
-        return any(t in wanted for t in types)
-
-    def _check_pair(
-        self,
-        parent_ref: TypeRef,
-        parents: dict[TypeRef, Object],
-        child_ref: TypeRef,
-        children: dict[TypeRef, Object],
-    ) -> None:
-        """kcp's wording: which types a side allows, and which types the other side implements."""
-        for ref, obj in parents.items():
-            selector = (obj.get("spec") or {}).get("limitAllowedChildren")
-            if not self._allows(selector, children):
-                raise Forbidden(
-                    f"workspace type {_show(ref)} only allows {_list(selector)} child workspaces, "
-                    f"but child type {_show(child_ref)} only implements {_implements(children)}"
-                )
-        for ref, obj in children.items():
-            selector = (obj.get("spec") or {}).get("limitAllowedParents")
-            if not self._allows(selector, parents):
-                raise Forbidden(
-                    f"workspace type {_show(ref)} only allows {_list(selector)} parent workspaces, "
-                    f"but parent type {_show(parent_ref)} only implements {_implements(parents)}"
-                )
+            for alias in child_types:  # kcp: a type and every type it extends
+                await self._check_use(user, alias, obj["metadata"]["name"])
+        parent_types = await self.closure(parent_ref)
+        if errors := _pair_errors(parent_ref, parent_types, child_ref, child_types):
+            raise Forbidden(errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
 
     async def _check_use(self, user: UserInfo, ref: TypeRef, name: str) -> None:
         cluster = await self.paths.resolve(ref[0])

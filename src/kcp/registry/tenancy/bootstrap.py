@@ -64,29 +64,28 @@ def workspace_types(with_batteries: bool) -> list[dict[str, Any]]:
     return types
 
 
-def root_rbac(with_batteries: bool) -> list[tuple[str, dict[str, Any]]]:
+USE_ROLE = "system:kcp:universal-workspacetype-use"  # kcp's names, which admins look for
+
+
+def root_rbac() -> list[tuple[str, dict[str, Any]]]:
     """(resource, object) pairs: every authenticated user may enter root, read its workspaces, types and
     cluster (kcp's tenancy reader binding), and use the shipped types."""
-    usable = ["universal", "organization", "team"] if with_batteries else ["universal"]
     return [
         (
             "clusterroles",
             {
-                "metadata": {"name": "system:kcp:workspacetypes:use"},
+                "metadata": {"name": USE_ROLE},
                 "rules": [
-                    {
+                    {  # kcp names the battery's types whether or not they exist
                         "apiGroups": ["tenancy.kcp.io"],
                         "resources": ["workspacetypes"],
-                        "resourceNames": usable,
+                        "resourceNames": ["universal", "organization", "team"],
                         "verbs": ["use"],
                     }
                 ],
             },
         ),
-        (
-            "clusterrolebindings",
-            _binding("system:kcp:workspacetypes:use:authenticated", "system:kcp:workspacetypes:use"),
-        ),
+        ("clusterrolebindings", _binding("system:kcp:authenticated:universal-workspacetype-use", USE_ROLE)),
         (
             "clusterrolebindings",
             _binding("system:kcp:tenancy:authenticated:access", "system:kcp:workspace:access"),

@@ -142,7 +142,8 @@ class HomeWorkspaces:
         return f"{self.external_url.rstrip('/')}/clusters/{home_path(username)}"
 
     def _workspace(self, user: UserInfo, cluster: ClusterName, lc: dict[str, Any]) -> dict[str, Any]:
-        """The virtual Workspace kcp returns for `~`: no object of this name is stored anywhere."""
+        """The virtual Workspace kcp returns for `~`: no object of this name is stored anywhere. Like
+        kcp's, it is named after the LogicalCluster it shows (`cluster`) and names no type."""
         status = lc.get("status") or {}
         ws_status: dict[str, Any] = {"phase": status.get("phase")}
         for field in ("conditions", "initializers"):
@@ -151,9 +152,11 @@ class HomeWorkspaces:
         return {
             "apiVersion": f"{TENANCY}/{WORKSPACES.version}",
             "kind": WORKSPACES.kind,
-            "metadata": {"name": user.name, "creationTimestamp": lc["metadata"].get("creationTimestamp")},
+            "metadata": {
+                "name": LOGICALCLUSTER_NAME,
+                "creationTimestamp": lc["metadata"].get("creationTimestamp"),
+            },
             "spec": {
-                "type": {"name": HOME_TYPE[1], "path": HOME_TYPE[0]},
                 "cluster": cluster,
                 "URL": status.get("URL") or self._url(user.name),
             },

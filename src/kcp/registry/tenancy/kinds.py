@@ -45,6 +45,7 @@ LOGICALCLUSTERS = APIResource(
 
 LOGICALCLUSTER_NAME = "cluster"  # the singleton in every logical cluster
 PATH_ANNOTATION = "kcp.io/path"
+CLUSTER_ANNOTATION = "kcp.io/cluster"  # the logical cluster an object lives in
 TYPE_ANNOTATION = "internal.tenancy.kcp.io/type"
 OWNER_ANNOTATION = "experimental.tenancy.kcp.io/owner"
 PHASE_LABEL = "tenancy.kcp.io/phase"

@@ -26,13 +26,14 @@ import orjson
 from kcp.apimachinery.errors import AlreadyExists
 from kcp.apimachinery.labels import selector_from_dict
 from kcp.apimachinery.meta import initialized, set_condition
-from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo, username_only
 from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import ClusterName
 from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.store import create_new
 from kcp.registry.strategy import Companions, Object
 from kcp.registry.tenancy.kinds import (
+    CLUSTER_ANNOTATION,
     DELETION_FINALIZER,
     LOGICALCLUSTER_NAME,
     LOGICALCLUSTERS,
@@ -61,7 +62,7 @@ _OPTS = WriteOptions(field_manager=MANAGER)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _NAME_KEY = os.urandom(32)  # once per process: names from one process never repeat, nor can be guessed
 _NAMES = itertools.count()
-SHARD_LABELS: dict[str, str] = {}
+SHARD_LABELS = {"name": "root"}  # kcp's shard labels itself with its name; this server is shard `root`
 
 Stores = Callable[[str, str, str], "Store"]
 
@@ -89,8 +90,15 @@ def terminators_of(closure: dict[TypeRef, Object]) -> list[str]:
 
 
 def _declaring(closure: dict[TypeRef, Object], field: str) -> list[str]:
-    """`<path>:<type>` of each type whose spec sets `field`."""
-    return sorted(type_reference(*ref) for ref, obj in closure.items() if (obj.get("spec") or {}).get(field))
+    """`<logical cluster>:<type>` of each type whose spec sets `field`, in the closure's order (kcp's
+    InitializerForType: the cluster's name, `root` for root's types, not a path)."""
+    return [
+        type_reference(
+            ((obj.get("metadata") or {}).get("annotations") or {}).get(CLUSTER_ANNOTATION) or ref[0], ref[1]
+        )
+        for ref, obj in closure.items()
+        if (obj.get("spec") or {}).get(field)
+    ]
 
 
 async def seed_content(
@@ -120,7 +128,7 @@ async def _create(store: Store, scope: RequestScope, obj: Object) -> None:
 
 def _unschedulable(selector: Any) -> str:
     """Why no shard takes a workspace with this location selector ("" when this shard does). This
-    server is kcp's one shard, `root`, which carries no labels."""
+    server is kcp's one shard, `root`, labelled `name=root` as kcp's shards label themselves."""
     if not selector:
         return ""
     try:
@@ -232,6 +240,8 @@ class WorkspaceScheduler:
             ),
         }
         ws["metadata"].setdefault("labels", {})[PHASE_LABEL] = status.get("phase")
+        if owner and status.get("phase") == "Ready":
+            ws["metadata"]["annotations"][OWNER_ANNOTATION] = username_only(owner)
         return companions
 
     def cluster_content(
@@ -252,8 +262,11 @@ class WorkspaceScheduler:
                     content += self.content.entries(cluster, namespace)
             remaining.remove(UNIVERSAL)
         if owner_json:
+            owner = orjson.loads(owner_json)
+            created_by = {k: owner[k] for k in ("username", "uid", "groups", "extra") if owner.get(k)}
+            lc["spec"]["createdBy"] = created_by  # kcp's spec.createdBy: the owner annotation's user
             bindings = self.stores(RBAC, "v1", "clusterrolebindings")
-            binding = workspace_admin_binding(orjson.loads(owner_json)["username"])
+            binding = workspace_admin_binding(owner["username"])
             content.append(bindings.entry(scope, bindings.prepare_new(scope, binding, MANAGER)))
         lc["status"] = {
             "phase": "Initializing" if remaining else "Ready",
@@ -262,6 +275,9 @@ class WorkspaceScheduler:
             **({"terminators": lc["spec"]["terminators"]} if lc["spec"].get("terminators") else {}),
             "URL": url,
         }
+        annotations = lc["metadata"].get("annotations") or {}
+        if not remaining and OWNER_ANNOTATION in annotations:  # Ready: kcp keeps only the username
+            annotations[OWNER_ANNOTATION] = username_only(annotations[OWNER_ANNOTATION])
         lcs = self._clusters()
         lc = lcs.prepare_new(scope, lc, MANAGER)
         return lc, [lcs.entry(scope, lc), *content]

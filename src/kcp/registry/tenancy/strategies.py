@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from kcp.apimachinery.errors import Cause
 from kcp.apimachinery.labels import label_key_errors, label_value_errors
-from kcp.apimachinery.meta import dns1123_label_errors
 from kcp.registry.strategy import Companions, Object, Strategy
 from kcp.registry.tenancy.kinds import (
     INITIALIZER_LABEL_PREFIX,
@@ -63,32 +62,28 @@ class WorkspaceStrategy(Strategy):
             obj["metadata"].setdefault("labels", {})[PHASE_LABEL] = phase
 
     def validate(self, obj: Object) -> list[Cause]:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
+        """spec.type is left to admission, which runs first in kcp: one without a name takes the
+        default, one that names no existing type is refused (403) before any pattern is checked."""
+        if not isinstance(obj.get("spec"), dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        causes: list[Cause] = []
-        ref = spec.get("type")
-        if ref is not None:
-            if not isinstance(ref, dict) or not ref.get("name"):
-                causes.append(Cause("FieldValueRequired", "Required value", "spec.type.name"))
-            else:
-                causes += [
-                    Cause("FieldValueInvalid", f'Invalid value: "{ref["name"]}": {e}', "spec.type.name")
-                    for e in dns1123_label_errors(str(ref["name"]))
-                ]
-        return causes
+        return []
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        """kcp's CEL transition rules, in its words; removing spec.type is left to admission, as there."""
         causes = self.validate(new)
         old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
-        if old_spec.get("type") and new_spec.get("type") != old_spec.get("type"):
-            causes.append(Cause("FieldValueInvalid", "Invalid value: field is immutable", "spec.type"))
-        for field in ("cluster", "URL"):
+        for field in ("URL", "cluster"):
             if old_spec.get(field) and not new_spec.get(field):
-                causes.append(Cause("FieldValueInvalid", "Invalid value: cannot be unset", f"spec.{field}"))
+                causes.append(_rule_broken("spec", "object", f"{field} cannot be unset"))
         if old_spec.get("cluster") and new_spec.get("cluster") not in (None, "", old_spec["cluster"]):
-            # as kcp's `self == oldSelf`; cached path resolutions rely on it (paths.resolves_through)
-            causes.append(Cause("FieldValueInvalid", "Invalid value: cluster is immutable", "spec.cluster"))
+            # `self == oldSelf`; cached path resolutions rely on it (paths.resolves_through)
+            causes.append(_rule_broken("spec.cluster", "string", "cluster is immutable"))
+        old_type, new_type = old_spec.get("type"), new_spec.get("type")
+        if isinstance(old_type, dict) and isinstance(new_type, dict):
+            if new_type.get("name") != old_type.get("name"):
+                causes.append(_rule_broken("spec.type", "object", "name is immutable"))
+            if ("path" in old_type, old_type.get("path")) != ("path" in new_type, new_type.get("path")):
+                causes.append(_rule_broken("spec.type", "object", "path is immutable"))
         return causes
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
@@ -112,7 +107,22 @@ class WorkspaceTypeStrategy(Strategy):
     has_status_subresource = True
     tracks_generation = True
 
+    def default(self, obj: Object) -> None:
+        """kcp's schema default: children of a type that names no default child are root:universal.
+        Like any CRD default it applies inside a spec that is there, not to a type without spec."""
+        spec = obj.get("spec")
+        if isinstance(spec, dict) and spec.get("defaultChildWorkspaceType") is None:
+            spec["defaultChildWorkspaceType"] = {"name": "universal", "path": "root"}
+
     def validate(self, obj: Object) -> list[Cause]:
+        return self._validate(obj, None)
+
+    def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        return self._validate(new, old)
+
+    def _validate(self, obj: Object, old: Object | None) -> list[Cause]:
+        """kcp's schema checks (type name patterns, exactly one of none/types, no empty types list),
+        ratcheting on update as kube does: a spec stored before may keep what it had."""
         name = obj["metadata"].get("name")
         if name in RESERVED_TYPE_NAMES:
             return [
@@ -121,7 +131,15 @@ class WorkspaceTypeStrategy(Strategy):
         spec = obj.get("spec")
         if spec is not None and not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        return _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+        assert self.compiled_schema is not None  # built-in kinds all have one
+        previous = None if old is None else {"spec": old.get("spec")}
+        causes = self.compiled_schema.validate({"spec": spec}, previous) if spec else []
+        return causes + _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+
+
+def _rule_broken(path: str, schema_type: str, message: str) -> Cause:
+    """A failed CEL rule as the apiserver words it: the value shown is the schema type."""
+    return Cause("FieldValueInvalid", f'Invalid value: "{schema_type}": {message}', path)
 
 
 def _label_causes(labels: dict[str, Any]) -> list[Cause]:

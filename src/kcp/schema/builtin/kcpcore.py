@@ -8,7 +8,7 @@ Patterns and enums are published for clients; the strategies, not the schema, de
 
 from __future__ import annotations
 
-from kcp.schema.builtin.fields import Schema, array, boolean, obj, string, timestamp
+from kcp.schema.builtin.fields import Schema, array, boolean, obj, string, strings, timestamp
 from kcp.schema.builtin.meta import kind
 
 GROUP = "core.kcp.io"
@@ -74,6 +74,19 @@ def _owner() -> Schema:
     )
 
 
+def _created_by() -> Schema:
+    extra = {"type": "object", "additionalProperties": strings("One value of extra user information.")}
+    return obj(
+        "The user who created the workspace of this logical cluster, from its owner annotation.",
+        {
+            "username": string("Name of the user."),
+            "uid": string("Unique identifier of the user."),
+            "groups": strings("Groups the user belongs to."),
+            "extra": {**extra, "description": "Additional information from the authenticator."},
+        },
+    )
+
+
 def _logical_cluster() -> Schema:
     return kind(
         (GROUP, "v1alpha1", "LogicalCluster"),
@@ -88,6 +101,7 @@ def _logical_cluster() -> Schema:
                         "cluster; otherwise only the deletion of its owner removes it."
                     ),
                     "owner": _owner(),
+                    "createdBy": _created_by(),
                     "initializers": initializers(
                         "Initializers of this logical cluster, copied to status when it starts initializing."
                     ),

@@ -16,7 +16,7 @@ from kcp.schema.builtin.rbac import POLICY_RULE
 GROUP = "tenancy.kcp.io"
 PACKAGE = "io.kcp.tenancy.v1alpha1"  # kcp's kinds are CRDs: models are named by the reversed group
 
-TYPE_NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+TYPE_NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?"  # kcp's, unanchored at the end
 PATH_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 
@@ -37,7 +37,7 @@ def type_reference(description: str) -> Schema:
 
 
 def _type_selector(description: str) -> Schema:
-    """`WorkspaceTypeSelector`: unset means no limit; `none` means none allowed."""
+    """`WorkspaceTypeSelector`: unset means no limit; `none` means none allowed; exactly one is set."""
     return obj(
         description,
         {
@@ -45,9 +45,10 @@ def _type_selector(description: str) -> Schema:
             "types": array(
                 "The allowed types; a type also matches every type it extends.",
                 type_reference("A WorkspaceType that is allowed."),
-            ),
+            )
+            | {"minItems": 1},
         },
-    )
+    ) | {"oneOf": [{"required": ["none"]}, {"required": ["types"]}]}
 
 
 def _workspace_spec() -> Schema:
