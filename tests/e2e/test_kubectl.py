@@ -124,6 +124,8 @@ def test_crd_apply_get_explain(kubectl: Kubectl, namespace: str) -> None:
     assert obj["spec"]["color"] == "red"
     bad = kubectl("apply", "-f", "-", stdin=widget.replace("size: 3", "size: 200"), check=False)
     assert bad.returncode != 0 and "size must stay below 100" in bad.stderr
+    bad = kubectl("apply", "-f", "-", stdin=widget.replace("size: 3", "size: 3, color: green"), check=False)
+    assert '* <nil>: Invalid value: "null": some validation rules were not checked' in bad.stderr
     assert "How big" in kubectl("explain", "widgets.spec.size").stdout
     assert "widgets" in kubectl("api-resources").stdout
 
