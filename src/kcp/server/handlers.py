@@ -20,7 +20,7 @@ from kcp.apimachinery.errors import (
     UnsupportedMediaType,
 )
 from kcp.apimachinery.patch import patch_types
-from kcp.apimachinery.serialization import decode_body
+from kcp.apimachinery.serialization import decode_object
 from kcp.registry import reads
 from kcp.registry.options import RequestScope
 from kcp.registry.store import APPLY_PATCH, Store
@@ -160,11 +160,13 @@ async def handle(
     if verb == "create":
         if sub:
             raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
-        body = decode_body(request.headers.get("Content-Type", JSON_TYPE), await read_body(request))
+        content_type, kind = request.headers.get("Content-Type", JSON_TYPE), store.resource.kind
+        body = decode_object(content_type, await read_body(request), kind)
         obj, warnings = await store.create(scope, body, write_options(request))
         return json_response(obj, 201, warnings)
     if verb == "update":
-        body = decode_body(request.headers.get("Content-Type", JSON_TYPE), await read_body(request))
+        content_type, kind = request.headers.get("Content-Type", JSON_TYPE), store.resource.kind
+        body = decode_object(content_type, await read_body(request), kind)
         obj, created, warnings = await store.update(scope, info.name, body, write_options(request), sub)
         return json_response(obj, 201 if created else 200, warnings)
     if verb == "patch":
