@@ -121,12 +121,17 @@ async def handle(
 ) -> web.StreamResponse:
     """Dispatch one resource request by verb and subresource."""
     verb, sub = info.verb, info.subresource
+    if scope.cluster == "*" and verb not in ("list", "watch"):  # kcp's guard runs before any route
+        res = store.resource
+        raise MethodNotAllowed(
+            f'{verb} is not supported on resources of kind "{res.group_resource}" in the `*` logical cluster',
+            group=res.group,
+            kind=res.resource,
+        )
     if sub and sub not in store.resource.subresources:
         raise NotFound("the server could not find the requested resource")
     if not sub and verb not in store.resource.verbs:  # e.g. deletecollection of namespaces: no route
         raise MethodNotAllowed(NOT_ALLOWED)
-    if scope.cluster == "*" and verb not in ("list", "watch"):
-        raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
     if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):
         # kube serves PUT and PATCH only on an object's path and POST only on its collection's
         raise MethodNotAllowed(NOT_ALLOWED)
