@@ -425,3 +425,39 @@ def test_the_servers_own_clusters_carry_their_url(server: Server) -> None:
             "GET", f"/clusters/{cluster}/apis/core.kcp.io/v1alpha1/logicalclusters/cluster"
         )
         assert code == 200 and lc["status"]["URL"] == f"{server.base_url}/clusters/{cluster}"
+
+
+def test_system_set_and_immutable_fields_are_refused_in_kcps_words(server: Server) -> None:
+    """kcp's CRD rules answer first (422), then its admission (403): kcp-admin is no system:masters."""
+    org = unique("org")
+    ws = create_ready(server, "root", org)
+    path, merge = f"/clusters/root{WS}/{org}", "application/merge-patch+json"
+
+    def message(spec: dict[str, Any]) -> tuple[int, str]:
+        code, body, _ = server.request("PATCH", path, {"spec": spec}, content_type=merge)
+        return code, body["message"]
+
+    prefix = f'Workspace.tenancy.kcp.io "{org}" is invalid: '
+    assert message({"type": {"name": "universal"}}) == (
+        422,
+        prefix + "spec.type: Invalid value: name is immutable",
+    )
+    assert message({"type": {"path": None}}) == (422, prefix + "spec.type: Invalid value: path is immutable")
+    assert message({"cluster": "other"}) == (
+        422,
+        prefix + 'spec.cluster: Invalid value: "other": cluster is immutable',
+    )
+    assert message({"URL": None}) == (422, prefix + "spec: Invalid value: URL cannot be unset")
+    forbidden = f'workspaces.tenancy.kcp.io "{org}" is forbidden: '
+    assert message({"URL": "https://elsewhere"}) == (
+        403,
+        forbidden + "spec.URL can only be changed by system privileged users",
+    )
+    code, body, _ = server.request(
+        "POST", f"/clusters/root{WS}", {**workspace("preset"), "spec": {"cluster": ws["spec"]["cluster"]}}
+    )
+    assert (code, body["message"]) == (
+        403,
+        'workspaces.tenancy.kcp.io "preset" is forbidden: '
+        "spec.Cluster can only be set by system privileged users",
+    )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import orjson
 
-from kcp.apimachinery.errors import Cause, Forbidden, Invalid
+from kcp.apimachinery.errors import Forbidden
 from kcp.apimachinery.user import UserInfo
 from kcp.auth.attributes import Attributes
 from kcp.auth.bootstrap_policy import LOGICAL_CLUSTER_ADMIN
@@ -193,16 +193,12 @@ class TenancyAdmission:
             old_spec = old.get("spec") or {}
             for field in ("cluster", "URL"):
                 if spec.get(field) != old_spec.get(field) and not user.is_master:
-                    raise Invalid.object(
-                        "Workspace",
-                        TENANCY,
-                        obj["metadata"]["name"],
-                        [Cause("FieldValueForbidden", "Forbidden: is set by the system", f"spec.{field}")],
-                    )
+                    raise Forbidden(f"spec.{field} can only be changed by system privileged users")
             return
         if not user.is_master:
-            spec.pop("cluster", None)
-            spec.pop("URL", None)
+            for field, shown in (("cluster", "Cluster"), ("URL", "URL")):  # kcp's words, capital C and all
+                if spec.get(field):
+                    raise Forbidden(f"spec.{shown} can only be set by system privileged users")
             obj["metadata"].setdefault("annotations", {})[OWNER_ANNOTATION] = owner_annotation(user)
         cluster = ClusterName(str(scope.cluster))
         parent_type, parent_path = await self._identity(cluster)

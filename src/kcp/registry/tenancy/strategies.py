@@ -19,6 +19,7 @@ from kcp.registry.tenancy.kinds import (
     TERMINATORS_FINALIZER,
     lifecycle_label,
 )
+from kcp.schema.fielderrors import OMIT, invalid
 
 if TYPE_CHECKING:
     from kcp.registry.options import RequestScope
@@ -79,16 +80,24 @@ class WorkspaceStrategy(Strategy):
         return causes
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
+        """kcp's CRD rules (x-kubernetes-validations), in its words; each compares only what both
+        versions have, as a CEL transition rule does. Changing URL or cluster is left to admission."""
         causes = self.validate(new)
         old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
-        if old_spec.get("type") and new_spec.get("type") != old_spec.get("type"):
+        for field in ("URL", "cluster"):
+            if field in old_spec and field not in new_spec:
+                causes.append(invalid("spec", OMIT, f"{field} cannot be unset"))
+        if "cluster" in old_spec and "cluster" in new_spec and new_spec["cluster"] != old_spec["cluster"]:
+            # cached path resolutions rely on it (paths.resolves_through)
+            causes.append(invalid("spec.cluster", new_spec["cluster"], "cluster is immutable"))
+        old_type, new_type = old_spec.get("type"), new_spec.get("type")
+        if isinstance(old_type, dict) and isinstance(new_type, dict):
+            if new_type.get("name") != old_type.get("name"):
+                causes.append(invalid("spec.type", OMIT, "name is immutable"))
+            if ("path" in old_type) != ("path" in new_type) or old_type.get("path") != new_type.get("path"):
+                causes.append(invalid("spec.type", OMIT, "path is immutable"))
+        elif old_type and new_type != old_type:
             causes.append(Cause("FieldValueInvalid", "Invalid value: field is immutable", "spec.type"))
-        for field in ("cluster", "URL"):
-            if old_spec.get(field) and not new_spec.get(field):
-                causes.append(Cause("FieldValueInvalid", "Invalid value: cannot be unset", f"spec.{field}"))
-        if old_spec.get("cluster") and new_spec.get("cluster") not in (None, "", old_spec["cluster"]):
-            # as kcp's `self == oldSelf`; cached path resolutions rely on it (paths.resolves_through)
-            causes.append(Cause("FieldValueInvalid", "Invalid value: cluster is immutable", "spec.cluster"))
         return causes
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
