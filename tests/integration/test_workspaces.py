@@ -461,3 +461,32 @@ def test_system_set_and_immutable_fields_are_refused_in_kcps_words(server: Serve
         'workspaces.tenancy.kcp.io "preset" is forbidden: '
         "spec.Cluster can only be set by system privileged users",
     )
+
+
+def test_kcps_kinds_are_served_as_custom_resources(server: Server) -> None:
+    """kcp serves them from APIResourceSchemas: strategic merge patch is a 415 (so is a plain
+    `kubectl patch`), and a field selector names metadata.name alone."""
+    org = unique("org")
+    create_ready(server, "root", org)
+    for path in (
+        f"/clusters/root{WS}/{org}",
+        "/clusters/root/apis/core.kcp.io/v1alpha1/logicalclusters/cluster",
+    ):
+        code, body, _ = server.request(
+            "PATCH",
+            path,
+            {"metadata": {"labels": {"a": "b"}}},
+            content_type="application/strategic-merge-patch+json",
+        )
+        assert (code, body["message"]) == (
+            415,
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+        )
+    code, doc, _ = server.request("GET", "/clusters/root/openapi/v3/apis/tenancy.kcp.io/v1alpha1")
+    patch = doc["paths"]["/apis/tenancy.kcp.io/v1alpha1/workspaces/{name}"]["patch"]  # kubectl apply reads it
+    assert "application/strategic-merge-patch+json" not in patch["requestBody"]["content"]
+    code, body, _ = server.request("GET", f"/clusters/root{WS}?fieldSelector=status.phase%3DReady")
+    assert (code, body["message"]) == (400, "field label not supported: status.phase")
+    code, body, _ = server.request("GET", f"/clusters/root{WS}?fieldSelector=metadata.name%3D{org}")
+    assert code == 200 and [i["metadata"]["name"] for i in body["items"]] == [org]

@@ -39,8 +39,15 @@ WORKSPACE_COLUMNS = [
 ]
 
 
-class WorkspaceStrategy(Strategy):
-    core_finalizers = False  # kcp's kinds are CRDs there
+class KcpKindStrategy(Strategy):
+    """kcp serves its own kinds from APIResourceSchemas, as custom resources: no strategic merge
+    patch (a plain `kubectl patch` is a 415), field selectors on name alone, finalizers unchecked."""
+
+    core_finalizers = False
+    strategic_patch = False
+
+
+class WorkspaceStrategy(KcpKindStrategy):
     name_rule = "label"
     has_status_subresource = True
     tracks_generation = True
@@ -115,8 +122,7 @@ class WorkspaceStrategy(Strategy):
         return WORKSPACE_COLUMNS
 
 
-class WorkspaceTypeStrategy(Strategy):
-    core_finalizers = False  # kcp's kinds are CRDs there
+class WorkspaceTypeStrategy(KcpKindStrategy):
     name_rule = "label"
     has_status_subresource = True
     tracks_generation = True
@@ -149,8 +155,7 @@ def _label_causes(labels: dict[str, Any]) -> list[Cause]:
     ]
 
 
-class LogicalClusterStrategy(Strategy):
-    core_finalizers = False  # kcp's kinds are CRDs there
+class LogicalClusterStrategy(KcpKindStrategy):
     has_status_subresource = True
 
     def default(self, obj: Object) -> None:
