@@ -170,6 +170,17 @@ def test_wildcard_is_list_and_watch_only(server: Server) -> None:
     )
     code, _, _ = server.request("GET", "/clusters/*/api/v1/namespaces", token=user_token(server))
     assert code == 403
+    code, body, _ = server.request("GET", "/clusters/*/api/v1/configmaps")  # kcp-admin: no system:masters
+    assert (code, body["message"]) == (
+        403,
+        'configmaps is forbidden: User "kcp-admin" cannot list resource "configmaps" in API group "" '
+        "at the cluster scope: empty cluster name",
+    )
+    code, body, _ = server.request("GET", "/clusters/*/api")
+    assert (code, body["message"]) == (
+        403,
+        'forbidden: User "kcp-admin" cannot get path "/api": empty cluster name',
+    )
 
 
 def impersonated(server: Server, path: str, user: str) -> tuple[int, Any]:
