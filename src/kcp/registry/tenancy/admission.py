@@ -300,10 +300,13 @@ class TenancyAdmission:
         only drop terminators."""
         if _cluster_admin(scope):
             return
-        if old is None or obj.get("spec") != old.get("spec"):
-            _refuse_logical_cluster(obj, "only the system may create a logical cluster or change its spec")
-        assert old is not None
+        if old is None:
+            _refuse_logical_cluster(obj, "LogicalCluster cannot be created")
         spec = set((obj.get("spec") or {}).get("initializers") or [])
+        if spec != set((old.get("spec") or {}).get("initializers") or []):
+            _refuse_logical_cluster(obj, "spec.initializers is immutable")
+        if obj.get("spec") != old.get("spec"):  # kcp lets owner and terminators change; we do not
+            _refuse_logical_cluster(obj, "only the system may change a logical cluster's spec")
         if why := lifecycle_error(spec, old.get("status") or {}, obj.get("status") or {}):
             _refuse_logical_cluster(obj, why)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.errors import Cause, Forbidden
 from kcp.apimachinery.labels import label_key_errors, label_value_errors
-from kcp.apimachinery.meta import dns1123_label_errors
+from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Companions, Object, Strategy
 from kcp.registry.tenancy.kinds import (
     INITIALIZER_LABEL_PREFIX,
@@ -19,6 +19,7 @@ from kcp.registry.tenancy.kinds import (
     TERMINATORS_FINALIZER,
     lifecycle_label,
 )
+from kcp.schema.compiled import compile_schema
 from kcp.schema.fielderrors import OMIT, invalid
 
 if TYPE_CHECKING:
@@ -39,16 +40,48 @@ WORKSPACE_COLUMNS = [
 ]
 
 
+_NAME = {"type": "string", "maxLength": 63, "minLength": 1, "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"}
+_TYPE_REFERENCE = {  # kcp's name pattern has no `$`: Go's regexp matches it anywhere after the start
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?"},
+        "path": {
+            "type": "string",
+            "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        },
+    },
+}
+
+
+def _kcp_schema(name: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    metadata = {"type": "object", "properties": {"name": name}}
+    return {"type": "object", "properties": {"metadata": metadata, **properties}}
+
+
 class KcpKindStrategy(Strategy):
     """kcp serves its own kinds from APIResourceSchemas, as custom resources: no strategic merge
-    patch (a plain `kubectl patch` is a 415), field selectors on name alone, finalizers unchecked."""
+    patch (a plain `kubectl patch` is a 415), field selectors on name alone, finalizers unchecked,
+    and names are custom resource names (DNS subdomains) that the schema narrows."""
 
     core_finalizers = False
     strategic_patch = False
+    name_rule = "subdomain"
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema({"type": "string"})  # what we enforce of kcp's
+
+    def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
+        super().__init__(resource, schema)
+        self.kcp_checks = compile_schema(self.kcp_schema)
+
+    def schema_causes(self, obj: Object) -> list[Cause]:
+        """The schema's word, in kube-openapi's, after ObjectMeta's (the Store checks that first)."""
+        return self.kcp_checks.validate(obj)
 
 
 class WorkspaceStrategy(KcpKindStrategy):
-    name_rule = "label"
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema(
+        _NAME, spec={"type": "object", "properties": {"type": _TYPE_REFERENCE}}
+    )
     has_status_subresource = True
     tracks_generation = True
 
@@ -74,17 +107,7 @@ class WorkspaceStrategy(KcpKindStrategy):
         spec = obj.get("spec")
         if not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        causes: list[Cause] = []
-        ref = spec.get("type")
-        if ref is not None:
-            if not isinstance(ref, dict) or not ref.get("name"):
-                causes.append(Cause("FieldValueRequired", "Required value", "spec.type.name"))
-            else:
-                causes += [
-                    Cause("FieldValueInvalid", f'Invalid value: "{ref["name"]}": {e}', "spec.type.name")
-                    for e in dns1123_label_errors(str(ref["name"]))
-                ]
-        return causes
+        return self.schema_causes(obj)
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         """kcp's CRD rules (x-kubernetes-validations), in its words; each compares only what both
@@ -123,20 +146,28 @@ class WorkspaceStrategy(KcpKindStrategy):
 
 
 class WorkspaceTypeStrategy(KcpKindStrategy):
-    name_rule = "label"
+    # the CRD also says `not: {enum: [any, system]}`; kcp's reserved-names admission refuses those first
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema(_NAME)
     has_status_subresource = True
     tracks_generation = True
 
-    def validate(self, obj: Object) -> list[Cause]:
+    def prepare_for_create(self, obj: Object) -> None:
+        """kcp's reserved-names admission, a mutating one: it answers before any validation."""
         name = obj["metadata"].get("name")
         if name in RESERVED_TYPE_NAMES:
-            return [
-                Cause("FieldValueInvalid", f'Invalid value: "{name}": is a reserved name', "metadata.name")
-            ]
+            raise Forbidden(
+                f'workspacetypes.{self.resource.group} "{name}" is forbidden: '
+                f'metadata.name: Invalid value: "{name}": name is reserved',
+                name=str(name),
+                group=self.resource.group,
+                kind=self.resource.resource,
+            )
+
+    def validate(self, obj: Object) -> list[Cause]:
         spec = obj.get("spec")
         if spec is not None and not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        return _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+        return self.schema_causes(obj) + _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
 
 
 def _label_causes(labels: dict[str, Any]) -> list[Cause]:
@@ -156,6 +187,7 @@ def _label_causes(labels: dict[str, Any]) -> list[Cause]:
 
 
 class LogicalClusterStrategy(KcpKindStrategy):
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema({"type": "string", "enum": [LOGICALCLUSTER_NAME]})
     has_status_subresource = True
 
     def default(self, obj: Object) -> None:
@@ -189,16 +221,7 @@ class LogicalClusterStrategy(KcpKindStrategy):
         self.default(obj)
 
     def validate(self, obj: Object) -> list[Cause]:
-        if obj["metadata"].get("name") != LOGICALCLUSTER_NAME:
-            return [
-                Cause(
-                    "FieldValueInvalid",
-                    f'Invalid value: "{obj["metadata"].get("name")}": the only '
-                    f'allowed name is "{LOGICALCLUSTER_NAME}"',
-                    "metadata.name",
-                )
-            ]
-        return []
+        return self.schema_causes(obj)
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         if store.tenancy is not None:
