@@ -124,8 +124,44 @@ def test_crd_apply_get_explain(kubectl: Kubectl, namespace: str) -> None:
     assert obj["spec"]["color"] == "red"
     bad = kubectl("apply", "-f", "-", stdin=widget.replace("size: 3", "size: 200"), check=False)
     assert bad.returncode != 0 and "size must stay below 100" in bad.stderr
+    bad = kubectl("apply", "-f", "-", stdin=widget.replace("size: 3", "size: 3, color: green"), check=False)
+    assert '* <nil>: Invalid value: "null": some validation rules were not checked' in bad.stderr
     assert "How big" in kubectl("explain", "widgets.spec.size").stdout
     assert "widgets" in kubectl("api-resources").stdout
+
+
+def test_a_number_column_prints_as_kube_writes_it(kubectl: Kubectl) -> None:
+    crd = textwrap.dedent("""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: meters.number.example.com}
+        spec:
+          group: number.example.com
+          scope: Cluster
+          names: {plural: meters, singular: meter, kind: Meter}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            additionalPrinterColumns: [{name: Reading, type: number, jsonPath: .spec.reading}]
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties: {spec: {type: object, properties: {reading: {type: number}}}}
+        """)
+    kubectl("apply", "-f", "-", stdin=crd)
+    kubectl("wait", "--for=condition=Established", "crd/meters.number.example.com", "--timeout=20s")
+    for name, reading in (("m1", "100000000"), ("m2", "2.5")):
+        kubectl(
+            "apply",
+            "-f",
+            "-",
+            stdin=f"apiVersion: number.example.com/v1\nkind: Meter\nmetadata: {{name: {name}}}\n"
+            f"spec: {{reading: {reading}}}\n",
+        )
+    rows = [line.split() for line in kubectl("get", "meters", "--no-headers").stdout.splitlines()]
+    assert rows == [["m1", "100000000"], ["m2", "2.5"]]  # a float cell would print 1e+08
+    kubectl("delete", "crd", "meters.number.example.com")
 
 
 def test_get_with_a_field_selector_on_a_crds_selectable_field(kubectl: Kubectl, namespace: str) -> None:

@@ -153,12 +153,34 @@ def test_wildcard_is_list_and_watch_only(server: Server) -> None:
     shard = {u["name"]: u["user"] for u in server.config()["users"]}["shard-admin"]["token"]
     code, body, _ = server.request("GET", "/clusters/*/api/v1/namespaces", token=shard)
     assert code == 200 and {i["metadata"]["annotations"]["kcp.io/cluster"] for i in body["items"]} >= {"root"}
-    code, _, _ = server.request(
+    code, body, _ = server.request(
         "POST", "/clusters/*/api/v1/namespaces", {"metadata": {"name": "x"}}, token=shard
     )
-    assert code == 405
+    assert (code, body["message"], body["details"]) == (
+        405,
+        'create is not supported on resources of kind "namespaces" in the `*` logical cluster',
+        {"kind": "namespaces"},
+    )
+    code, body, _ = server.request(
+        "DELETE", "/clusters/*/apis/rbac.authorization.k8s.io/v1/clusterroles/x", token=shard
+    )
+    assert body["message"] == (
+        'delete is not supported on resources of kind "clusterroles.rbac.authorization.k8s.io" '
+        "in the `*` logical cluster"
+    )
     code, _, _ = server.request("GET", "/clusters/*/api/v1/namespaces", token=user_token(server))
     assert code == 403
+    code, body, _ = server.request("GET", "/clusters/*/api/v1/configmaps")  # kcp-admin: no system:masters
+    assert (code, body["message"]) == (
+        403,
+        'configmaps is forbidden: User "kcp-admin" cannot list resource "configmaps" in API group "" '
+        "at the cluster scope: empty cluster name",
+    )
+    code, body, _ = server.request("GET", "/clusters/*/api")
+    assert (code, body["message"]) == (
+        403,
+        'forbidden: User "kcp-admin" cannot get path "/api": empty cluster name',
+    )
 
 
 def impersonated(server: Server, path: str, user: str) -> tuple[int, Any]:

@@ -235,6 +235,27 @@ def test_errors_are_status_objects(kcp_server: Server, namespace: str) -> None:
     base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
     code, body, _ = kcp_server.request("POST", base, raw=b"{not json")
     assert code == 400 and body["kind"] == "Status"
+    assert body["message"] == (
+        "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; "
+        "json parse error: invalid character 'n' looking for beginning of object key string ({not json)"
+    )
+    code, body, _ = kcp_server.request("PUT", f"{base}/x", raw=b"")
+    assert code == 400 and body["message"].endswith(
+        "json parse error: unexpected end of JSON input (<empty>)"
+    )
+    kcp_server.request("POST", base, cm("patched"))
+    for media, prefix in (
+        ("strategic-merge-patch", ""),
+        ("merge-patch", "error decoding patch: "),
+        ("json-patch", ""),
+    ):
+        code, body, _ = kcp_server.request(
+            "PATCH", f"{base}/patched", raw=b'{"data": {"a": 1,}}', content_type=f"application/{media}+json"
+        )
+        assert (code, body["message"]) == (
+            400,
+            f"{prefix}invalid character '}}' looking for beginning of object key string",
+        )
     code, body, _ = kcp_server.request("POST", base, cm("Bad_Name"))
     assert (
         code == 422

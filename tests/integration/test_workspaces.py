@@ -578,3 +578,71 @@ def test_root_holds_kcps_bootstrap_rbac_by_its_names(server: Server) -> None:
         code, binding, _ = server.request("GET", f"{rbac}/clusterrolebindings/{name}")
         assert code == 200 and binding["roleRef"]["name"] == role_name, binding
         assert binding["subjects"] == [{"apiGroup": RBAC, "kind": "Group", "name": "system:authenticated"}]
+
+
+def test_kcps_kinds_are_served_as_custom_resources(server: Server) -> None:
+    """kcp serves them from APIResourceSchemas: strategic merge patch is a 415 (so is a plain
+    `kubectl patch`), and a field selector names metadata.name alone."""
+    org = unique("org")
+    create_ready(server, "root", org)
+    for path in (
+        f"/clusters/root{WS}/{org}",
+        "/clusters/root/apis/core.kcp.io/v1alpha1/logicalclusters/cluster",
+    ):
+        code, body, _ = server.request(
+            "PATCH",
+            path,
+            {"metadata": {"labels": {"a": "b"}}},
+            content_type="application/strategic-merge-patch+json",
+        )
+        assert (code, body["message"]) == (
+            415,
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+        )
+    code, doc, _ = server.request("GET", "/clusters/root/openapi/v3/apis/tenancy.kcp.io/v1alpha1")
+    patch = doc["paths"]["/apis/tenancy.kcp.io/v1alpha1/workspaces/{name}"]["patch"]  # kubectl apply reads it
+    assert "application/strategic-merge-patch+json" not in patch["requestBody"]["content"]
+    code, body, _ = server.request("GET", f"/clusters/root{WS}?fieldSelector=status.phase%3DReady")
+    assert (code, body["message"]) == (400, "field label not supported: status.phase")
+    code, body, _ = server.request("GET", f"/clusters/root{WS}?fieldSelector=metadata.name%3D{org}")
+    assert code == 200 and [i["metadata"]["name"] for i in body["items"]] == [org]
+
+
+def test_names_and_type_references_are_checked_as_kcps_schemas_check_them(server: Server) -> None:
+    """Custom resource names (DNS subdomains) narrowed by kcp's CRD schemas, in kube-openapi's words;
+    reserved type names and new LogicalClusters are refused by kcp's admission."""
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace("a.b"))
+    pattern = "'^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'"
+    assert (code, body["details"]["causes"]) == (
+        422,
+        [
+            {
+                "reason": "FieldValueInvalid",
+                "message": f'Invalid value: "a.b": metadata.name in body should match {pattern}',
+                "field": "metadata.name",
+            }
+        ],
+    )
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", workspace("Bad"))
+    subdomain, schema = (c["message"] for c in body["details"]["causes"])
+    assert code == 422 and subdomain.startswith('Invalid value: "Bad": a lowercase RFC 1123 subdomain')
+    assert schema == f'Invalid value: "Bad": metadata.name in body should match {pattern}'
+    types = "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes"
+    code, body, _ = server.request("POST", types, {"metadata": {"name": "system"}})
+    assert (code, body["message"]) == (
+        403,
+        'workspacetypes.tenancy.kcp.io "system" is forbidden: '
+        'metadata.name: Invalid value: "system": name is reserved',
+    )
+    lcs = "/clusters/root/apis/core.kcp.io/v1alpha1/logicalclusters"
+    code, body, _ = server.request("POST", lcs, {"metadata": {"name": "other"}})
+    assert (code, body["details"]["causes"][0]["message"]) == (
+        422,
+        'Unsupported value: "other": supported values: "cluster"',
+    )
+    code, body, _ = server.request("POST", lcs, {"metadata": {"name": "cluster"}})
+    assert (code, body["message"]) == (
+        403,
+        'logicalclusters.core.kcp.io "cluster" is forbidden: LogicalCluster cannot be created',
+    )

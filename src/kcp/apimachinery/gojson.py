@@ -1,7 +1,8 @@
 """The error Go's `json.Unmarshal(data, &map[string]interface{}{})` gives, word for word.
 
 kube validates some opaque bytes this way (a docker config Secret's payload) and shows Go's error in
-the 422, so a client sees e.g. `invalid character 'x' looking for beginning of value`. This follows the
+the 422, so a client sees e.g. `invalid character 'x' looking for beginning of value`; a request body
+that is not JSON gets the same words. This follows the
 state machine of Go's encoding/json scanner closely enough to name the same byte and the same context.
 """
 
@@ -20,12 +21,22 @@ class _SyntaxError(Exception):
     pass
 
 
-def unmarshal_map_error(data: bytes) -> str:
-    """Go's error text, or "" when the bytes hold a JSON object (or null)."""
+def syntax_error(data: bytes) -> str:
+    """Go's syntax error for bytes that are not one JSON value, or "" when they are one or nest too
+    deep for this recursive scan to tell."""
     try:
         _scan(data)
     except _SyntaxError as e:
         return str(e)
+    except RecursionError:
+        return ""
+    return ""
+
+
+def unmarshal_map_error(data: bytes) -> str:
+    """Go's error text, or "" when the bytes hold a JSON object (or null)."""
+    if err := syntax_error(data):
+        return err
     first = data.lstrip(_SPACE)[:1]
     if first in (b"{", b"n"):
         return ""

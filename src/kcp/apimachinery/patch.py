@@ -19,7 +19,7 @@ import orjson
 
 from kcp.apimachinery.errors import BadRequest, Cause, Invalid, RequestEntityTooLarge, UnsupportedMediaType
 from kcp.apimachinery.labels import go_quote
-from kcp.apimachinery.serialization import clone, decode_json
+from kcp.apimachinery.serialization import MalformedJSON, clone, decode_json
 from kcp.apimachinery.strategicpatch import REJECTED, Schema, strategic_merge_patch
 
 JSON_PATCH: Final = "application/json-patch+json"
@@ -57,7 +57,12 @@ def apply_patch(
             + ", ".join(accepted)
         )
     if isinstance(patch_body, bytes | bytearray | memoryview):
-        patch = decode_json(bytes(patch_body))
+        try:
+            patch = decode_json(bytes(patch_body))
+        except MalformedJSON as e:
+            if media == MERGE_PATCH:  # kube decodes a merge patch (strictly) before applying it, and says so
+                raise BadRequest(f"error decoding patch: {e.go_error}") from None
+            raise
     else:
         patch = clone(patch_body)
     if media == JSON_PATCH:

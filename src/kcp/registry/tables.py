@@ -23,7 +23,10 @@ def _typed_cell(type_: str, value: Any, now: datetime) -> Any:
     if type_ == "integer" and isinstance(value, int | float) and not isinstance(value, bool):
         return int(value)
     if type_ == "number" and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        # Go writes an integral float64 without a fraction, so kubectl reads it back as an integer
+        # and prints 100000000, not the 1e+08 of a float
+        number = float(value)
+        return int(number) if number.is_integer() and abs(number) < 2**63 else number
     if type_ == "boolean" and isinstance(value, bool):
         return value
     if type_ == "date" and isinstance(value, str):

@@ -74,7 +74,9 @@ class JSONText(str):
 
 
 def go_value(v: Any) -> str:
-    """How kube's ErrorBody shows a bad value."""
+    """How kube's ErrorBody shows a bad value; nil becomes the string "null", so it is quoted."""
+    if v is None:
+        return '"null"'
     if isinstance(v, JSONText):
         return str(v)
     if isinstance(v, bool):

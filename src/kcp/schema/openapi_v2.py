@@ -236,7 +236,9 @@ def register(defs: Definitions, resources: Resources) -> list[Route]:
         defs.add_kind(gvk_of(resource), schema)
         if "list" in resource.verbs:
             defs.add_list(gvk_of(resource))
-        out += routes(resource, strategic=is_builtin(gvk_of(resource)))
+        # kcp's own kinds are custom resources there: their PATCH takes no strategic merge patch,
+        # which is how kubectl's client-side apply decides to send a merge patch instead
+        out += routes(resource, strategic=gvk_of(resource) in builtin.index())
     if out:
         defs.add_operation_types()
     return out

@@ -21,7 +21,7 @@ from kcp.apimachinery.errors import (
     UnsupportedMediaType,
 )
 from kcp.apimachinery.patch import patch_types
-from kcp.apimachinery.serialization import decode_body
+from kcp.apimachinery.serialization import decode_object
 from kcp.registry import reads
 from kcp.registry.options import RequestScope
 from kcp.registry.store import APPLY_PATCH, Store
@@ -127,12 +127,17 @@ async def handle(
 ) -> web.StreamResponse:
     """Dispatch one resource request by verb and subresource."""
     verb, sub = info.verb, info.subresource
+    if scope.cluster == "*" and verb not in ("list", "watch"):  # kcp's guard runs before any route
+        res = store.resource
+        raise MethodNotAllowed(
+            f'{verb} is not supported on resources of kind "{res.group_resource}" in the `*` logical cluster',
+            group=res.group,
+            kind=res.resource,
+        )
     if sub and sub not in store.resource.subresources:
         raise NotFound("the server could not find the requested resource")
     if not sub and verb not in store.resource.verbs:  # e.g. deletecollection of namespaces: no route
         raise MethodNotAllowed(NOT_ALLOWED)
-    if scope.cluster == "*" and verb not in ("list", "watch"):
-        raise MethodNotAllowed("only list and watch are allowed across all logical clusters")
     if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):
         # kube serves PUT and PATCH only on an object's path and POST only on its collection's
         raise MethodNotAllowed(NOT_ALLOWED)
@@ -166,11 +171,13 @@ async def handle(
     if verb == "create":
         if sub:
             raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
-        body = decode_body(request.headers.get("Content-Type", JSON_TYPE), await read_body(request))
+        content_type, kind = request.headers.get("Content-Type", JSON_TYPE), store.resource.kind
+        body = decode_object(content_type, await read_body(request), kind)
         obj, warnings = await store.create(scope, body, write_options(request))
         return json_response(obj, 201, warnings)
     if verb == "update":
-        body = decode_body(request.headers.get("Content-Type", JSON_TYPE), await read_body(request))
+        content_type, kind = request.headers.get("Content-Type", JSON_TYPE), store.resource.kind
+        body = decode_object(content_type, await read_body(request), kind)
         obj, created, warnings = await store.update(scope, info.name, body, write_options(request), sub)
         return json_response(obj, 201 if created else 200, warnings)
     if verb == "patch":

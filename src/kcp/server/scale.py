@@ -21,7 +21,7 @@ from kcp.apimachinery.errors import (
     NotFound,
 )
 from kcp.apimachinery.patch import apply_patch
-from kcp.apimachinery.serialization import clone, decode_body, decode_yaml
+from kcp.apimachinery.serialization import clone, decode_object, decode_yaml
 from kcp.registry.customresource import CustomResourceStrategy
 from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.store import APPLY_PATCH, Store
@@ -81,7 +81,7 @@ async def serve_scale(
     content_type = request.headers.get("Content-Type", JSON_TYPE)
     media = check_patch_type(request, store) if info.verb == "patch" else ""
     body = await request.read()
-    sent = decode_body(content_type, body) if info.verb == "update" else None
+    sent = decode_object(content_type, body, "Scale") if info.verb == "update" else None
     applied = decode_yaml(body) if media == APPLY_PATCH else None
 
     def change(old: Object) -> Any:

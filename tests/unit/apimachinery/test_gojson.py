@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kcp.apimachinery.gojson import unmarshal_map_error
+from kcp.apimachinery.gojson import syntax_error, unmarshal_map_error
 
 NOT_A_MAP = "json: cannot unmarshal {} into Go value of type map[string]interface {{}}"
 
@@ -36,3 +36,7 @@ NOT_A_MAP = "json: cannot unmarshal {} into Go value of type map[string]interfac
 )
 def test_errors_read_as_go_writes_them(data: bytes, error: str) -> None:
     assert unmarshal_map_error(data) == error
+
+
+def test_a_scan_too_deep_to_tell_says_nothing() -> None:
+    assert syntax_error(b"[" * 5000 + b"x") == "" and syntax_error(b"[1, x]") != ""

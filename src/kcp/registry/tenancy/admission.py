@@ -258,7 +258,7 @@ class TenancyAdmission:
                 raise Forbidden('spec.type: Invalid value: "null": field is immutable')
             return
         if not user.is_master:
-            for field, shown in (("cluster", "Cluster"), ("URL", "URL")):
+            for field, shown in (("cluster", "Cluster"), ("URL", "URL")):  # kcp's words, capital C and all
                 if spec.get(field):
                     raise Forbidden(f"spec.{shown} can only be set by system privileged users")
             obj["metadata"].setdefault("annotations", {})[OWNER_ANNOTATION] = owner_annotation(user)
@@ -321,10 +321,13 @@ class TenancyAdmission:
         only drop terminators."""
         if _cluster_admin(scope):
             return
-        if old is None or obj.get("spec") != old.get("spec"):
-            _refuse_logical_cluster(obj, "only the system may create a logical cluster or change its spec")
-        assert old is not None
+        if old is None:
+            _refuse_logical_cluster(obj, "LogicalCluster cannot be created")
         spec = set((obj.get("spec") or {}).get("initializers") or [])
+        if spec != set((old.get("spec") or {}).get("initializers") or []):
+            _refuse_logical_cluster(obj, "spec.initializers is immutable")
+        if obj.get("spec") != old.get("spec"):  # kcp lets owner and terminators change; we do not
+            _refuse_logical_cluster(obj, "only the system may change a logical cluster's spec")
         if why := lifecycle_error(spec, old.get("status") or {}, obj.get("status") or {}):
             _refuse_logical_cluster(obj, why)
 

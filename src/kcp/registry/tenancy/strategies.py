@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.errors import Cause, Forbidden
 from kcp.apimachinery.labels import label_key_errors, label_value_errors
+from kcp.apimachinery.resources import APIResource
 from kcp.registry.strategy import Companions, Object, Strategy
 from kcp.registry.tenancy.kinds import (
     INITIALIZER_LABEL_PREFIX,
@@ -18,6 +19,7 @@ from kcp.registry.tenancy.kinds import (
     TERMINATORS_FINALIZER,
     lifecycle_label,
 )
+from kcp.schema.compiled import compile_schema
 
 if TYPE_CHECKING:
     from kcp.registry.options import RequestScope
@@ -37,9 +39,36 @@ WORKSPACE_COLUMNS = [
 ]
 
 
-class WorkspaceStrategy(Strategy):
-    core_finalizers = False  # kcp's kinds are CRDs there
-    name_rule = "label"
+_NAME = {"type": "string", "maxLength": 63, "minLength": 1, "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"}
+
+
+def _kcp_schema(name: dict[str, Any]) -> dict[str, Any]:
+    """What kcp's CRD schema says of a kind's name."""
+    return {"type": "object", "properties": {"metadata": {"type": "object", "properties": {"name": name}}}}
+
+
+class KcpKindStrategy(Strategy):
+    """kcp serves its own kinds from APIResourceSchemas, as custom resources: no strategic merge
+    patch (a plain `kubectl patch` is a 415), field selectors on name alone, finalizers unchecked,
+    and names are custom resource names (DNS subdomains) that the schema narrows."""
+
+    core_finalizers = False
+    strategic_patch = False
+    name_rule = "subdomain"
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema({"type": "string"})  # what we enforce of kcp's
+
+    def __init__(self, resource: APIResource, schema: dict[str, Any] | None = None) -> None:
+        super().__init__(resource, schema)
+        self.kcp_checks = compile_schema(self.kcp_schema)
+
+    def schema_causes(self, obj: Object) -> list[Cause]:
+        """The schema's word, in kube-openapi's, after ObjectMeta's (the Store checks that first)."""
+        return self.kcp_checks.validate(obj)
+
+
+class WorkspaceStrategy(KcpKindStrategy):
+    # spec.type is not checked against kcp's patterns here: kcp's admission resolves it first (403)
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema(_NAME)
     has_status_subresource = True
     tracks_generation = True
 
@@ -66,7 +95,7 @@ class WorkspaceStrategy(Strategy):
         default, one that names no existing type is refused (403) before any pattern is checked."""
         if not isinstance(obj.get("spec"), dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
-        return []
+        return self.schema_causes(obj)
 
     def validate_update(self, new: Object, old: Object) -> list[Cause]:
         """kcp's CEL transition rules, in its words; removing spec.type is left to admission, as there."""
@@ -101,9 +130,9 @@ class WorkspaceStrategy(Strategy):
         return WORKSPACE_COLUMNS
 
 
-class WorkspaceTypeStrategy(Strategy):
-    core_finalizers = False  # kcp's kinds are CRDs there
-    name_rule = "label"
+class WorkspaceTypeStrategy(KcpKindStrategy):
+    # the CRD also says `not: {enum: [any, system]}`; kcp's reserved-names admission refuses those first
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema(_NAME)
     has_status_subresource = True
     tracks_generation = True
 
@@ -114,6 +143,18 @@ class WorkspaceTypeStrategy(Strategy):
         if isinstance(spec, dict) and spec.get("defaultChildWorkspaceType") is None:
             spec["defaultChildWorkspaceType"] = {"name": "universal", "path": "root"}
 
+    def prepare_for_create(self, obj: Object) -> None:
+        """kcp's reserved-names admission, a mutating one: it answers before any validation."""
+        name = obj["metadata"].get("name")
+        if name in RESERVED_TYPE_NAMES:
+            raise Forbidden(
+                f'workspacetypes.{self.resource.group} "{name}" is forbidden: '
+                f'metadata.name: Invalid value: "{name}": name is reserved',
+                name=str(name),
+                group=self.resource.group,
+                kind=self.resource.resource,
+            )
+
     def validate(self, obj: Object) -> list[Cause]:
         return self._validate(obj, None)
 
@@ -121,20 +162,16 @@ class WorkspaceTypeStrategy(Strategy):
         return self._validate(new, old)
 
     def _validate(self, obj: Object, old: Object | None) -> list[Cause]:
-        """kcp's schema checks (type name patterns, exactly one of none/types, no empty types list),
-        ratcheting on update as kube does: a spec stored before may keep what it had."""
-        name = obj["metadata"].get("name")
-        if name in RESERVED_TYPE_NAMES:
-            return [
-                Cause("FieldValueInvalid", f'Invalid value: "{name}": is a reserved name', "metadata.name")
-            ]
+        """kcp's schema checks (name and type name patterns, exactly one of none/types, no empty types
+        list), ratcheting on update as kube does: a spec stored before may keep what it had."""
         spec = obj.get("spec")
         if spec is not None and not isinstance(spec, dict):
             return [Cause("FieldValueInvalid", "Invalid value: must be an object", "spec")]
         assert self.compiled_schema is not None  # built-in kinds all have one
         previous = None if old is None else {"spec": old.get("spec")}
         causes = self.compiled_schema.validate({"spec": spec}, previous) if spec else []
-        return causes + _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+        labels = _label_causes((spec or {}).get("additionalWorkspaceLabels") or {})
+        return self.schema_causes(obj) + causes + labels
 
 
 def _rule_broken(path: str, schema_type: str, message: str) -> Cause:
@@ -158,8 +195,8 @@ def _label_causes(labels: dict[str, Any]) -> list[Cause]:
     ]
 
 
-class LogicalClusterStrategy(Strategy):
-    core_finalizers = False  # kcp's kinds are CRDs there
+class LogicalClusterStrategy(KcpKindStrategy):
+    kcp_schema: ClassVar[dict[str, Any]] = _kcp_schema({"type": "string", "enum": [LOGICALCLUSTER_NAME]})
     has_status_subresource = True
 
     def default(self, obj: Object) -> None:
@@ -193,16 +230,7 @@ class LogicalClusterStrategy(Strategy):
         self.default(obj)
 
     def validate(self, obj: Object) -> list[Cause]:
-        if obj["metadata"].get("name") != LOGICALCLUSTER_NAME:
-            return [
-                Cause(
-                    "FieldValueInvalid",
-                    f'Invalid value: "{obj["metadata"].get("name")}": the only '
-                    f'allowed name is "{LOGICALCLUSTER_NAME}"',
-                    "metadata.name",
-                )
-            ]
-        return []
+        return self.schema_causes(obj)
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         if store.tenancy is not None:
