@@ -72,7 +72,6 @@ _META = "SELECT name, value FROM meta"
 _SET_META = "UPDATE meta SET value = ? WHERE name = ?"
 _REVISION = "SELECT value FROM meta WHERE name = 'revision'"
 _INSERT_LOG = "INSERT INTO log(rev, key, value, create_rev, prev_rev, deleted) VALUES (?, ?, ?, ?, ?, ?)"
-_MOST_ROWS = 512  # per INSERT: 3,072 parameters, well under SQLite's 32,766
 _SCAN = "SELECT rev, prev_rev, deleted FROM log WHERE rev > ? AND rev <= ? ORDER BY rev LIMIT ?"
 _DELETE_LOG = "DELETE FROM log WHERE rev = ?"
 
@@ -359,7 +358,7 @@ class SQLiteStorage:
             conn.execute("BEGIN IMMEDIATE")
             revision, outcomes, events, rows = _apply(conn, ops, self._revision)
             if rows:
-                _insert(conn, rows)
+                conn.executemany(_INSERT_LOG, rows)
                 conn.execute(_SET_META, (revision, "revision"))
             failpoints.hit(failpoints.BEFORE_COMMIT)
             conn.execute("COMMIT")
@@ -467,23 +466,6 @@ def _apply(
             continue
         outcomes.append((future, error))
     return revision, outcomes, events, rows
-
-
-def _insert(conn: sqlite3.Connection, rows: list[_LogRow]) -> None:
-    """The rows in a few statements, not one each: executemany runs a statement per row and gives the
-    interpreter lock away for each, and with the event loop busy each wait to get it back is up to a
-    switch interval (72 rows: 14 ms a commit on average against 5 ms in one statement, with a busy main
-    thread). Chunks are powers of two, so the few statement texts stay in the statement cache."""
-    done = 0
-    while done < len(rows):
-        n = min(1 << ((len(rows) - done).bit_length() - 1), _MOST_ROWS)
-        conn.execute(_insert_rows(n), [v for row in rows[done : done + n] for v in row])
-        done += n
-
-
-@functools.cache
-def _insert_rows(n: int) -> str:
-    return _INSERT_LOG + ", (?, ?, ?, ?, ?, ?)" * (n - 1)
 
 
 def _clash(items: list[tuple[str, bytes]], current_of: Callable[[str], _Current | None]) -> KeyExists | None:

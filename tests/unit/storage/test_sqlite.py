@@ -88,8 +88,7 @@ async def test_concurrent_writes_share_commits(open_store: OpenStore) -> None:
 
 
 async def test_batches_of_any_size_are_written_whole(open_store: OpenStore, tmp_path: Path) -> None:
-    """A batch reads every key's state in one statement and writes its rows in chunks of powers of
-    two up to 512: every size must come out exactly."""
+    """A batch reads every key's state in one statement: every size must come out exactly."""
     store = await started(open_store())
     for size in (1, 3, 512, 513, 1300):
         before = await store.current_revision()
