@@ -1046,3 +1046,4 @@ def test_yaml_and_pretty_answers(kcp_server: Server, namespace: str) -> None:
     for asked in ({"Accept": "application/yaml"}, {}, {"User-Agent": "kubectl/v1.32.4"}):
         code, media, body = fetch(version, **asked)  # kube's WriteRawJSON: always indented JSON
         assert (code, media) == (200, "application/json") and body.startswith(b'{\n  "major"'), body
+    assert json.loads(body)["platform"] in ("linux/amd64", "linux/arm64")  # Go's GOOS/GOARCH

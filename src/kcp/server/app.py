@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import platform
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -391,9 +392,12 @@ def _aggregated(doc: dict[str, Any], version: str) -> web.Response:
     return resp
 
 
-def version_info() -> dict[str, str]:
-    import platform
+_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
 
+
+def version_info() -> dict[str, str]:
+    """kube's version.Info; `platform` in Go's GOOS/GOARCH words, which tools match on."""
+    machine = platform.machine()
     return {
         "major": "1",
         "minor": "32",
@@ -403,5 +407,5 @@ def version_info() -> dict[str, str]:
         "buildDate": "",
         "goVersion": "",
         "compiler": "cpython",
-        "platform": f"{platform.system().lower()}/{platform.machine()}",
+        "platform": f"{platform.system().lower()}/{_GOARCH.get(machine, machine.lower())}",
     }
