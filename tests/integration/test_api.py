@@ -162,6 +162,13 @@ def test_server_side_apply_refuses_what_kube_refuses(kcp_server: Server, namespa
     )
     code, body = apply({**untyped, "apiVersion": "v1", "kind": "Secret"})
     assert code == 400 and body["message"] == "invalid object type: /v1, Kind=Secret", body
+    bad = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: [1\n"
+    code, body, _ = kcp_server.request(
+        "PATCH", f"{path}?fieldManager=tool", raw=bad, content_type="application/apply-patch+yaml"
+    )
+    assert code == 400 and body["message"].startswith(
+        "error decoding YAML: error converting YAML to JSON: yaml: line 6: "
+    ), body
     # an undeclared field cannot be typed, whatever fieldValidation says (kube: 500 with this message)
     for query in ("", "&fieldValidation=Warn", "&fieldValidation=Strict", "&fieldValidation=Ignore"):
         code, body = apply({**cm("ssa", {"a": "4"}), "bogus": 1}, query)

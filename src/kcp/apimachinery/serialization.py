@@ -58,6 +58,8 @@ def decode_json(raw: bytes) -> Any:
 
 
 def decode_yaml(raw: bytes) -> Any:
+    """YAML as JSON would carry it; a document that does not parse gets sigs.k8s.io/yaml's words
+    (the line of the construct that broke, and PyYAML's account of the problem)."""
     try:
         loader = _GuardedLoader(raw.decode("utf-8"))
         try:
@@ -66,6 +68,10 @@ def decode_yaml(raw: bytes) -> Any:
             loader.dispose()
     except BadRequest:
         raise
+    except yaml.MarkedYAMLError as e:  # go-yaml's shape: `yaml: line N: <problem>`
+        mark = e.context_mark or e.problem_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise BadRequest(f"error converting YAML to JSON: yaml: {where}{e.problem or e.context}") from None
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:
         raise BadRequest(f"error converting YAML to JSON: {e}") from None
     check_depth(value)

@@ -482,7 +482,10 @@ class Store:
     async def _apply(
         self, scope: RequestScope, name: str, body: bytes, opts: WriteOptions, subresource: str
     ) -> tuple[Object, bool, list[str]]:
-        raw = decode_yaml(body)
+        try:
+            raw = decode_yaml(body)
+        except BadRequest as e:  # kube's apply patcher says what it was doing
+            raise BadRequest(f"error decoding YAML: {e.message}") from None
         if isinstance(raw, dict):  # before anything fills them in: kube checks the applied type first
             managedfields.check_type(raw, self.resource.group_version, self.resource.kind)
         applied = self._check_identity(scope, raw, name)
