@@ -60,7 +60,7 @@ def limit_of(cluster: ClusterName, lc: Object | None, default: int) -> int:
     if lc is None or (lc.get("status") or {}).get("phase") != "Ready":
         return 0
     value = (lc["metadata"].get("annotations") or {}).get(MAX_TOTAL_OBJECTS)
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
+    if isinstance(value, str) and _INTEGER.fullmatch(value) and abs(int(value)) < 1 << 63:
         return int(value)
     return 0 if _spared(cluster) else default
 
@@ -165,6 +165,8 @@ class ObjectLimit:
     async def sync(self, cluster: ClusterName, lc: Object | None) -> None:
         """After a LogicalCluster was written or deleted: a record while a limit applies, none after.
         Must not raise: the write it follows is done, and the recount catches up."""
+        if not self._may_limit(cluster) and limit_of(cluster, lc, self.default) <= 0:
+            return  # no record to drop: an unlimited cluster's update reads nothing more
         try:
             await self._recount(cluster, lc)
         except Exception:  # logged; the periodic recount retries
@@ -172,7 +174,10 @@ class ObjectLimit:
 
     async def _first_record(self, cluster: ClusterName) -> Entry | None:
         """Under a default limit, the record of a Ready cluster counted for the first time."""
-        await self._recount(cluster, await self._logical_cluster(cluster))
+        lc = await self._logical_cluster(cluster)
+        if limit_of(cluster, lc, self.default) <= 0:
+            return None
+        await self._recount(cluster, lc)
         return await self.storage.get(_record_key(cluster))
 
     async def _logical_cluster(self, cluster: ClusterName) -> Object | None:
