@@ -13,7 +13,8 @@ nothing in memory, whatever the number of workspaces, and a restart loses nothin
 fails after its charge gives it back; a delete frees its slot once the object has left storage. What
 a crash leaves between the two, and objects written outside the Store (a workspace's bootstrap), the
 periodic recount (`--logical-cluster-object-count-scan-interval`) corrects: it counts each limited
-cluster's keys again, as kcp's etcd scan does, and drops the records of clusters no longer limited.
+cluster's keys again, as kcp's etcd scan does (a surplus only once two recounts in a row see it, so
+creates in flight are not taken for leaks), and drops the records of clusters no longer limited.
 
 The record exists only while a limit applies: written when a LogicalCluster update makes one apply
 (the annotation set, or the phase reaching Ready under a default), deleted when it stops. Without a
@@ -37,6 +38,7 @@ from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.auth.bootstrap_policy import EXTERNAL_LOGICAL_CLUSTER_ADMIN, KCP_ADMIN_GROUP, LOGICAL_CLUSTER_ADMIN
 from kcp.logicalcluster import ROOT, ClusterName, cluster_of_key, object_key, resource_prefix
+from kcp.registry.tenancy.paths import logicalcluster_key
 from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 from kcp.storage.presence import Presence
 
@@ -89,7 +91,9 @@ class ObjectLimit:
         self.storage = storage
         self.default = default
         self.prefixes = prefixes
-        self._presence = None if default > 0 else Presence(storage, (resource_prefix(*COUNTS),), _cluster_of)
+        self._presence = (
+            None if default > 0 else Presence(storage, (resource_prefix(*COUNTS),), cluster_of_key)
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self, interval: float) -> None:
@@ -143,7 +147,7 @@ class ObjectLimit:
                 raise _exceeded(resource, obj, cluster, count, limit)
             if dry_run:
                 return 0
-            if await _swap(self.storage, entry, {"count": count + n, "limit": limit}):
+            if await _swap(self.storage, entry, {**record, "count": count + n}):
                 return n
         name = obj["metadata"].get("name", "")
         raise Conflict.object(resource.resource, resource.group, name, "too many concurrent creates, retry")
@@ -158,7 +162,7 @@ class ObjectLimit:
             if entry is None:
                 return
             record = orjson.loads(entry.value)
-            moved = {"count": max(int(record["count"]) - n, 0), "limit": int(record["limit"])}
+            moved = {**record, "count": max(int(record["count"]) - n, 0)}
             if await _swap(self.storage, entry, moved):
                 return
 
@@ -181,11 +185,16 @@ class ObjectLimit:
         return await self.storage.get(_record_key(cluster))
 
     async def _logical_cluster(self, cluster: ClusterName) -> Object | None:
-        entry = await self.storage.get(object_key("core.kcp.io", "logicalclusters", cluster, "", "cluster"))
+        entry = await self.storage.get(logicalcluster_key(cluster))
         return None if entry is None else dict(orjson.loads(entry.value))
 
     async def _recount(self, cluster: ClusterName, lc: Object | None) -> None:
-        """Write the cluster's record with what it holds now and its limit (or drop it if none)."""
+        """Write the cluster's record with what it holds now and its limit (or drop it if none).
+
+        A count below what storage holds is raised at once: creates are charged before they are
+        stored and deletes released after, so no race makes it look low. A count above may be
+        creates and deletes on their way (charged, not yet stored; removed, not yet released): it is
+        lowered only by a surplus that two recounts in a row saw, which one left by a crash is."""
         key = _record_key(cluster)
         limit = limit_of(cluster, lc, self.default)
         for _ in range(_ATTEMPTS):
@@ -195,8 +204,15 @@ class ObjectLimit:
                     with contextlib.suppress(KeyNotFound, RevisionConflict):
                         await self.storage.delete(key, expect=entry.mod_revision)
                 return
-            count = await self._count(cluster)
-            value = orjson.dumps({"count": count, "limit": limit})
+            counted = await self._count(cluster)
+            record = {"count": counted, "limit": limit, "surplus": 0}
+            if entry is not None:
+                old = orjson.loads(entry.value)
+                surplus = int(old["count"]) - counted
+                if surplus > 0:
+                    lowered = min(surplus, int(old.get("surplus", 0)))
+                    record.update(count=counted + surplus - lowered, surplus=surplus - lowered)
+            value = orjson.dumps(record)
             try:
                 if entry is None:
                     await self.storage.create(key, value)
@@ -238,10 +254,6 @@ class ObjectLimit:
 def _spared(cluster: ClusterName) -> bool:
     """Clusters the default limit does not apply to: the shard writes its bootstrap content there."""
     return cluster == ROOT or cluster.startswith("system:")
-
-
-def _cluster_of(key: str) -> str:
-    return cluster_of_key(key)
 
 
 def _record_key(cluster: ClusterName) -> str:

@@ -59,11 +59,21 @@ async def test_the_recount_corrects_drift_and_drops_records_no_longer_limited(ca
     lc = _lc(annotation="100")
     await storage.create(logicalcluster_key(A), orjson.dumps(lc))
     await limit.sync(A, lc)
-    assert await _record(catalog) == {"count": 2, "limit": 100}  # its namespace and its LogicalCluster
+    assert await _record(catalog) == {
+        "count": 2,
+        "limit": 100,
+        "surplus": 0,
+    }  # its namespace and its LogicalCluster
     entry = (await storage.list("/registry/core.kcp.io/objectcounts/a/")).entries[0]
     await storage.update(entry.key, orjson.dumps({"count": 57, "limit": 100}), expect=entry.mod_revision)
-    await limit.recount_all()  # what a crash between a charge and its write left
-    assert await _record(catalog) == {"count": 2, "limit": 100}
+    await limit.recount_all()  # once: it may be creates on their way, so it is only noted
+    assert await _record(catalog) == {"count": 57, "limit": 100, "surplus": 55}
+    await limit.recount_all()  # twice: what a crash between a charge and its write left
+    assert await _record(catalog) == {"count": 2, "limit": 100, "surplus": 0}
+    entry = (await storage.list("/registry/core.kcp.io/objectcounts/a/")).entries[0]
+    await storage.update(entry.key, orjson.dumps({"count": 0, "limit": 100}), expect=entry.mod_revision)
+    await limit.recount_all()  # too low is never a race: raised at once
+    assert await _record(catalog) == {"count": 2, "limit": 100, "surplus": 0}
     gone = await storage.get(logicalcluster_key(A))
     assert gone is not None
     await storage.delete(gone.key)
