@@ -18,8 +18,9 @@ creates in flight are not taken for leaks), and drops the records of clusters no
 
 The record exists only while a limit applies: written when a LogicalCluster update makes one apply
 (the annotation set, or the phase reaching Ready under a default), deleted when it stops. Without a
-default, which clusters hold a record is followed from storage (a set as big as the limited clusters),
-so a create elsewhere reads nothing; with a default every cluster is limited and reads its record.
+default, which clusters hold a record is followed from storage (a set as big as the annotated ones),
+so a create elsewhere reads nothing; under a default every cluster but root and system ones is
+limited and reads its record.
 """
 
 from __future__ import annotations
@@ -91,14 +92,11 @@ class ObjectLimit:
         self.storage = storage
         self.default = default
         self.prefixes = prefixes
-        self._presence = (
-            None if default > 0 else Presence(storage, (resource_prefix(*COUNTS),), cluster_of_key)
-        )
+        self._presence = Presence(storage, (resource_prefix(*COUNTS),), self._group_of)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self, interval: float) -> None:
-        if self._presence is not None:
-            self._presence.start()
+        self._presence.start()
         self._tasks.append(asyncio.create_task(self._recount_periodically(interval)))
 
     async def close(self) -> None:
@@ -106,8 +104,7 @@ class ObjectLimit:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._presence is not None:
-            await self._presence.close()
+        await self._presence.close()
 
     def exempt(self, resource: APIResource, obj: Object) -> bool:
         """Never counted nor refused: events (to debug a full cluster), and what bootstrapping writes."""
@@ -118,9 +115,19 @@ class ObjectLimit:
             obj["metadata"].get("name") == WORKSPACE_ADMIN
         )
 
+    def _by_default(self, cluster: ClusterName) -> bool:
+        """Whether the default limit applies to the cluster (unless its annotation says otherwise)."""
+        return self.default > 0 and not _spared(cluster)
+
     def _may_limit(self, cluster: ClusterName) -> bool:
         """A set lookup: whether a create here may have to read a record."""
-        return self._presence is None or self._presence.may_hold(cluster)
+        return self._by_default(cluster) or self._presence.may_hold(cluster)
+
+    def _group_of(self, key: str) -> str:
+        """The clusters whose records are followed: all but those under the default, which read
+        theirs anyway (so the set stays as big as the annotated clusters)."""
+        cluster = cluster_of_key(key)
+        return "" if self._by_default(cluster) else cluster
 
     async def charge(
         self, resource: APIResource, cluster: ClusterName, obj: Object, n: int, *, dry_run: bool
@@ -131,14 +138,13 @@ class ObjectLimit:
             return 0
         key = _record_key(cluster)
         for _ in range(_ATTEMPTS):
-            seen = self._presence.changes if self._presence is not None else 0
+            seen = self._presence.changes
             entry = await self.storage.get(key)
             if entry is None:
-                if self._presence is not None:
+                if not self._by_default(cluster):
                     self._presence.absent(cluster, seen)
-                if self._presence is not None or _spared(cluster):
                     return 0
-                entry = await self._first_record(cluster)  # a default limit, no record yet
+                entry = await self._first_record(cluster)  # no record yet
                 if entry is None:
                     return 0
             record = orjson.loads(entry.value)
