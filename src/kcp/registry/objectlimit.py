@@ -12,9 +12,10 @@ never overshoot (kcp keeps counts in memory and documents small overshoots). A r
 nothing in memory, whatever the number of workspaces, and a restart loses nothing. A create that
 fails after its charge gives it back; a delete frees its slot once the object has left storage. What
 a crash leaves between the two, and objects written outside the Store (a workspace's bootstrap), the
-periodic recount (`--logical-cluster-object-count-scan-interval`) corrects: it counts each limited
-cluster's keys again, as kcp's etcd scan does (a surplus only once two recounts in a row see it, so
-creates in flight are not taken for leaks), and drops the records of clusters no longer limited.
+periodic recount (`--logical-cluster-object-count-scan-interval`) corrects: as kcp's etcd scan, it
+counts a limited cluster's keys again (a bounded batch of clusters per round, in turn), lowers a count
+only by a surplus two recounts in a row saw (creates in flight are not leaks), and drops the records
+of clusters no longer limited.
 
 The record exists only while a limit applies: written when a LogicalCluster update makes one apply
 (the annotation set, or the phase reaching Ready under a default), deleted when it stops. Without a
@@ -51,6 +52,7 @@ WORKSPACE_ADMIN = "workspace-admin"  # the owner's ClusterRoleBinding, written w
 # who may set the annotation: kcp's admin-reserved clearance
 _CLEARED = frozenset({SYSTEM_MASTERS, LOGICAL_CLUSTER_ADMIN, EXTERNAL_LOGICAL_CLUSTER_ADMIN, KCP_ADMIN_GROUP})
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # what Go's ParseInt reads in base 10
+RECOUNT_BATCH = 1000  # records recounted per interval, about 25 counts each
 _ATTEMPTS = 64  # swaps lost in a row before giving up with a 409 (16 creators need at most 16)
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,7 @@ class ObjectLimit:
         self.prefixes = prefixes
         self._presence = Presence(storage, (resource_prefix(*COUNTS),), self._group_of)
         self._tasks: list[asyncio.Task[None]] = []
+        self._cursor = ""  # the last record the previous round recounted
 
     def start(self, interval: float) -> None:
         self._presence.start()
@@ -240,21 +243,19 @@ class ObjectLimit:
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.recount_all()
+                await self.recount()
             except Exception:  # logged; the next round tries again
                 log.exception("object count scan failed")
 
-    async def recount_all(self) -> None:
-        """Every record against its cluster: recounted, with the limit as it is now, or dropped."""
-        start = ""
-        while True:
-            page = await self.storage.list(resource_prefix(*COUNTS), start_after=start, limit=500)
-            for entry in page.entries:
-                cluster = cluster_of_key(entry.key)
-                await self._recount(cluster, await self._logical_cluster(cluster))
-            if not page.more:
-                return
-            start = page.entries[-1].key
+    async def recount(self, batch: int = RECOUNT_BATCH) -> None:
+        """The next `batch` records after the last round's, each recounted with its limit as it is
+        now, or dropped: work per round stays bounded however many clusters are limited, and every
+        record comes round in turn."""
+        page = await self.storage.list(resource_prefix(*COUNTS), start_after=self._cursor, limit=batch)
+        for entry in page.entries:
+            cluster = cluster_of_key(entry.key)
+            await self._recount(cluster, await self._logical_cluster(cluster))
+        self._cursor = page.entries[-1].key if page.more else ""
 
 
 def _spared(cluster: ClusterName) -> bool:

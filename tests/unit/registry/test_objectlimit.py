@@ -66,18 +66,18 @@ async def test_the_recount_corrects_drift_and_drops_records_no_longer_limited(ca
     }  # its namespace and its LogicalCluster
     entry = (await storage.list("/registry/core.kcp.io/objectcounts/a/")).entries[0]
     await storage.update(entry.key, orjson.dumps({"count": 57, "limit": 100}), expect=entry.mod_revision)
-    await limit.recount_all()  # once: it may be creates on their way, so it is only noted
+    await limit.recount()  # once: it may be creates on their way, so it is only noted
     assert await _record(catalog) == {"count": 57, "limit": 100, "surplus": 55}
-    await limit.recount_all()  # twice: what a crash between a charge and its write left
+    await limit.recount()  # twice: what a crash between a charge and its write left
     assert await _record(catalog) == {"count": 2, "limit": 100, "surplus": 0}
     entry = (await storage.list("/registry/core.kcp.io/objectcounts/a/")).entries[0]
     await storage.update(entry.key, orjson.dumps({"count": 0, "limit": 100}), expect=entry.mod_revision)
-    await limit.recount_all()  # too low is never a race: raised at once
+    await limit.recount()  # too low is never a race: raised at once
     assert await _record(catalog) == {"count": 2, "limit": 100, "surplus": 0}
     gone = await storage.get(logicalcluster_key(A))
     assert gone is not None
     await storage.delete(gone.key)
-    await limit.recount_all()
+    await limit.recount()
     assert await _record(catalog) is None
 
 
@@ -101,3 +101,26 @@ def test_start_flags() -> None:
     for bad in ("--logical-cluster-total-object-limit=-1", "--logical-cluster-total-object-limit=many"):
         with pytest.raises(SystemExit):
             _parser().parse_args(["start", bad])
+
+
+async def test_each_round_recounts_a_batch_and_all_come_round(catalog: Catalog) -> None:
+    storage, limit = catalog.storage, catalog.object_limit
+    for name in ("a", "b"):
+        lc = _lc(annotation="10")
+        await storage.create(logicalcluster_key(ClusterName(name)), orjson.dumps(lc))
+        await limit.sync(ClusterName(name), lc)
+    records = (await storage.list("/registry/core.kcp.io/objectcounts/")).entries
+    for entry in records:
+        await storage.update(entry.key, orjson.dumps({"count": 0, "limit": 10}), expect=entry.mod_revision)
+    await limit.recount(batch=1)
+    counts = [
+        orjson.loads(e.value)["count"]
+        for e in (await storage.list("/registry/core.kcp.io/objectcounts/")).entries
+    ]
+    assert counts == [2, 0]
+    await limit.recount(batch=1)
+    counts = [
+        orjson.loads(e.value)["count"]
+        for e in (await storage.list("/registry/core.kcp.io/objectcounts/")).entries
+    ]
+    assert counts == [2, 2]
