@@ -186,3 +186,42 @@ def test_the_shard_default_spares_root_and_yields_to_the_annotation(
         assert _configmap(srv, "root", f"r-{uuid.uuid4().hex[:6]}")[0] == 201  # root holds more than 12
         assert _annotate(srv, path, "0")[0] == 200
         assert _configmap(srv, path, "lifted")[0] == 201
+
+
+def test_the_limit_waits_for_ready(server: Server) -> None:
+    """Initialization is never refused: a limit set while a workspace initializes applies once Ready."""
+    kind = f"slow-{uuid.uuid4().hex[:6]}"
+    wst = {
+        "apiVersion": "tenancy.kcp.io/v1alpha1",
+        "kind": "WorkspaceType",
+        "metadata": {"name": kind},
+        "spec": {"initializer": True, "extend": {"with": [{"name": "universal", "path": "root"}]}},
+    }
+    code, body, _ = server.request("POST", "/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspacetypes", wst)
+    assert code == 201, body
+    name = f"ol-{uuid.uuid4().hex[:8]}"
+    ws = {"apiVersion": "tenancy.kcp.io/v1alpha1", "kind": "Workspace", "metadata": {"name": name}}
+    ws["spec"] = {"type": {"name": kind, "path": "root"}}
+    code, body, _ = server.request("POST", f"/clusters/root{WS}", ws)
+    assert code == 201, body
+    cluster = eventually(
+        lambda: server.request("GET", f"/clusters/root{WS}/{name}")[1].get("spec", {}).get("cluster"),
+        "the workspace's cluster",
+    )
+    eventually(lambda: server.request("GET", f"/clusters/{cluster}{LC}")[0] == 200, "its LogicalCluster")
+    assert _annotate(server, cluster, "1")[0] == 200
+    assert _configmap(server, cluster, "while-initializing")[0] == 201
+    patch = [{"op": "replace", "path": "/status/initializers", "value": []}]
+    code, body, _ = server.request(
+        "PATCH",
+        f"/clusters/{cluster}{LC}/status",
+        raw=orjson.dumps(patch),
+        content_type="application/json-patch+json",
+    )
+    assert code == 200, body
+    eventually(
+        lambda: server.request("GET", f"/clusters/{cluster}{LC}")[1]["status"]["phase"] == "Ready", "Ready"
+    )
+    code, status = _configmap(server, cluster, "when-ready")
+    assert code == 403, status
+    assert _REACHED.fullmatch(status["message"]), status
