@@ -109,6 +109,23 @@ def _parser() -> argparse.ArgumentParser:
         "repeatable (default: system:authenticated)",
     )
     start.add_argument(
+        "--logical-cluster-total-object-limit",
+        default=0,
+        type=_parse_count,
+        metavar="N",
+        help="the most objects (events aside) a logical cluster may hold; a create beyond it gets 403. "
+        "Not applied to root and system:* clusters; a LogicalCluster's core.kcp.io/max-total-objects "
+        "annotation overrides it; 0 turns it off (default: 0)",
+    )
+    start.add_argument(
+        "--logical-cluster-object-count-scan-interval",
+        default=60.0,
+        type=_parse_duration,
+        metavar="DURATION",
+        help="how often the object counts of limited logical clusters are recounted from storage, "
+        "correcting what a crash left behind (default: 1m0s)",
+    )
+    start.add_argument(
         "-v",
         "--v",
         dest="verbosity",
@@ -137,6 +154,17 @@ def _parse_duration(value: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, not {value!r}")
     return seconds
+
+
+def _parse_count(value: str) -> int:
+    """A non-negative integer, as pflag reads an int flag."""
+    try:
+        number = int(value, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer value {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {value!r}")
+    return number
 
 
 def _parse_interval(value: str) -> float:
@@ -209,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         batteries=batteries,
         enable_home_workspaces=args.enable_home_workspaces,
         home_creator_groups=parse_groups(args.home_workspaces_home_creator_groups),
+        logical_cluster_total_object_limit=args.logical_cluster_total_object_limit,
+        logical_cluster_object_count_scan_interval=args.logical_cluster_object_count_scan_interval,
     )
     from kcp.server.run import run
 

@@ -31,6 +31,7 @@ from kcp.registry.builtin.resourcequota import RESOURCEQUOTAS, ResourceQuotaStra
 from kcp.registry.customresource import CustomResourceStrategy, resource_for
 from kcp.registry.namespacecontent import NamespaceContent
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
+from kcp.registry.objectlimit import ObjectLimit
 from kcp.registry.quota import QuotaAdmission
 from kcp.registry.store import EscalationCheck, Store
 from kcp.registry.strategy import Object, Strategy
@@ -134,15 +135,18 @@ class Catalog:
         root_ca_pem: bytes | None = None,
         webhooks: Webhooks | None = None,
         mint: Mint | None = None,
+        object_limit: int = 0,
     ) -> None:
         """`root_ca_pem`: what each new namespace's kube-root-ca.crt holds (none without it).
-        `mint`: signs the tokens of service-account-token Secrets (none filled in without it)."""
+        `mint`: signs the tokens of service-account-token Secrets (none filled in without it).
+        `object_limit`: every logical cluster's total object limit but root's and system ones (0: none)."""
         self.storage = storage
         self.escalation = escalation
         self.tenancy = tenancy
         self.webhooks = webhooks
         self.namespaces = NamespaceLifecycle(storage)  # started by whoever runs the server
         self.quota = QuotaAdmission(storage)
+        self.object_limit = ObjectLimit(storage, object_limit, self.stored_prefixes)  # started with quota
         self.builtin: dict[tuple[str, str, str], Store] = {}
         for resource, strategy in STORED:
             self.builtin[(resource.group, resource.version, resource.resource)] = Store(
@@ -154,6 +158,7 @@ class Catalog:
                 self.namespaces,
                 webhooks,
                 self.quota,
+                self.object_limit,
             )
         self.namespace_content = (
             None if root_ca_pem is None else NamespaceContent(self.store, root_ca_pem, self.namespaces)
@@ -231,6 +236,7 @@ class Catalog:
                     self.namespaces,
                     self.webhooks,
                     self.quota,
+                    self.object_limit,
                 )
         return None
 
@@ -250,6 +256,15 @@ class Catalog:
             if _established(crd):
                 out += [resource_for(crd, v) for v in crd["spec"].get("versions") or [] if v.get("served")]
         return out
+
+    async def stored_prefixes(self, cluster: ClusterName) -> list[str]:
+        """The key prefix of each resource a cluster serves: where all of its objects are."""
+        prefixes: dict[str, None] = {}
+        for res in await self.served(cluster):
+            store = await self.lookup(cluster, res.group, res.version, res.resource)
+            if store is not None:
+                prefixes[object_prefix(store.stored_as.group, store.stored_as.resource, cluster)] = None
+        return list(prefixes)
 
 
 def _established(crd: Object) -> bool:

@@ -36,6 +36,7 @@ from kcp.logicalcluster import ClusterName, cluster_of_key, object_key, object_p
 from kcp.registry import ownerrefs
 from kcp.registry.admission import Attributes, Webhooks
 from kcp.registry.namespacelifecycle import NamespaceLifecycle
+from kcp.registry.objectlimit import ObjectLimit
 from kcp.registry.options import DeleteOptions, RequestScope, WriteOptions
 from kcp.registry.quota import QuotaAdmission
 from kcp.registry.strategy import Object, Strategy
@@ -70,8 +71,10 @@ class Store:
         namespaces: NamespaceLifecycle | None = None,
         webhooks: Webhooks | None = None,
         quota: QuotaAdmission | None = None,
+        limit: ObjectLimit | None = None,
     ) -> None:
         self.storage = storage
+        self.limit = limit
         self.namespaces = namespaces
         self.webhooks = webhooks
         self.quota = quota
@@ -279,6 +282,8 @@ class Store:
         if opts.dry_run:
             if self.quota is not None:  # checked, not counted (kube's quota admission on a dry run)
                 await self.quota.charge(self.resource, cluster, obj, dry_run=True)
+            if self.limit is not None:
+                await self.limit.charge(self.resource, cluster, obj, 1, dry_run=True)
             name = obj["metadata"]["name"]
             if await self.storage.get(self.key(cluster, scope.namespace, name)) is not None:
                 raise AlreadyExists.object(self.resource.resource, self.resource.group, name)
@@ -288,24 +293,34 @@ class Store:
 
     async def _insert(self, scope: RequestScope, obj: Object) -> Entry:
         """Store a new, admitted object with what its kind writes along with it (`creating`), counted
-        by its namespace's quotas first, as kube's last admission plugin does (refunded if not stored)."""
+        by its namespace's quotas first, as kube's last admission plugin does, then by its cluster's
+        object limit, with its companions (each refunded if not stored)."""
         name = obj["metadata"]["name"]
+        cluster = _cluster(scope)
         if self.quota is not None:
-            await self.quota.charge(self.resource, _cluster(scope), obj, dry_run=False)
+            await self.quota.charge(self.resource, cluster, obj, dry_run=False)
+        counted = 0
         try:
             async with self.strategy.creating(self, scope, obj) as companions:
+                if self.limit is not None:
+                    counted = await self.limit.charge(
+                        self.resource, cluster, obj, 1 + len(companions), dry_run=False
+                    )
                 return (await create_new(self.storage, [self.entry(scope, obj), *companions]))[0]
         except KeyExists:
-            await self._released(scope, obj)
+            await self._released(scope, obj, counted)
             raise AlreadyExists.object(self.resource.resource, self.resource.group, name) from None
         except BaseException:
-            await self._released(scope, obj)
+            await self._released(scope, obj, counted)
             raise
 
-    async def _released(self, scope: RequestScope, obj: Object) -> None:
-        """After `obj` left storage, or did not get there: its quotas get its slot back."""
+    async def _released(self, scope: RequestScope, obj: Object, counted: int = 1) -> None:
+        """After `obj` left storage, or did not get there: its quotas get its slot back, and its
+        cluster's object limit the `counted` it took."""
         if self.quota is not None:
             await self.quota.release(self.resource, _cluster(scope), obj)
+        if self.limit is not None:
+            await self.limit.release(self.resource, _cluster(scope), obj, counted)
 
     def prepare_new(self, scope: RequestScope, obj: Object, field_manager: str) -> Object:
         """An object the server makes itself (a namespace's ServiceAccount, a workspace's cluster), as

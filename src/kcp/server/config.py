@@ -46,6 +46,8 @@ class ServerConfig:
     batteries: tuple[str, ...] = ()
     enable_home_workspaces: bool = True
     home_creator_groups: tuple[str, ...] = ("system:authenticated",)
+    logical_cluster_total_object_limit: int = 0  # per cluster but root and system ones; 0: none
+    logical_cluster_object_count_scan_interval: float = 60.0  # seconds between recounts
 
     @property
     def client_host(self) -> str:

@@ -153,6 +153,7 @@ async def serve(config: ServerConfig) -> None:
         keys.ca_cert_pem,
         AdmissionChain(webhooks, policies),
         issuer.secret_token,
+        config.logical_cluster_total_object_limit,
     )
     admission.scheduler = WorkspaceScheduler(catalog.store, admission, catalog.namespace_content)
     resolver = ClusterResolver(paths)
@@ -189,6 +190,7 @@ async def serve(config: ServerConfig) -> None:
     await resolver.start()
     catalog.namespaces.start()
     catalog.quota.start()
+    catalog.object_limit.start(config.logical_cluster_object_count_scan_interval)
     runner = web.AppRunner(
         build_app(state),
         access_log=None,
@@ -262,6 +264,7 @@ async def serve(config: ServerConfig) -> None:
     await resolver.close()
     await catalog.namespaces.close()
     await catalog.quota.close()
+    await catalog.object_limit.close()
     await authorizer.close()
     await webhooks.close()
     await policies.close()

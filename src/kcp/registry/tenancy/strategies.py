@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from kcp.apimachinery.errors import Cause, Forbidden
 from kcp.apimachinery.labels import label_key_errors, label_value_errors
 from kcp.apimachinery.resources import APIResource
+from kcp.registry.objectlimit import check_annotation
 from kcp.registry.strategy import Companions, Object, Strategy
 from kcp.registry.tenancy.kinds import (
     INITIALIZER_LABEL_PREFIX,
@@ -250,8 +251,18 @@ class LogicalClusterStrategy(KcpKindStrategy):
         return self.schema_causes(obj)
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
+        check_annotation(scope.user, obj, old)
         if store.tenancy is not None:
             await store.tenancy.admit_logical_cluster(scope, obj, old)
+
+    async def updated(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        """The object limit follows the annotation and the phase: its count kept while one applies."""
+        if store.limit is not None and scope.cluster != "*":
+            await store.limit.sync(scope.cluster, obj)
+
+    async def deleted(self, store: Store, scope: RequestScope, obj: Object) -> None:
+        if store.limit is not None and scope.cluster != "*":
+            await store.limit.sync(scope.cluster, None)
 
     async def admit_delete(self, store: Store, scope: RequestScope, obj: Object) -> None:
         if store.tenancy is not None:
