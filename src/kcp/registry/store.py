@@ -236,7 +236,7 @@ class Store:
             causes += validate_object_meta_update(meta, old["metadata"])
         if old is None:
             causes += self.strategy.validate(obj)
-        elif subresource == "status":
+        elif subresource in self.strategy.status_writers:
             causes += self.strategy.validate_status_update(obj, old)
         else:
             causes += self.strategy.validate_update(obj, old)
@@ -625,7 +625,7 @@ class Store:
                 meta.pop(field, None)
         if "managedFields" not in meta and "managedFields" in old_meta and operation != "Apply":
             meta["managedFields"] = old_meta["managedFields"]
-        if subresource == "status":
+        if subresource in self.strategy.status_writers:
             status = new.get("status")
             new.clear()
             new.update(clone(old))

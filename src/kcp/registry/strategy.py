@@ -27,6 +27,8 @@ class Strategy:
 
     name_rule = "subdomain"  # subdomain | label | path
     has_status_subresource = False
+    # subresources that write only .status, each as /status does (a CSR's approval sets its conditions)
+    status_writers: tuple[str, ...] = ("status",)
     tracks_generation = False
     allow_unconditional_update = True
     allow_create_on_update = False
