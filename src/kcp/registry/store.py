@@ -50,11 +50,17 @@ APPLY_PATCH = "application/apply-patch+yaml"
 
 
 class EscalationCheck(Protocol):
-    """RBAC's escalation and bind protections, supplied by whoever wires authorization."""
+    """RBAC's escalation and bind protections and other permission checks of admission, supplied by
+    whoever wires authorization."""
 
     async def check_role(self, scope: RequestScope, role: Object, old: Object | None) -> None: ...
 
     async def check_binding(self, scope: RequestScope, binding: Object, old: Object | None) -> None: ...
+
+    async def holds(self, scope: RequestScope, verb: str, group: str, resource: str, name: str) -> bool:
+        """Whether the writer may `verb` the cluster-scoped `resource` named `name` (kube's admission
+        checks on permissions no request names, such as approving for a CSR signer)."""
+        ...
 
 
 class Store:

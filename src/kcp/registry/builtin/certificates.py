@@ -16,17 +16,19 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
 
-from kcp.apimachinery.errors import Cause
+from kcp.apimachinery.errors import Cause, Forbidden
 from kcp.apimachinery.labels import go_quote
 from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors, now_rfc3339, parse_rfc3339
 from kcp.apimachinery.resources import APIResource
+from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.registry.strategy import Object, Strategy
 from kcp.schema.fielderrors import JSONText, duplicate, forbidden, invalid, not_supported, required, too_long
 
 if TYPE_CHECKING:
     from kcp.registry.options import RequestScope
-    from kcp.registry.store import Store
+    from kcp.registry.store import EscalationCheck, Store
 
 CSRS = APIResource(
     "certificates.k8s.io",
@@ -40,6 +42,7 @@ CSRS = APIResource(
 )
 
 APPROVED, DENIED, FAILED = "Approved", "Denied", "Failed"
+CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client"
 _USAGES = sorted(
     {
         "signing", "digital signature", "content commitment", "key encipherment", "key agreement",
@@ -82,21 +85,31 @@ class CertificateSigningRequestStrategy(Strategy):
             new.pop("status", None)
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
-        """The requester is the creating user (kube's PrepareForCreate reads it off the request)."""
-        if old is not None:
-            return
+        """kube's CSR admission: the requester is the creating user, and a client certificate for
+        system:masters is never asked of kube's client signer (CertificateSubjectRestriction); a
+        decision needs `approve` on the signer (CertificateApproval), anything else written to the
+        status `sign` (CertificateSigning). Only approval changes Approved or Denied conditions."""
         spec = obj.setdefault("spec", {})
-        user = scope.user
-        spec["username"] = user.name
-        for field, value in (("uid", user.uid), ("groups", list(user.groups))):
-            if value:
-                spec[field] = value
-            else:
-                spec.pop(field, None)
-        if user.extra:
-            spec["extra"] = {k: list(v) for k, v in user.extra.items()}
-        else:
-            spec.pop("extra", None)
+        name = str(obj["metadata"].get("name", ""))
+        if old is None:
+            _set_requester(spec, scope.user)
+            if spec.get("signerName") == CLIENT_SIGNER and SYSTEM_MASTERS in _organizations(
+                spec.get("request")
+            ):
+                raise _forbidden(
+                    name, f"use of {CLIENT_SIGNER} signer with {SYSTEM_MASTERS} group is not allowed"
+                )
+            return
+        status, old_status = obj.get("status") or {}, old.get("status") or {}
+        if status == old_status or store.escalation is None:
+            return
+        signer = str((old.get("spec") or {}).get("signerName", ""))
+        decided = [_conditions(obj, kind) for kind in (APPROVED, DENIED)]
+        verb = "approve" if decided != [_conditions(old, kind) for kind in (APPROVED, DENIED)] else "sign"
+        if not await _holds_for_signer(store.escalation, scope, verb, signer):
+            raise _forbidden(
+                name, f"user not permitted to {verb} requests with signerName {go_quote(signer)}"
+            )
 
     def validate(self, obj: Object) -> list[Cause]:
         spec = obj.get("spec") or {}
@@ -154,6 +167,45 @@ class CertificateSigningRequestStrategy(Strategy):
                 )
             )
         return causes
+
+
+def _set_requester(spec: dict[str, Any], user: UserInfo) -> None:
+    spec["username"] = user.name
+    for field, value in (("uid", user.uid), ("groups", list(user.groups))):
+        if value:
+            spec[field] = value
+        else:
+            spec.pop(field, None)
+    if user.extra:
+        spec["extra"] = {k: list(v) for k, v in user.extra.items()}
+    else:
+        spec.pop("extra", None)
+
+
+async def _holds_for_signer(check: EscalationCheck, scope: RequestScope, verb: str, signer: str) -> bool:
+    """IsAuthorizedForSignerName: `verb` on the signer by name, or on its whole domain (`example.com/*`)."""
+    if await check.holds(scope, verb, CSRS.group, "signers", signer):
+        return True
+    return await check.holds(scope, verb, CSRS.group, "signers", signer.split("/")[0] + "/*")
+
+
+def _forbidden(name: str, why: str) -> Forbidden:
+    return Forbidden(
+        f"{CSRS.group_resource} {go_quote(name)} is forbidden: {why}",
+        name=name,
+        group=CSRS.group,
+        kind=CSRS.resource,
+    )
+
+
+def _organizations(encoded: Any) -> list[str]:
+    """The subject's organizations of a CSR that parses (validation has refused the rest)."""
+    der = _pem_block(_bytes(encoded), "CERTIFICATE REQUEST")
+    try:
+        subject = x509.load_der_x509_csr(der or b"").subject
+    except ValueError:
+        return []
+    return [str(a.value) for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
 
 
 def signer_name_causes(path: str, signer: str) -> list[Cause]:
