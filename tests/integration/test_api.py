@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import ssl
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tests.support.certificates import csr_object, csr_pem, forged
+from tests.support.certificates import csr_object, csr_pem, forged, self_signed
 from tests.support.registry import schemaless_crd
 from tests.support.server import Server
 
@@ -1072,12 +1073,20 @@ def test_a_csr_names_its_requester_and_takes_decisions_through_approval(kcp_serv
     (cond,) = approved["status"]["conditions"]
     assert cond["lastUpdateTime"] and cond["lastTransitionTime"] == cond["lastUpdateTime"]
 
-    both = dict(approved, status={"conditions": [cond, {"type": "Denied", "status": "True"}]})
+    both = dict(approved, status={"conditions": [cond, {"type": "Denied", "status": "False"}]})
     code, status, _ = kcp_server.request("PUT", f"{base}/{name}/approval", both)
-    assert code == 422 and status["details"]["causes"][0]["field"] == "status.conditions", status
-    assert status["details"]["causes"][0]["message"].endswith(
-        ": Approved and Denied conditions are mutually exclusive"
-    )
+    assert code == 422 and status["details"]["causes"] == [
+        {
+            "reason": "FieldValueNotSupported",
+            "message": 'Unsupported value: "False": supported values: "True"',
+            "field": "status.conditions[1].status",
+        },
+        {
+            "reason": "FieldValueInvalid",
+            "message": 'Invalid value: "Denied": Approved and Denied conditions are mutually exclusive',
+            "field": "status.conditions[1].type",
+        },
+    ], status
     code, status, _ = kcp_server.request("PUT", f"{base}/{name}/approval", dict(approved, status={}))
     assert code == 422 and status["message"] == (
         f'CertificateSigningRequest.certificates.k8s.io "{name}" is invalid: status.conditions: '
@@ -1086,6 +1095,21 @@ def test_a_csr_names_its_requester_and_takes_decisions_through_approval(kcp_serv
     failed = {"conditions": [{"type": "Failed", "status": "True"}]}
     code, written, _ = kcp_server.request("PUT", f"{base}/{name}/status", dict(approved, status=failed))
     assert code == 200 and [c["type"] for c in written["status"]["conditions"]] == ["Failed", "Approved"]
+    not_pem = dict(written, status=written["status"] | {"certificate": "Zm9v"})
+    code, status, _ = kcp_server.request("PUT", f"{base}/{name}/status", not_pem)
+    assert code == 422 and status["message"].endswith(
+        'status.certificate: Invalid value: "<certificate data>": '
+        "must contain at least one CERTIFICATE PEM block"
+    ), status
+    cert = self_signed("alice")
+    issued = dict(written, status=written["status"] | {"certificate": base64.b64encode(cert).decode()})
+    code, signed, _ = kcp_server.request("PUT", f"{base}/{name}/status", issued)
+    assert code == 200 and base64.b64decode(signed["status"]["certificate"]) == cert, signed
+    other = dict(signed, status=signed["status"] | {"certificate": base64.b64encode(cert + cert).decode()})
+    code, status, _ = kcp_server.request("PUT", f"{base}/{name}/status", other)
+    assert code == 422 and status["message"].endswith(
+        "status.certificate: Forbidden: updates may not modify existing certificate content"
+    ), status
     code, listed, _ = kcp_server.request("GET", f"{base}?fieldSelector=spec.signerName%3Dexample.com%2Fx")
     assert code == 200 and listed["items"] == []
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -20,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from kcp.apimachinery.errors import Cause, Forbidden
 from kcp.apimachinery.labels import go_quote
-from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors, now_rfc3339, parse_rfc3339
+from kcp.apimachinery.meta import dns1123_label_errors, dns1123_subdomain_errors, now_rfc3339
 from kcp.apimachinery.resources import APIResource
 from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo
 from kcp.registry.strategy import Object, Strategy
@@ -52,6 +53,7 @@ _USAGES = sorted(
     }
 )  # fmt: skip
 _CONDITION_STATUSES = ["False", "True", "Unknown"]
+_PEM = re.compile(r"-----BEGIN (?P<type>[^-\n]*)-----\r?\n(?P<body>.*?)-----END (?P=type)-----", re.DOTALL)
 _MIN_EXPIRATION = 600  # kube's floor: ten minutes
 _SUBDOMAIN_MAX, _LABEL_MAX = 253, 63
 
@@ -148,8 +150,14 @@ class CertificateSigningRequestStrategy(Strategy):
 
     def validate_status_update(self, new: Object, old: Object) -> list[Cause]:
         """Conditions as on create, none of Approved, Denied or Failed taken away, and a certificate
-        that, once issued, stays as issued."""
+        set once, well formed (approval cannot touch it: prepare_for_update put the old one back)."""
         causes = _condition_causes(new)
+        issued = (old.get("status") or {}).get("certificate")
+        certificate = (new.get("status") or {}).get("certificate")
+        if certificate != issued and not (issued and _certificate_problem(_bytes(issued))):
+            problem = _certificate_problem(_bytes(certificate))
+            if problem:
+                causes.append(invalid("status.certificate", "<certificate data>", problem))
         for kind in (APPROVED, DENIED, FAILED):
             if len(_conditions(new, kind)) < len(_conditions(old, kind)):
                 causes.append(
@@ -157,14 +165,9 @@ class CertificateSigningRequestStrategy(Strategy):
                         "status.conditions", f"updates may not remove a condition of type {go_quote(kind)}"
                     )
                 )
-        issued = (old.get("status") or {}).get("certificate")
-        if issued and (new.get("status") or {}).get("certificate") != issued:
+        if certificate != issued and issued:
             causes.append(
-                invalid(
-                    "status.certificate",
-                    "<certificate data>",
-                    "updates may not modify existing certificate content",
-                )
+                forbidden("status.certificate", "updates may not modify existing certificate content")
             )
         return causes
 
@@ -200,7 +203,7 @@ def _forbidden(name: str, why: str) -> Forbidden:
 
 def _organizations(encoded: Any) -> list[str]:
     """The subject's organizations of a CSR that parses (validation has refused the rest)."""
-    der = _pem_block(_bytes(encoded), "CERTIFICATE REQUEST")
+    der = _csr_der(_bytes(encoded))
     try:
         subject = x509.load_der_x509_csr(der or b"").subject
     except ValueError:
@@ -251,11 +254,12 @@ def _request_causes(encoded: Any) -> list[Cause]:
     problem = _csr_problem(raw)
     if problem is None:
         return []
-    return [invalid("spec.request", JSONText(_go_bytes(raw)), problem)]
+    shown = "[]byte(nil)" if encoded is None else _go_bytes(raw)
+    return [invalid("spec.request", JSONText(shown), problem)]
 
 
 def _csr_problem(raw: bytes) -> str | None:
-    der = _pem_block(raw, "CERTIFICATE REQUEST")
+    der = _csr_der(raw)
     if der is None:
         return "PEM block type must be CERTIFICATE REQUEST"
     try:
@@ -275,22 +279,27 @@ def _csr_problem(raw: bytes) -> str | None:
     return "x509: cannot verify signature: algorithm unimplemented"
 
 
-def _pem_block(raw: bytes, wanted: str) -> bytes | None:
-    """The DER of the first PEM block, if it is of type `wanted` (Go's pem.Decode, then a type check)."""
-    text = raw.decode("latin-1")
-    begin = text.find("-----BEGIN ")
-    if begin < 0:
+def _pem_blocks(raw: bytes) -> list[tuple[str, bool, bytes]]:
+    """Each PEM block Go's pem.Decode would find: its type, whether it has headers, its DER. Text
+    around and between blocks is skipped, as is a block whose body is not base64."""
+    found = []
+    for match in _PEM.finditer(raw.decode("latin-1")):
+        lines = match["body"].splitlines()
+        headers = [line for line in lines if ":" in line]
+        body = "".join(line.strip() for line in lines if ":" not in line)
+        try:
+            found.append((match["type"], bool(headers), base64.b64decode(body, validate=True)))
+        except (binascii.Error, ValueError):
+            continue
+    return found
+
+
+def _csr_der(raw: bytes) -> bytes | None:
+    """ParseCSR's first step: the first PEM block, which must be a CERTIFICATE REQUEST."""
+    blocks = _pem_blocks(raw)
+    if not blocks or blocks[0][0] != "CERTIFICATE REQUEST":
         return None
-    head_end = text.find("-----", begin + 11)
-    kind = text[begin + 11 : head_end]
-    end = text.find(f"-----END {kind}-----", head_end)
-    if head_end < 0 or end < 0 or kind != wanted:
-        return None
-    body = "".join(text[head_end + 5 : end].split())
-    try:
-        return base64.b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
-        return None
+    return blocks[0][2]
 
 
 def _bytes(encoded: Any) -> bytes:
@@ -311,54 +320,44 @@ def _conditions(obj: Object, kind: str) -> list[dict[str, Any]]:
 
 
 def _condition_causes(obj: Object) -> list[Cause]:
+    """validateConditions: a type and a status each, Approved, Denied and Failed only True, Approved
+    and Denied never both, no type twice."""
     causes: list[Cause] = []
-    conditions = (obj.get("status") or {}).get("conditions") or []
     seen: set[str] = set()
-    for i, cond in enumerate(conditions):
+    for i, cond in enumerate((obj.get("status") or {}).get("conditions") or []):
         path = f"status.conditions[{i}]"
         kind, status = cond.get("type") or "", cond.get("status") or ""
         if not kind:
             causes.append(required(f"{path}.type", ""))
+        allowed = ["True"] if kind in (APPROVED, DENIED, FAILED) else _CONDITION_STATUSES
         if not status:
             causes.append(required(f"{path}.status", ""))
-        elif status not in _CONDITION_STATUSES:
-            causes.append(not_supported(f"{path}.status", status, _CONDITION_STATUSES))
-        if kind in (APPROVED, DENIED) and status != "True":
-            causes.append(invalid(f"{path}.status", status, f"{kind} condition may only be set to True"))
+        elif status not in allowed:
+            causes.append(not_supported(f"{path}.status", status, allowed))
+        other = {APPROVED: DENIED, DENIED: APPROVED}.get(kind)
+        if other in seen:
+            causes.append(
+                invalid(f"{path}.type", kind, "Approved and Denied conditions are mutually exclusive")
+            )
         if kind in seen:
             causes.append(duplicate(f"{path}.type", kind))
         seen.add(kind)
-    if APPROVED in seen and DENIED in seen:
-        causes.append(
-            invalid(
-                "status.conditions",
-                JSONText(_go_conditions(conditions)),
-                "Approved and Denied conditions are mutually exclusive",
-            )
-        )
     return causes
 
 
-def _go_conditions(conditions: list[dict[str, Any]]) -> str:
-    """%#v of a []certificates.CertificateSigningRequestCondition, times shown as kube's Time prints."""
-    items = ", ".join(
-        "certificates.CertificateSigningRequestCondition{"
-        f"Type:{go_quote(str(c.get('type') or ''))}, Status:{go_quote(str(c.get('status') or ''))}, "
-        f"Reason:{go_quote(str(c.get('reason') or ''))}, Message:{go_quote(str(c.get('message') or ''))}, "
-        f"LastUpdateTime:{_go_time(c.get('lastUpdateTime'))}, "
-        f"LastTransitionTime:{_go_time(c.get('lastTransitionTime'))}}}"
-        for c in conditions
-    )
-    return "[]certificates.CertificateSigningRequestCondition{" + items + "}"
-
-
-def _go_time(value: Any) -> str:
-    """%#v of a metav1.Time: a parsed one is in the server's zone (UTC here), Go's `time.Local`."""
-    if not value:
-        return "v1.Time{Time:time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)}"
-    t = parse_rfc3339(str(value))
-    when = f"{t.year}, time.{t:%B}, {t.day}, {t.hour}, {t.minute}, {t.second}, 0, time.Local"
-    return f"v1.Time{{Time:time.Date({when})}}"
+def _certificate_problem(raw: bytes) -> str | None:
+    """validateCertificate: one or more CERTIFICATE PEM blocks without headers, each a certificate."""
+    blocks = _pem_blocks(raw)
+    for kind, headers, der in blocks:
+        if kind != "CERTIFICATE":
+            return f"only CERTIFICATE PEM blocks are allowed, found {go_quote(kind)}"
+        if headers:
+            return "no PEM block headers are permitted"
+        try:
+            x509.load_der_x509_certificate(der)
+        except ValueError:
+            return "x509: malformed certificate"
+    return None if blocks else "must contain at least one CERTIFICATE PEM block"
 
 
 def _stamp_conditions(status: dict[str, Any], old_status: dict[str, Any]) -> None:
