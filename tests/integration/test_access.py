@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ssl
 import tempfile
 import time
@@ -16,7 +17,7 @@ import orjson
 import pytest
 
 from kcp.server.pki import ensure_pki
-from tests.support.certificates import csr_object, csr_pem
+from tests.support.certificates import csr_object, csr_pem, self_signed
 from tests.support.server import Server, running
 
 ROOT = "/clusters/root"
@@ -278,7 +279,7 @@ def test_csr_decisions_need_the_signers_approve_and_sign(server: Server) -> None
     grant("csr-approver", [signers | {"resourceNames": ["kubernetes.io/*"]}])
     code, approved, _ = server.request("PUT", f"{base}/{name}/approval", csr, token=token)
     assert code == 200, approved
-    approved["status"]["certificate"] = "Zm9v"
+    approved["status"]["certificate"] = base64.b64encode(self_signed("user")).decode()
     code, body, _ = server.request("PUT", f"{base}/{name}/status", approved, token=token)
     assert code == 403 and body["message"].endswith(
         'user not permitted to sign requests with signerName "kubernetes.io/kube-apiserver-client"'
