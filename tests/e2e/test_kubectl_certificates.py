@@ -1,6 +1,6 @@
-"""The "add a user with a client certificate" flow up to the approval, with the real /usr/bin/kubectl:
-apply a CSR, list it with kube's columns, approve and deny it (a protobuf PUT to /approval), describe
-and explain it. kcp runs no CSR signer, so an approved request stays without a certificate."""
+"""The "add a user with a client certificate" flow up to the approval, with the real /usr/bin/kubectl in
+a workspace: apply a CSR, list it with kube's columns, approve and deny it (a protobuf PUT to
+/approval), describe and explain it. kcp runs no CSR signer, so an approved request stays unsigned."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ import yaml
 
 from tests.support.certificates import csr_object, csr_pem
 from tests.support.kubectl import KUBECTL, Kubectl, runner
+from tests.support.polling import eventually
 from tests.support.server import Server
+from tests.support.workspaces import WS
 
 pytestmark = pytest.mark.skipif(not Path(KUBECTL).exists(), reason="kubectl is not installed")
 
@@ -24,8 +26,27 @@ def kubectl(kcp_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Kub
     return runner(kcp_server.kubeconfig, tmp_path_factory.mktemp("kubecache"))
 
 
-def test_apply_get_approve_deny_describe(kubectl: Kubectl) -> None:
+@pytest.fixture(scope="module")
+def in_workspace(kcp_server: Server, kubectl: Kubectl) -> Kubectl:
+    """kubectl pointed at a fresh workspace under root, where each workspace keeps its own CSRs."""
+    name = f"csr-{uuid.uuid4().hex[:6]}"
+    body = {"apiVersion": "tenancy.kcp.io/v1alpha1", "kind": "Workspace", "metadata": {"name": name}}
+    code, created, _ = kcp_server.request("POST", f"/clusters/root{WS}", body)
+    assert code == 201, created
+    eventually(
+        lambda: (
+            kcp_server.request("GET", f"/clusters/root{WS}/{name}")[1].get("status", {}).get("phase")
+            == "Ready"
+        ),
+        f"workspace {name} Ready",
+    )
+    server = f"--server={kcp_server.base_url}/clusters/root:{name}"
+    return lambda *args, **kwargs: kubectl(server, *args, **kwargs)
+
+
+def test_apply_get_approve_deny_describe(in_workspace: Kubectl, kubectl: Kubectl) -> None:
     joao, maria = (f"{user}-{uuid.uuid4().hex[:6]}" for user in ("joao", "maria"))
+    root, kubectl = kubectl, in_workspace
     request, _ = csr_pem("joao", ("dev",))
     manifest = csr_object(joao, request, expirationSeconds=86400, username="someone-else")
     kubectl("apply", "-f", "-", stdin=yaml.safe_dump(manifest))
@@ -58,6 +79,7 @@ def test_apply_get_approve_deny_describe(kubectl: Kubectl) -> None:
 
     selected = kubectl("get", "csr", "--field-selector", "spec.signerName=example.com/none").stderr
     assert selected.strip() == "No resources found"
+    assert joao not in root("get", "csr", "-o", "name").stdout
     explained = kubectl("explain", "csr.spec").stdout
     assert "signerName\t<string> -required-" in explained and "request\t<string> -required-" in explained
 
