@@ -1067,6 +1067,12 @@ def test_a_csr_names_its_requester_and_takes_decisions_through_approval(kcp_serv
     code, updated, _ = kcp_server.request("PUT", f"{base}/{name}", csr)
     assert code == 200 and updated["spec"]["usages"] == ["client auth"] and "status" not in updated
 
+    code, emptied, _ = kcp_server.request(
+        "PUT", f"{base}/{name}/status", dict(updated, status={"conditions": []})
+    )
+    assert code == 200 and "status" not in emptied, (
+        emptied
+    )  # an empty list is omitted, as Go's omitempty does
     approval = dict(updated, status={"conditions": [{"type": "Approved", "status": "True", "reason": "R"}]})
     code, approved, _ = kcp_server.request("PUT", f"{base}/{name}/approval", approval)
     assert code == 200, approved

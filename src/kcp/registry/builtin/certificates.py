@@ -80,7 +80,8 @@ class CertificateSigningRequestStrategy(Strategy):
         elif subresource == "status":
             kept = [c for c in status.get("conditions") or [] if c.get("type") not in (APPROVED, DENIED)]
             decided = [c for c in old_status.get("conditions") or [] if c.get("type") in (APPROVED, DENIED)]
-            if kept or decided or "conditions" in status:
+            status.pop("conditions", None)
+            if kept or decided:
                 status["conditions"] = kept + decided
         _stamp_conditions(status, old_status)
         if not status:
