@@ -268,6 +268,8 @@ def test_csr_decisions_need_the_signers_approve_and_sign(server: Server) -> None
     )
     code, csr, _ = server.request("POST", base, csr_object(name, csr_pem("user")[0]), token=token)
     assert code == 201 and csr["spec"]["username"] == "user", csr
+    code, body, _ = server.request("PUT", f"{base}/{name}/approval", csr, token=token)
+    assert code == 403, body  # any write to approval, even one deciding nothing
     csr["status"] = {"conditions": [{"type": "Approved", "status": "True"}]}
     code, body, _ = server.request("PUT", f"{base}/{name}/approval", csr, token=token)
     assert (code, body["message"]) == (

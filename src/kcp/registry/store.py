@@ -551,7 +551,7 @@ class Store:
             if review is not None:
                 new = await self._mutated(review)
             warnings = self._finish(new, old, opts, subresource)
-            await self.strategy.admit(self, scope, new, old)
+            await self.strategy.admit_update(self, scope, new, old, subresource)
             if review is not None:
                 await self._validated(review, new)
                 warnings += review.warnings

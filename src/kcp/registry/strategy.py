@@ -102,6 +102,13 @@ class Strategy:
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """Checks that need to read other objects (run after validation, before the write)."""
 
+    async def admit_update(
+        self, store: Store, scope: RequestScope, new: Object, old: Object, subresource: str
+    ) -> None:
+        """`admit` for an update, told which subresource it writes (a CSR's approval asks another
+        permission than its status)."""
+        await self.admit(store, scope, new, old)
+
     async def admit_delete(self, store: Store, scope: RequestScope, obj: Object) -> None:
         """Checks before `obj` is deleted, once per request (raise to refuse)."""
 

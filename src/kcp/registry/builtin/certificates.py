@@ -88,30 +88,36 @@ class CertificateSigningRequestStrategy(Strategy):
             new.pop("status", None)
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
-        """kube's CSR admission: the requester is the creating user, and a client certificate for
-        system:masters is never asked of kube's client signer (CertificateSubjectRestriction); a
-        decision needs `approve` on the signer (CertificateApproval), anything else written to the
-        status `sign` (CertificateSigning). Only approval changes Approved or Denied conditions."""
-        spec = obj.setdefault("spec", {})
-        name = str(obj["metadata"].get("name", ""))
-        if old is None:
-            _set_requester(spec, scope.user)
-            if spec.get("signerName") == CLIENT_SIGNER and SYSTEM_MASTERS in _organizations(
-                spec.get("request")
-            ):
-                raise _forbidden(
-                    name, f"use of {CLIENT_SIGNER} signer with {SYSTEM_MASTERS} group is not allowed"
-                )
+        """On create, the requester is the creating user, and kube's client signer is never asked for
+        a system:masters certificate (CertificateSubjectRestriction)."""
+        if old is not None:
             return
-        status, old_status = obj.get("status") or {}, old.get("status") or {}
-        if status == old_status or store.escalation is None:
+        spec = obj.setdefault("spec", {})
+        _set_requester(spec, scope.user)
+        if spec.get("signerName") == CLIENT_SIGNER and SYSTEM_MASTERS in _organizations(spec.get("request")):
+            raise _forbidden(
+                obj["metadata"].get("name", ""),
+                f"use of {CLIENT_SIGNER} signer with {SYSTEM_MASTERS} group is not allowed",
+            )
+
+    async def admit_update(
+        self, store: Store, scope: RequestScope, new: Object, old: Object, subresource: str
+    ) -> None:
+        """Writing approval needs `approve` on the signer (CertificateApproval); changing the status
+        needs `sign` (CertificateSigning)."""
+        if subresource == "approval":
+            verb = "approve"
+        elif subresource == "status" and new.get("status") != old.get("status"):
+            verb = "sign"
+        else:
             return
         signer = str((old.get("spec") or {}).get("signerName", ""))
-        decided = [_conditions(obj, kind) for kind in (APPROVED, DENIED)]
-        verb = "approve" if decided != [_conditions(old, kind) for kind in (APPROVED, DENIED)] else "sign"
-        if not await _holds_for_signer(store.escalation, scope, verb, signer):
+        if store.escalation is not None and not await _holds_for_signer(
+            store.escalation, scope, verb, signer
+        ):
             raise _forbidden(
-                name, f"user not permitted to {verb} requests with signerName {go_quote(signer)}"
+                new["metadata"].get("name", ""),
+                f"user not permitted to {verb} requests with signerName {go_quote(signer)}",
             )
 
     def validate(self, obj: Object) -> list[Cause]:
