@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ssl
 import tempfile
 import time
@@ -16,6 +17,7 @@ import orjson
 import pytest
 
 from kcp.server.pki import ensure_pki
+from tests.support.certificates import csr_object, csr_pem, self_signed
 from tests.support.server import Server, running
 
 ROOT = "/clusters/root"
@@ -233,4 +235,54 @@ def test_every_authenticated_user_reads_roots_tenancy_objects(server: Server) ->
     assert (
         server.request("DELETE", f"{ROOT}/apis/tenancy.kcp.io/v1alpha1/workspacetypes/team", token=token)[0]
         == 403
+    )
+
+
+def test_csr_decisions_need_the_signers_approve_and_sign(server: Server) -> None:
+    """kube's CertificateApproval, CertificateSigning and CertificateSubjectRestriction admission."""
+    rbac, suffix = f"{ROOT}/apis/rbac.authorization.k8s.io/v1", uuid.uuid4().hex[:6]
+    base = f"{ROOT}/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    writer = {
+        "apiGroups": ["certificates.k8s.io"],
+        "resources": [f"certificatesigningrequests{sub}" for sub in ("", "/approval", "/status")],
+        "verbs": ["create", "get", "update"],
+    }
+
+    def grant(role: str, rules: list[dict[str, Any]]) -> None:
+        meta = {"name": f"{role}-{suffix}"}
+        server.request(
+            "POST", f"{rbac}/clusterroles", {"kind": "ClusterRole", "metadata": meta, "rules": rules}
+        )
+        bound = binding(meta["name"], meta["name"], "user") | {"kind": "ClusterRoleBinding", "metadata": meta}
+        code, body, _ = server.request("POST", f"{rbac}/clusterrolebindings", bound)
+        assert code == 201, body
+
+    grant("csr-writer", [writer])
+    token, name = user_token(server), f"csr-{suffix}"
+    masters, _ = csr_pem("mallory", ("system:masters",))
+    code, body, _ = server.request("POST", base, csr_object(name, masters), token=token)
+    assert (code, body["message"]) == (
+        403,
+        f'certificatesigningrequests.certificates.k8s.io "{name}" is forbidden: use of '
+        "kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed",
+    )
+    code, csr, _ = server.request("POST", base, csr_object(name, csr_pem("user")[0]), token=token)
+    assert code == 201 and csr["spec"]["username"] == "user", csr
+    code, body, _ = server.request("PUT", f"{base}/{name}/approval", csr, token=token)
+    assert code == 403, body  # any write to approval, even one deciding nothing
+    csr["status"] = {"conditions": [{"type": "Approved", "status": "True"}]}
+    code, body, _ = server.request("PUT", f"{base}/{name}/approval", csr, token=token)
+    assert (code, body["message"]) == (
+        403,
+        f'certificatesigningrequests.certificates.k8s.io "{name}" is forbidden: user not permitted to '
+        'approve requests with signerName "kubernetes.io/kube-apiserver-client"',
+    )
+    signers = {"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"]}
+    grant("csr-approver", [signers | {"resourceNames": ["kubernetes.io/*"]}])
+    code, approved, _ = server.request("PUT", f"{base}/{name}/approval", csr, token=token)
+    assert code == 200, approved
+    approved["status"]["certificate"] = base64.b64encode(self_signed("user")).decode()
+    code, body, _ = server.request("PUT", f"{base}/{name}/status", approved, token=token)
+    assert code == 403 and body["message"].endswith(
+        'user not permitted to sign requests with signerName "kubernetes.io/kube-apiserver-client"'
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import ssl
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from tests.support.certificates import csr_object, csr_pem, forged, self_signed
 from tests.support.registry import schemaless_crd
 from tests.support.server import Server
 
@@ -1054,3 +1056,106 @@ def test_yaml_and_pretty_answers(kcp_server: Server, namespace: str) -> None:
         code, media, body = fetch(version, **asked)  # kube's WriteRawJSON: always indented JSON
         assert (code, media) == (200, "application/json") and body.startswith(b'{\n  "major"'), body
     assert json.loads(body)["platform"] in ("linux/amd64", "linux/arm64")  # Go's GOOS/GOARCH
+
+
+def test_a_csr_names_its_requester_and_takes_decisions_through_approval(kcp_server: Server) -> None:
+    """spec.username is the creating user's whatever the body says; spec never changes; approval sets
+    the conditions, /status may not take a decision away, Approved and Denied exclude each other."""
+    name = f"csr-{uuid.uuid4().hex[:8]}"
+    base = f"{ROOT}/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    request, _ = csr_pem("alice", ("dev",))
+    spoofed = csr_object(name, request, username="root", groups=["system:masters"], expirationSeconds=600)
+    spoofed["status"] = {"conditions": [{"type": "Approved", "status": "True"}]}
+    code, csr, _ = kcp_server.request("POST", base, spoofed)
+    assert code == 201, csr
+    assert csr["spec"]["username"] == "kcp-admin" and "system:masters" not in csr["spec"]["groups"]
+    assert "status" not in csr
+    csr["spec"]["usages"] = ["server auth"]
+    csr["status"] = {"conditions": [{"type": "Approved", "status": "True"}]}
+    code, updated, _ = kcp_server.request("PUT", f"{base}/{name}", csr)
+    assert code == 200 and updated["spec"]["usages"] == ["client auth"] and "status" not in updated
+
+    code, emptied, _ = kcp_server.request(
+        "PUT", f"{base}/{name}/status", dict(updated, status={"conditions": []})
+    )
+    assert code == 200 and "status" not in emptied, (
+        emptied
+    )  # an empty list is omitted, as Go's omitempty does
+    approval = dict(updated, status={"conditions": [{"type": "Approved", "status": "True", "reason": "R"}]})
+    code, approved, _ = kcp_server.request("PUT", f"{base}/{name}/approval", approval)
+    assert code == 200, approved
+    (cond,) = approved["status"]["conditions"]
+    assert cond["lastUpdateTime"] and cond["lastTransitionTime"] == cond["lastUpdateTime"]
+
+    both = dict(approved, status={"conditions": [cond, {"type": "Denied", "status": "False"}]})
+    code, status, _ = kcp_server.request("PUT", f"{base}/{name}/approval", both)
+    assert code == 422 and status["details"]["causes"] == [
+        {
+            "reason": "FieldValueNotSupported",
+            "message": 'Unsupported value: "False": supported values: "True"',
+            "field": "status.conditions[1].status",
+        },
+        {
+            "reason": "FieldValueInvalid",
+            "message": 'Invalid value: "Denied": Approved and Denied conditions are mutually exclusive',
+            "field": "status.conditions[1].type",
+        },
+    ], status
+    code, status, _ = kcp_server.request("PUT", f"{base}/{name}/approval", dict(approved, status={}))
+    assert code == 422 and status["message"] == (
+        f'CertificateSigningRequest.certificates.k8s.io "{name}" is invalid: status.conditions: '
+        'Forbidden: updates may not remove a condition of type "Approved"'
+    )
+    failed = {"conditions": [{"type": "Failed", "status": "True"}]}
+    code, written, _ = kcp_server.request("PUT", f"{base}/{name}/status", dict(approved, status=failed))
+    assert code == 200 and [c["type"] for c in written["status"]["conditions"]] == ["Failed", "Approved"]
+    not_pem = dict(written, status=written["status"] | {"certificate": "Zm9v"})
+    code, status, _ = kcp_server.request("PUT", f"{base}/{name}/status", not_pem)
+    assert code == 422 and status["message"].endswith(
+        'status.certificate: Invalid value: "<certificate data>": '
+        "must contain at least one CERTIFICATE PEM block"
+    ), status
+    cert = self_signed("alice")
+    issued = dict(written, status=written["status"] | {"certificate": base64.b64encode(cert).decode()})
+    code, signed, _ = kcp_server.request("PUT", f"{base}/{name}/status", issued)
+    assert code == 200 and base64.b64decode(signed["status"]["certificate"]) == cert, signed
+    other = dict(signed, status=signed["status"] | {"certificate": base64.b64encode(cert + cert).decode()})
+    code, status, _ = kcp_server.request("PUT", f"{base}/{name}/status", other)
+    assert code == 422 and status["message"].endswith(
+        "status.certificate: Forbidden: updates may not modify existing certificate content"
+    ), status
+    code, listed, _ = kcp_server.request("GET", f"{base}?fieldSelector=spec.signerName%3Dexample.com%2Fx")
+    assert code == 200 and listed["items"] == []
+
+
+def test_bad_csrs_get_kubes_messages(kcp_server: Server) -> None:
+    base = f"{ROOT}/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    request, _ = csr_pem("bob")
+    bad = csr_object("bad", b"hi\n", signerName="example.com", usages=["client auth", "bogus"])
+    bad["spec"]["expirationSeconds"] = 599
+    code, status, _ = kcp_server.request("POST", base, bad)
+    assert code == 422, status
+    assert [(c["field"], c["message"].split(": ", 2)[-1]) for c in status["details"]["causes"]] == [
+        ("spec.request", "PEM block type must be CERTIFICATE REQUEST"),
+        ("spec.usages[1]", status["details"]["causes"][1]["message"].split(": ", 2)[-1]),
+        (
+            "spec.signerName",
+            "must be a fully qualified domain and path of the form 'example.com/signer-name'",
+        ),
+        ("spec.expirationSeconds", "may not specify a duration less than 600 seconds (10 minutes)"),
+    ]
+    assert status["details"]["causes"][0]["message"] == (
+        "Invalid value: []byte{0x68, 0x69, 0xa}: PEM block type must be CERTIFICATE REQUEST"
+    )
+    code, status, _ = kcp_server.request("POST", base, csr_object("forged", forged(request), usages=[]))
+    assert code == 422, status
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.request", "spec.usages"]
+    assert status["details"]["causes"][0]["message"].endswith(": x509: ECDSA verification failure")
+    code, status, _ = kcp_server.request("POST", base, csr_object("nosigner", request, signerName=""))
+    assert code == 422 and status["details"]["causes"] == [
+        {"reason": "FieldValueRequired", "message": "Required value", "field": "spec.signerName"}
+    ], status
+    code, status, _ = kcp_server.request(
+        "POST", base, {"kind": "CertificateSigningRequest", "spec": {"request": "!"}}
+    )
+    assert code == 400 and "illegal base64 data at input byte 0" in status["message"], status

@@ -182,6 +182,7 @@ _EXTRACTORS: dict[tuple[str, str], dict[str, Extractor]] = {
     ("events.k8s.io", "Event"): _EVENTS_EVENT,
     ("", "Namespace"): {"status.phase": _path("status", "phase")},
     ("", "Secret"): {"type": _path("type")},
+    ("certificates.k8s.io", "CertificateSigningRequest"): {"spec.signerName": _path("spec", "signerName")},
 }
 # Labels a client may name, beyond the extractors' own (kube's conversion funcs list them).
 _LABELS: dict[tuple[str, str], frozenset[str]] = {
@@ -189,6 +190,7 @@ _LABELS: dict[tuple[str, str], frozenset[str]] = {
     ("events.k8s.io", "Event"): frozenset(_EVENTS_ALIASES) | {"reason", "source", "type", NAME, NAMESPACE},
     ("", "Namespace"): frozenset({"status.phase", NAME}),
     ("", "Secret"): frozenset({"type", NAME, NAMESPACE}),
+    ("certificates.k8s.io", "CertificateSigningRequest"): frozenset({"spec.signerName", NAME}),
 }
 
 

@@ -14,7 +14,7 @@ import orjson
 from kcp.apimachinery.resources import APIResource
 from kcp.logicalcluster import ClusterName, object_key, object_prefix
 from kcp.registry.admission import Webhooks
-from kcp.registry.builtin import apiextensions, coordination, core, rbac
+from kcp.registry.builtin import apiextensions, certificates, coordination, core, rbac
 from kcp.registry.builtin.admissionpolicy import (
     VALIDATING_POLICIES,
     VALIDATING_POLICY_BINDINGS,
@@ -105,6 +105,7 @@ STORED: tuple[tuple[APIResource, type[Strategy]], ...] = (
     (RESOURCEQUOTAS, ResourceQuotaStrategy),
     (EVENTS_V1, EventsV1Strategy),
     (coordination.LEASES, coordination.LeaseStrategy),
+    (certificates.CSRS, certificates.CertificateSigningRequestStrategy),
     (rbac.ROLES, rbac.RoleStrategy),
     (rbac.CLUSTERROLES, rbac.RoleStrategy),
     (rbac.ROLEBINDINGS, rbac.BindingStrategy),

@@ -302,6 +302,26 @@ def _resource_quota_row(obj: Obj, now: datetime) -> list[Any]:
     return [name_of(obj), _age(obj, now), ", ".join(request), ", ".join(limit)]
 
 
+def _csr_row(obj: Obj, now: datetime) -> list[Any]:
+    """printCertificateSigningRequest: CONDITION is Denied, else Approved, else Pending, then
+    `,Failed` and `,Issued` as they apply."""
+    kinds = {c.get("type") for c in _get(obj, "status", "conditions") or [] if isinstance(c, Mapping)}
+    condition = "Denied" if "Denied" in kinds else "Approved" if "Approved" in kinds else "Pending"
+    condition += ",Failed" * ("Failed" in kinds) + ",Issued" * bool(_get(obj, "status", "certificate"))
+    seconds = _get(obj, "spec", "expirationSeconds")
+    duration = human_duration(seconds) if isinstance(seconds, int) else "<none>"
+    signer = _get(obj, "spec", "signerName") or "<none>"
+    return [name_of(obj), _age(obj, now), signer, _get(obj, "spec", "username") or "", duration, condition]
+
+
+_CSR_COLUMNS = [
+    NAME,
+    _AGE,
+    col("SignerName", "string", "The requested signer, a qualified name."),
+    col("Requestor", "string", "The PEM-encoded certificate request."),
+    col("RequestedDuration", "string", "The requested validity of the issued certificate."),
+    col("Condition", "string", "Conditions applied to the request: Approved, Denied or Failed."),
+]
 _QUOTA_COLUMNS = [
     NAME,
     _AGE,
@@ -338,6 +358,7 @@ BUILTIN: dict[tuple[str, str], tuple[list[dict[str, Any]], Printer]] = {
     ("", "Event"): (_EVENT_COLUMNS, _event_row),
     ("", "ResourceQuota"): (_QUOTA_COLUMNS, _resource_quota_row),
     ("events.k8s.io", "Event"): (_EVENT_COLUMNS, _events_v1_row),
+    ("certificates.k8s.io", "CertificateSigningRequest"): (_CSR_COLUMNS, _csr_row),
     ("coordination.k8s.io", "Lease"): ([NAME, col("Holder", "string", DOC["holder"]), _AGE], _lease_row),
     (_RBAC, "Role"): _DEFAULT_TABLE,
     (_RBAC, "ClusterRole"): _DEFAULT_TABLE,

@@ -51,11 +51,17 @@ APPLY_PATCH = "application/apply-patch+yaml"
 
 
 class EscalationCheck(Protocol):
-    """RBAC's escalation and bind protections, supplied by whoever wires authorization."""
+    """RBAC's escalation and bind protections and other permission checks of admission, supplied by
+    whoever wires authorization."""
 
     async def check_role(self, scope: RequestScope, role: Object, old: Object | None) -> None: ...
 
     async def check_binding(self, scope: RequestScope, binding: Object, old: Object | None) -> None: ...
+
+    async def holds(self, scope: RequestScope, verb: str, group: str, resource: str, name: str) -> bool:
+        """Whether the writer may `verb` the cluster-scoped `resource` named `name` (kube's admission
+        checks on permissions no request names, such as approving for a CSR signer)."""
+        ...
 
 
 class Store:
@@ -239,7 +245,7 @@ class Store:
             causes += validate_object_meta_update(meta, old["metadata"])
         if old is None:
             causes += self.strategy.validate(obj)
-        elif subresource == "status":
+        elif subresource in self.strategy.status_writers:
             causes += self.strategy.validate_status_update(obj, old)
         else:
             causes += self.strategy.validate_update(obj, old)
@@ -563,7 +569,7 @@ class Store:
             if review is not None:
                 new = await self._mutated(review)
             warnings = self._finish(new, old, opts, subresource)
-            await self.strategy.admit(self, scope, new, old)
+            await self.strategy.admit_update(self, scope, new, old, subresource)
             if review is not None:
                 await self._validated(review, new)
                 warnings += review.warnings
@@ -643,7 +649,7 @@ class Store:
                 meta.pop(field, None)
         if "managedFields" not in meta and "managedFields" in old_meta and operation != "Apply":
             meta["managedFields"] = old_meta["managedFields"]
-        if subresource == "status":
+        if subresource in self.strategy.status_writers:
             status = new.get("status")
             new.clear()
             new.update(clone(old))

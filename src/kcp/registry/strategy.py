@@ -27,6 +27,8 @@ class Strategy:
 
     name_rule = "subdomain"  # subdomain | label | path
     has_status_subresource = False
+    # subresources that write only .status, each as /status does (a CSR's approval sets its conditions)
+    status_writers: tuple[str, ...] = ("status",)
     tracks_generation = False
     allow_unconditional_update = True
     allow_create_on_update = False
@@ -99,6 +101,13 @@ class Strategy:
 
     async def admit(self, store: Store, scope: RequestScope, obj: Object, old: Object | None) -> None:
         """Checks that need to read other objects (run after validation, before the write)."""
+
+    async def admit_update(
+        self, store: Store, scope: RequestScope, new: Object, old: Object, subresource: str
+    ) -> None:
+        """`admit` for an update, told which subresource it writes (a CSR's approval asks another
+        permission than its status)."""
+        await self.admit(store, scope, new, old)
 
     async def admit_delete(self, store: Store, scope: RequestScope, obj: Object) -> None:
         """Checks before `obj` is deleted, once per request (raise to refuse)."""

@@ -142,6 +142,7 @@ _CREATE = _spec("sub - post post", "create{id}{scope}{kind}{sub}", "Request a {s
 # Subresources with a schema: their operations, and the kind they serve when it is not the parent's.
 _SUBRESOURCES: dict[str, tuple[tuple[_Spec, ...], GVK | None]] = {
     "status": ((_READ, _REPLACE, _UPDATE), None),
+    "approval": ((_READ, _REPLACE, _UPDATE), None),
     "scale": ((_READ, _REPLACE, _UPDATE), ("autoscaling", "v1", "Scale")),
     "token": ((_CREATE,), ("authentication.k8s.io", "v1", "TokenRequest")),
     "finalize": ((_REPLACE,), None),

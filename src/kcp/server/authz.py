@@ -166,3 +166,17 @@ class Escalation:
         if scope.user.is_master:
             return
         await check_binding_escalation(self.authorizer, scope.user, str(scope.cluster), binding, old)
+
+    async def holds(self, scope: RequestScope, verb: str, group: str, resource: str, name: str) -> bool:
+        attrs = Attributes(
+            scope.user,
+            verb,
+            "",
+            group,
+            "*",
+            resource,
+            name=name,
+            resource_request=True,
+            cluster=str(scope.cluster),
+        )
+        return (await self.authorizer.allowed(attrs))[0]

@@ -89,6 +89,7 @@ def _sub_kind(r: APIResource, sub: str) -> str:
 def _sub_verbs(sub: str) -> list[str]:
     return {
         "status": ["get", "patch", "update"],
+        "approval": ["get", "patch", "update"],
         "scale": ["get", "patch", "update"],
         "token": ["create"],
         "finalize": ["update"],

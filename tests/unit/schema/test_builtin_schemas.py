@@ -21,6 +21,7 @@ MODELS = {
     ("", "v1", "ResourceQuota"): "V1ResourceQuota",
     ("events.k8s.io", "v1", "Event"): "EventsV1Event",
     ("coordination.k8s.io", "v1", "Lease"): "V1Lease",
+    ("certificates.k8s.io", "v1", "CertificateSigningRequest"): "V1CertificateSigningRequest",
     ("rbac.authorization.k8s.io", "v1", "Role"): "V1Role",
     ("rbac.authorization.k8s.io", "v1", "ClusterRole"): "V1ClusterRole",
     ("rbac.authorization.k8s.io", "v1", "RoleBinding"): "V1RoleBinding",

@@ -75,6 +75,13 @@ def served() -> list[tuple[APIResource, dict[str, Any]]]:
         resource("", "namespaces", "Namespace", False, subresources=("status", "finalize")),
         resource("", "serviceaccounts", "ServiceAccount", True, subresources=("token",)),
         resource("rbac.authorization.k8s.io", "clusterroles", "ClusterRole", False),
+        resource(
+            "certificates.k8s.io",
+            "certificatesigningrequests",
+            "CertificateSigningRequest",
+            False,
+            subresources=("approval", "status"),
+        ),
         resource(authz, "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, verbs=REVIEW),
         resource(authz, "localsubjectaccessreviews", "LocalSubjectAccessReview", True, verbs=REVIEW),
         resource(
@@ -281,6 +288,8 @@ def test_operations_of_reviews_subresources_and_custom_resources(doc: dict[str, 
         "patchCoreV1NamespaceStatus",
     }
     assert list(_ops(doc, "/api/v1/namespaces/{name}/finalize")) == ["put"]
+    approval = _ops(doc, "/apis/certificates.k8s.io/v1/certificatesigningrequests/{name}/approval")
+    assert approval["put"]["operationId"] == "replaceCertificatesV1CertificateSigningRequestApproval"
     base = "/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"
     scale = _ops(doc, base + "/scale")["get"]
     assert scale["operationId"] == "readExampleComV1NamespacedWidgetScale"
