@@ -423,9 +423,6 @@ def _apply(
     events: list[Event] = []
     rows: list[_LogRow] = []
 
-    def current_of(key: str) -> _Current | None:
-        return seen[key]
-
     def create(key: str, value: bytes) -> Entry:
         nonlocal revision
         revision += 1
@@ -436,10 +433,10 @@ def _apply(
 
     for op in ops:
         if isinstance(op, _Group):
-            outcomes.append((op.future, _clash(op.items, current_of) or [create(k, v) for k, v in op.items]))
+            outcomes.append((op.future, _clash(op.items, seen) or [create(k, v) for k, v in op.items]))
             continue
         kind, key, value, expect, future = op
-        current = current_of(key)
+        current = seen[key]
         error: StorageError
         if kind == _CREATE:
             if current is None:
@@ -468,11 +465,11 @@ def _apply(
     return revision, outcomes, events, rows
 
 
-def _clash(items: list[tuple[str, bytes]], current_of: Callable[[str], _Current | None]) -> KeyExists | None:
+def _clash(items: list[tuple[str, bytes]], seen: dict[str, _Current | None]) -> KeyExists | None:
     """The first key of a group that is present, or named twice: the group then writes nothing."""
     named: set[str] = set()
     for key, _ in items:
-        current = current_of(key)
+        current = seen[key]
         if current is not None:
             return KeyExists(key, Entry(key, current[2], current[0], current[1]))
         if key in named:
