@@ -51,15 +51,17 @@ class Informer:
         keep: Callable[[dict[str, Any]], bool] = lambda _: True,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         label_selector: str = "",
+        field_selector: str = "",
     ) -> None:
         """`keep` decides what is cached; `transform` trims what is (client-go's TransformFunc);
-        `label_selector` has the server send only what matches (an object that stops matching comes
-        as DELETED), so what the informer never needs costs it nothing."""
+        `label_selector` and `field_selector` have the server send only what matches (an object that
+        stops matching comes as DELETED), so what the informer never needs costs it nothing."""
         self.client = client
         self.gvr = gvr
         self.keep = keep
         self.transform = transform
-        self._selected = {"labelSelector": label_selector} if label_selector else {}
+        selectors = {"labelSelector": label_selector, "fieldSelector": field_selector}
+        self._selected = {k: v for k, v in selectors.items() if v}
         self.cache: dict[ObjectKey, dict[str, Any]] = {}
         self.handlers: list[Handler] = []
         self.synced = asyncio.Event()
