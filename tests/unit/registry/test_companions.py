@@ -70,16 +70,24 @@ def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def test_they_are_stored_as_their_creates_would_store_them(catalog: Catalog) -> None:
+@pytest.mark.parametrize("made_before", [0, 1], ids=["first", "copied"])
+async def test_they_are_stored_as_their_creates_would_store_them(catalog: Catalog, made_before: int) -> None:
+    """The second cluster's content is copied from what the first one's preparation made (store.py's
+    prepare_fixed): it must come out as whole, with uids of its own."""
+    earlier = [_universal_cluster(catalog) for _ in range(made_before)]
     entries = _universal_cluster(catalog)
     kinds = [orjson.loads(value)["kind"] for _, value in entries]
     assert kinds == ["LogicalCluster"] + ["Namespace", "ServiceAccount", "ConfigMap"] * 2 + [
         "ClusterRoleBinding"
     ]
-    for _, value in entries:
+    made = [entry for cluster in [*earlier, entries] for entry in cluster]
+    uids = [orjson.loads(value)["metadata"]["uid"] for _, value in made]
+    assert len(set(uids)) == len(uids)
+    for key, value in entries:
         made = orjson.loads(value)
         store = catalog.store(*RESOURCES[(made["apiVersion"], made["kind"])])
         namespace = made["metadata"].get("namespace", "")
+        assert key == store.key(MADE, namespace, made["metadata"]["name"])
         if namespace:  # through the API, content needs its namespace
             with contextlib.suppress(AlreadyExists):
                 await catalog.store("", "v1", "namespaces").create(
