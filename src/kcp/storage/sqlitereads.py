@@ -15,8 +15,10 @@ import orjson
 
 from kcp.storage.interface import Compacted, Entry, Event, FutureRevision, Page
 
-_SNAPSHOT = """SELECT (SELECT value FROM meta WHERE name = 'revision'),
-(SELECT value FROM meta WHERE name = 'compacted')"""
+# The revision is the newest row's, or meta's floor when compaction deleted that row (see sqlite.py).
+_REVISION = """SELECT max((SELECT value FROM meta WHERE name = 'revision'),
+coalesce((SELECT max(rev) FROM log), 0))"""
+_SNAPSHOT = f"SELECT ({_REVISION}), (SELECT value FROM meta WHERE name = 'compacted')"
 # A key's newest row is its current state (none when that row is a tombstone): the (key, rev) index
 # finds it, so no table of live keys is kept beside the log (see sqlite.py).
 _CURRENT = "SELECT rev, create_rev, value, deleted FROM log WHERE key = ? ORDER BY rev DESC LIMIT 1"
@@ -67,6 +69,11 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[tuple[int, int]]:
 
 
 _INT64_MAX = (1 << 63) - 1
+
+
+def revision(conn: sqlite3.Connection) -> int:
+    """The newest revision committed."""
+    return int(conn.execute(_REVISION).fetchone()[0])
 
 
 def current(key: str, conn: sqlite3.Connection) -> tuple[int, int, bytes] | None:

@@ -103,6 +103,70 @@ async def test_batches_of_any_size_are_written_whole(open_store: OpenStore, tmp_
     assert len({r[1] for r in rows}) == len(rows) == (1 + 3 + 512 + 513 + 1300) + 15
 
 
+@pytest.mark.parametrize("statement_bytes", [sqlite_backend.STATEMENT_BYTES, 5])
+async def test_a_batch_stores_values_byte_for_byte(
+    open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statement_bytes: int
+) -> None:
+    """Rows travel as JSON with their values cut from one BLOB; too many bytes for one statement
+    take several in one transaction. Either way each value comes back exactly, tombstones as NULL."""
+    monkeypatch.setattr(sqlite_backend, "STATEMENT_BYTES", statement_bytes)
+    store = await started(open_store())
+    doomed = await store.create(ROOT + "doomed", b"x")
+    values = [b"", b"\x00\xff\xfe", "é\u2028".encode(), b'{"a":"\\u0000"}', bytes(range(256)) * 3]
+    results = await asyncio.gather(
+        *(store.create(f"{ROOT}v{i}", v) for i, v in enumerate(values)),
+        store.delete(ROOT + "doomed", expect=doomed.mod_revision),
+        store.create(ROOT + "v-after", b"last"),
+    )
+    assert [e.value for e in results[: len(values)]] == values
+    for i, value in enumerate(values):
+        assert await store.get(f"{ROOT}v{i}") == results[i]
+        assert (await store.get(f"{ROOT}v{i}")).value == value  # type: ignore[union-attr]
+    assert await store.get(ROOT + "doomed") is None
+    with sqlite3.connect(tmp_path / "kcp.db") as conn:
+        tombstone = conn.execute(
+            "SELECT value, deleted FROM log WHERE key = ? AND rev > ?", (ROOT + "doomed", doomed.mod_revision)
+        )
+        assert tombstone.fetchall() == [(None, 1)]
+    assert await store.current_revision() == results[-1].mod_revision
+
+
+async def test_a_present_key_fails_only_its_create_in_a_batch_of_creates(
+    open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of creates of distinct keys is written without reading first; when a key is there
+    after all, the batch is done again the careful way, and only the op that named it fails."""
+    written: list[bool] = []
+    without_read = sqlite_backend._write_creates
+    monkeypatch.setattr(
+        sqlite_backend, "_write_creates", lambda c, rows: written.append(without_read(c, rows)) or written[-1]
+    )
+    store = await started(open_store())
+    present = await store.create(ROOT + "present", b"p")
+    await store.create(ROOT + "recreated", b"r")
+    await store.delete(ROOT + "recreated")
+    assert written == [True, True]
+    results = await asyncio.gather(
+        store.create(ROOT + "b", b"b1"),
+        store.create(ROOT + "present", b"again"),
+        store.create_all([(ROOT + "g2", b"g"), (ROOT + "g3", b"g")]),
+        store.create(ROOT + "recreated", b"r2"),
+        return_exceptions=True,
+    )
+    assert written == [True, True, False]  # one batch, tried without reading, then done again
+    assert [type(r) for r in results] == [Entry, KeyExists, list, Entry]
+    assert results[1].entry == present  # type: ignore[union-attr]
+    first = present.mod_revision + 3
+    revisions = [results[0].mod_revision, *(e.mod_revision for e in results[2]), results[3].mod_revision]  # type: ignore[union-attr]
+    assert revisions == list(range(first, first + 4))
+    assert (await store.get(ROOT + "recreated")).value == b"r2"  # type: ignore[union-attr]
+    with pytest.raises(KeyExists):
+        await store.create_all([(ROOT + "g1", b"g"), (ROOT + "present", b"g")])
+    assert written[-1] is False
+    assert await store.get(ROOT + "g1") is None
+    assert await store.current_revision() == first + 3
+
+
 async def test_failed_precondition_fails_only_its_op_in_a_batch(open_store: OpenStore) -> None:
     store = await started(open_store())
     a = await store.create(ROOT + "a", b"a1")
@@ -124,17 +188,18 @@ async def test_failed_precondition_fails_only_its_op_in_a_batch(open_store: Open
 
 
 class FailingCommit:
-    """The writer connection, except that COMMIT fails as a full or broken disk would make it;
-    with `lands`, the error comes after the commit took effect (e.g. a failed fsync report)."""
+    """The writer connection, except that a commit (COMMIT, or a write outside a transaction) fails
+    as a full or broken disk would make it; with `lands`, the error comes after the commit took
+    effect (e.g. a failed fsync report)."""
 
     def __init__(self, conn: sqlite3.Connection, *, lands: bool = False) -> None:
         self.conn = conn
         self.lands = lands
 
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        if sql == "COMMIT":
+        if sql == "COMMIT" or (sql.startswith("INSERT") and not self.conn.in_transaction):
             if self.lands:
-                self.conn.execute(sql)
+                self.conn.execute(sql, *args)
             raise sqlite3.OperationalError("disk I/O error")
         return self.conn.execute(sql, *args)
 
