@@ -54,7 +54,7 @@ class NamespaceContent:
         """Both objects, to be written in the namespace's own transaction."""
         scope = RequestScope(cluster, namespace, _SYSTEM)
         return [
-            store.entry(scope, store.prepare_fixed(scope, obj, MANAGER))
+            store.fixed_entry(scope, obj, MANAGER)
             for store, obj in ((self.accounts, self._account()), (self.configmaps, self._root_ca()))
         ]
 

@@ -6,6 +6,7 @@ storage revision, injected on read and never stored; the logical cluster comes f
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -346,29 +347,45 @@ class Store:
         self.strategy.default(obj)
         return self._track(None, obj, WriteOptions(field_manager=field_manager), "Update")
 
-    def prepare_fixed(self, scope: RequestScope, obj: Object, field_manager: str) -> Object:
-        """`prepare_new` for an object the server makes alike each time (a namespace's ServiceAccount,
-        a new cluster's namespaces): prepared once, then copied with the scope's namespace, a uid and
-        the time, which are all that differ between two preparations of it (its strategy's
-        preparation must set nothing else that varies, such as a condition's time)."""
-        key = (self.resource.group_version, self.resource.resource, field_manager, orjson.dumps(obj))
-        made = _fixed.get(key)
+    def fixed_entry(self, scope: RequestScope, obj: Object, field_manager: str) -> tuple[str, bytes]:
+        """`entry(prepare_new(...))` for an object the server makes alike each time (a namespace's
+        ServiceAccount, a new cluster's namespaces): encoded once with stand-ins for its namespace,
+        uid and times, which are all that differ between two preparations of it (its strategy's
+        preparation must set nothing else that varies, such as a condition's time), then copied
+        with those put in."""
+        memo = (self.resource.group_version, self.resource.resource, field_manager, orjson.dumps(obj))
+        made = _fixed.get(memo)
         if made is None or made[0] is not self.strategy:
             prepared = self.prepare_new(scope, obj, field_manager)
-            _fixed[key] = (self.strategy, orjson.dumps(prepared))
+            template = self._template(prepared)
+            if template is None:
+                return self.entry(scope, prepared)
+            made = _fixed[memo] = (self.strategy, template)
             if len(_fixed) > FIXED_OBJECTS:
                 _fixed.popitem(last=False)
-            return prepared
-        _fixed.move_to_end(key)
-        copy: Object = orjson.loads(made[1])
-        meta = copy["metadata"]
+        else:
+            _fixed.move_to_end(memo)
+        fills = {
+            _UID: b'"%s"' % new_uid().encode(),
+            _TIME: b'"%s"' % now_rfc3339().encode(),
+            _NAMESPACE: orjson.dumps(scope.namespace),
+        }
+        value = b"".join([fills.get(part, part) for part in made[1]])
+        return self.key(_cluster(scope), scope.namespace, obj["metadata"]["name"]), value
+
+    def _template(self, prepared: Object) -> list[bytes] | None:
+        """`prepared` encoded with stand-ins, split around them; None if one occurs where it was not
+        put."""
+        meta = {**prepared["metadata"], "uid": orjson.loads(_UID), "creationTimestamp": orjson.loads(_TIME)}
+        managed = [{**m, "time": orjson.loads(_TIME)} for m in meta.get("managedFields") or ()]
+        if managed:
+            meta["managedFields"] = managed
         if self.resource.namespaced:
-            meta["namespace"] = scope.namespace
-        meta["uid"] = new_uid()
-        meta["creationTimestamp"] = now = now_rfc3339()
-        for managed in meta.get("managedFields") or ():
-            managed["time"] = now
-        return copy
+            meta["namespace"] = orjson.loads(_NAMESPACE)
+        value = self.encode({**prepared, "metadata": meta})
+        times = 1 + len(managed)
+        counts = (value.count(_UID), value.count(_TIME), value.count(_NAMESPACE))
+        return _STAND_INS.split(value) if counts == (1, times, int(self.resource.namespaced)) else None
 
     def entry(self, scope: RequestScope, obj: Object) -> tuple[str, bytes]:
         """The key and value a new object is written as."""
@@ -791,8 +808,11 @@ class Store:
 _OMITTED_WHEN_EMPTY = ("generateName", "labels", "annotations", "finalizers", "ownerReferences")
 
 
-FIXED_OBJECTS = 256  # prepare_fixed's memo: a few kinds, and a binding per workspace owner
-_fixed: OrderedDict[tuple[str, str, str, bytes], tuple[Strategy, bytes]] = OrderedDict()
+FIXED_OBJECTS = 256  # fixed_entry's memo: a few kinds, and a binding per workspace owner
+# fixed_entry's stand-ins, as JSON: none can be what it stands for (no uid, time or name has `<`)
+_UID, _TIME, _NAMESPACE = b'"<uid>"', b'"<time>"', b'"<namespace>"'
+_STAND_INS = re.compile(b"(%s|%s|%s)" % (_UID, _TIME, _NAMESPACE))
+_fixed: OrderedDict[tuple[str, str, str, bytes], tuple[Strategy, list[bytes]]] = OrderedDict()
 
 
 def _drop_empty_metadata(meta: Object) -> None:

@@ -115,3 +115,19 @@ async def test_they_are_written_with_their_object_or_not_at_all(catalog: Catalog
     with pytest.raises(KeyExists):  # the first one is there: nothing is written
         await create_new(storage, entries)
     assert await storage.current_revision() == revision
+
+
+async def test_an_object_holding_a_stand_in_is_encoded_as_it_is(catalog: Catalog) -> None:
+    """fixed_entry encodes an object once with stand-ins for its namespace, uid and times; one that
+    holds a stand-in's text itself is encoded whole every time, and never has it replaced."""
+    store = catalog.store("", "v1", "configmaps")
+    scope = RequestScope(MADE, "ns", ADMIN)
+
+    def made() -> dict[str, Any]:
+        return {"kind": "ConfigMap", "metadata": {"name": "odd"}, "data": {"a": "<time>", "b": "<uid>"}}
+
+    first, second = (orjson.loads(store.fixed_entry(scope, made(), MANAGER)[1]) for _ in range(2))
+    for obj in (first, second):
+        assert obj["data"] == {"a": "<time>", "b": "<uid>"}
+        assert obj["metadata"]["namespace"] == "ns"
+    assert first["metadata"]["uid"] != second["metadata"]["uid"]

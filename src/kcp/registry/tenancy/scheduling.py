@@ -257,7 +257,7 @@ class WorkspaceScheduler:
             namespaces = self.stores("", "v1", "namespaces")
             for namespace in UNIVERSAL_NAMESPACES:
                 obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
-                content.append(namespaces.entry(scope, namespaces.prepare_fixed(scope, obj, MANAGER)))
+                content.append(namespaces.fixed_entry(scope, obj, MANAGER))
                 if self.content is not None:
                     content += self.content.entries(cluster, namespace)
             remaining.remove(UNIVERSAL)
@@ -267,7 +267,7 @@ class WorkspaceScheduler:
             lc["spec"]["createdBy"] = created_by  # kcp's spec.createdBy: the owner annotation's user
             bindings = self.stores(RBAC, "v1", "clusterrolebindings")
             binding = workspace_admin_binding(owner["username"])
-            content.append(bindings.entry(scope, bindings.prepare_fixed(scope, binding, MANAGER)))
+            content.append(bindings.fixed_entry(scope, binding, MANAGER))
         lc["status"] = {
             "phase": "Initializing" if remaining else "Ready",
             "initializers": remaining,
