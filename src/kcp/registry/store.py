@@ -6,9 +6,10 @@ storage revision, injected on read and never stored; the logical cluster comes f
 
 from __future__ import annotations
 
+import os
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import orjson
@@ -347,35 +348,40 @@ class Store:
         self.strategy.default(obj)
         return self._track(None, obj, WriteOptions(field_manager=field_manager), "Update")
 
-    def fixed_entry(self, scope: RequestScope, obj: Object, field_manager: str) -> tuple[str, bytes]:
+    def fixed_entry(
+        self, scope: RequestScope, obj: Object, field_manager: str, fills: Mapping[str, str] | None = None
+    ) -> tuple[str, bytes]:
         """`entry(prepare_new(...))` for an object the server makes alike each time (a namespace's
         ServiceAccount, a new cluster's namespaces): encoded once with stand-ins for its namespace,
         uid and times, which are all that differ between two preparations of it (its strategy's
         preparation must set nothing else that varies, such as a condition's time), then copied
-        with those put in."""
+        with those put in. Objects alike but for some strings hold `stand_in(name)` for each, and
+        `fills` maps each name to its string."""
         memo = (self.resource.group_version, self.resource.resource, field_manager, orjson.dumps(obj))
         made = _fixed.get(memo)
         if made is None or made[0] is not self.strategy:
             prepared = self.prepare_new(scope, obj, field_manager)
-            template = self._template(prepared)
+            tokens = [_token(name) for name in fills or ()]
+            template = self._template(prepared, {token: memo[3].count(token) for token in tokens})
             if template is None:
-                return self.entry(scope, prepared)
+                return self.entry(scope, _filled(prepared, fills or {}))
             made = _fixed[memo] = (self.strategy, template)
             if len(_fixed) > FIXED_OBJECTS:
                 _fixed.popitem(last=False)
         else:
             _fixed.move_to_end(memo)
-        fills = {
+        values = {
             _UID: b'"%s"' % new_uid().encode(),
             _TIME: b'"%s"' % now_rfc3339().encode(),
             _NAMESPACE: orjson.dumps(scope.namespace),
+            **{_token(name): orjson.dumps(value) for name, value in (fills or {}).items()},
         }
-        value = b"".join([fills.get(part, part) for part in made[1]])
+        value = b"".join([values.get(part, part) for part in made[1]])
         return self.key(_cluster(scope), scope.namespace, obj["metadata"]["name"]), value
 
-    def _template(self, prepared: Object) -> list[bytes] | None:
-        """`prepared` encoded with stand-ins, split around them; None if one occurs where it was not
-        put."""
+    def _template(self, prepared: Object, expected: dict[bytes, int]) -> list[bytes] | None:
+        """`prepared` encoded with stand-ins, split around them; None unless each occurs as often as
+        it was put (`expected`: the caller's, as often as in what it sent)."""
         meta = {**prepared["metadata"], "uid": orjson.loads(_UID), "creationTimestamp": orjson.loads(_TIME)}
         managed = [{**m, "time": orjson.loads(_TIME)} for m in meta.get("managedFields") or ()]
         if managed:
@@ -383,9 +389,10 @@ class Store:
         if self.resource.namespaced:
             meta["namespace"] = orjson.loads(_NAMESPACE)
         value = self.encode({**prepared, "metadata": meta})
-        times = 1 + len(managed)
-        counts = (value.count(_UID), value.count(_TIME), value.count(_NAMESPACE))
-        return _STAND_INS.split(value) if counts == (1, times, int(self.resource.namespaced)) else None
+        expected = {**expected, _UID: 1, _TIME: 1 + len(managed), _NAMESPACE: int(self.resource.namespaced)}
+        if any(value.count(token) != count for token, count in expected.items()):
+            return None
+        return _STAND_INS.split(value)
 
     def entry(self, scope: RequestScope, obj: Object) -> tuple[str, bytes]:
         """The key and value a new object is written as."""
@@ -809,9 +816,32 @@ _OMITTED_WHEN_EMPTY = ("generateName", "labels", "annotations", "finalizers", "o
 
 
 FIXED_OBJECTS = 256  # fixed_entry's memo: a few kinds, and a binding per workspace owner
-# fixed_entry's stand-ins, as JSON: none can be what it stands for (no uid, time or name has `<`)
-_UID, _TIME, _NAMESPACE = b'"<uid>"', b'"<time>"', b'"<namespace>"'
-_STAND_INS = re.compile(b"(%s|%s|%s)" % (_UID, _TIME, _NAMESPACE))
+_NONCE = os.urandom(8).hex()  # in every stand-in, so no one can send a string that looks like one
+
+
+def stand_in(name: str) -> str:
+    """A string fixed_entry fills in (`name`: lowercase letters and dashes)."""
+    return f"<{_NONCE}:{name}>"
+
+
+def _token(name: str) -> bytes:
+    """A stand-in as it is encoded."""
+    return orjson.dumps(stand_in(name))
+
+
+def _filled(obj: Any, fills: Mapping[str, str]) -> Any:
+    """`obj` with every stand-in value replaced by its fill."""
+    if isinstance(obj, dict):
+        return {k: _filled(v, fills) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_filled(v, fills) for v in obj]
+    if isinstance(obj, str) and obj.startswith(f"<{_NONCE}:"):
+        return fills.get(obj[len(_NONCE) + 2 : -1], obj)
+    return obj
+
+
+_UID, _TIME, _NAMESPACE = (_token(name) for name in ("uid", "time", "namespace"))
+_STAND_INS = re.compile(b'("<%s:[a-z-]+>")' % _NONCE.encode())
 _fixed: OrderedDict[tuple[str, str, str, bytes], tuple[Strategy, list[bytes]]] = OrderedDict()
 
 

@@ -18,7 +18,7 @@ from kcp.apimachinery.errors import AlreadyExists
 from kcp.logicalcluster import ClusterName
 from kcp.registry.catalog import Catalog
 from kcp.registry.options import RequestScope, WriteOptions
-from kcp.registry.store import create_new
+from kcp.registry.store import create_new, stand_in
 from kcp.registry.tenancy.admission import owner_annotation
 from kcp.registry.tenancy.scheduling import MANAGER, WorkspaceScheduler
 from kcp.storage import KeyExists, KeyNotFound
@@ -48,16 +48,21 @@ async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
     await storage.close()
 
 
-def _universal_cluster(catalog: Catalog) -> list[tuple[str, bytes]]:
+def _universal_cluster(catalog: Catalog, name: str = "w") -> list[tuple[str, bytes]]:
+    """A cluster's entries as the Workspace `name` in root makes them."""
     scheduler = WorkspaceScheduler(catalog.store, None, catalog.namespace_content)  # type: ignore[arg-type]
     lc = {
         "apiVersion": "core.kcp.io/v1alpha1",
         "kind": "LogicalCluster",
-        "metadata": {"name": "cluster", "annotations": {"kcp.io/path": "root:w"}},
-        "spec": {"initializers": ["root:universal", "root:custom"]},
+        "metadata": {"name": "cluster", "annotations": {"kcp.io/path": f"root:{name}"}},
+        "spec": {
+            "owner": {"apiVersion": "tenancy.kcp.io/v1alpha1", "resource": "workspaces", "name": name}
+            | {"cluster": "root", "uid": f"uid-of-{name}"},
+            "initializers": ["root:universal", "root:custom"],
+        },
     }
     owner = owner_annotation(ADMIN)
-    _, entries = scheduler.cluster_content(MADE, lc, "https://kcp/clusters/root:w", owner)
+    _, entries = scheduler.cluster_content(MADE, lc, f"https://kcp/clusters/root:{name}", owner)
     return entries
 
 
@@ -74,8 +79,18 @@ def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
 async def test_they_are_stored_as_their_creates_would_store_them(catalog: Catalog, made_before: int) -> None:
     """The second cluster's content is copied from what the first one's preparation made (store.py's
     prepare_fixed): it must come out as whole, with uids of its own."""
-    earlier = [_universal_cluster(catalog) for _ in range(made_before)]
+    earlier = [_universal_cluster(catalog, f"earlier-{i}") for i in range(made_before)]
     entries = _universal_cluster(catalog)
+    cluster = orjson.loads(entries[0][1])  # its own names, wherever it was copied from
+    assert cluster["metadata"]["annotations"]["kcp.io/path"] == "root:w"
+    assert cluster["status"]["URL"] == "https://kcp/clusters/root:w"
+    assert cluster["spec"]["owner"] | {"apiVersion": "", "resource": ""} == {
+        "apiVersion": "",
+        "resource": "",
+        "name": "w",
+        "cluster": "root",
+        "uid": "uid-of-w",
+    }
     kinds = [orjson.loads(value)["kind"] for _, value in entries]
     assert kinds == ["LogicalCluster"] + ["Namespace", "ServiceAccount", "ConfigMap"] * 2 + [
         "ClusterRoleBinding"
@@ -119,15 +134,20 @@ async def test_they_are_written_with_their_object_or_not_at_all(catalog: Catalog
 
 async def test_an_object_holding_a_stand_in_is_encoded_as_it_is(catalog: Catalog) -> None:
     """fixed_entry encodes an object once with stand-ins for its namespace, uid and times; one that
-    holds a stand-in's text itself is encoded whole every time, and never has it replaced."""
+    holds a stand-in's text itself is encoded whole every time, with only the caller's stand-ins
+    filled in."""
     store = catalog.store("", "v1", "configmaps")
     scope = RequestScope(MADE, "ns", ADMIN)
+    odd = {"a": "<time>", "b": "<uid>", "c": stand_in("time")}
 
     def made() -> dict[str, Any]:
-        return {"kind": "ConfigMap", "metadata": {"name": "odd"}, "data": {"a": "<time>", "b": "<uid>"}}
+        return {"kind": "ConfigMap", "metadata": {"name": "odd"}, "data": {**odd, "d": stand_in("d")}}
 
-    first, second = (orjson.loads(store.fixed_entry(scope, made(), MANAGER)[1]) for _ in range(2))
+    first, second = (
+        orjson.loads(store.fixed_entry(scope, made(), MANAGER, {"d": "filled"})[1]) for _ in range(2)
+    )
     for obj in (first, second):
-        assert obj["data"] == {"a": "<time>", "b": "<uid>"}
+        assert obj["data"] == {**odd, "d": "filled"}
         assert obj["metadata"]["namespace"] == "ns"
+        assert obj["metadata"]["creationTimestamp"] != stand_in("time")
     assert first["metadata"]["uid"] != second["metadata"]["uid"]

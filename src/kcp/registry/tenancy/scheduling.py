@@ -30,7 +30,7 @@ from kcp.apimachinery.user import SYSTEM_MASTERS, UserInfo, username_only
 from kcp.auth.bootstrap_policy import workspace_admin_binding
 from kcp.logicalcluster import ClusterName
 from kcp.registry.options import RequestScope, WriteOptions
-from kcp.registry.store import create_new
+from kcp.registry.store import create_new, stand_in
 from kcp.registry.strategy import Companions, Object
 from kcp.registry.tenancy.kinds import (
     CLUSTER_ANNOTATION,
@@ -124,6 +124,23 @@ async def seed_content(
 async def _create(store: Store, scope: RequestScope, obj: Object) -> None:
     with contextlib.suppress(AlreadyExists):
         await store.create(scope, obj, _OPTS)
+
+
+def _with_stand_ins(lc: Object) -> dict[str, str]:
+    """What makes a new cluster unlike the others of its type and owner (its path, its Workspace,
+    its URL), each swapped for a stand-in (store.py's fixed_entry); returns the fills."""
+    fills: dict[str, str] = {}
+    annotations = lc["metadata"].get("annotations") or {}
+    owner = lc["spec"].get("owner") or {}
+    for name, holder, field in (
+        ("path", annotations, PATH_ANNOTATION),
+        ("url", lc["status"], "URL"),
+        *((f"owner-{field}", owner, field) for field in ("name", "cluster", "uid")),
+    ):
+        if isinstance(holder.get(field), str):
+            fills[name] = holder[field]
+            holder[field] = stand_in(name)
+    return fills
 
 
 def _unschedulable(selector: Any) -> str:
@@ -279,8 +296,8 @@ class WorkspaceScheduler:
         if not remaining and OWNER_ANNOTATION in annotations:  # Ready: kcp keeps only the username
             annotations[OWNER_ANNOTATION] = username_only(annotations[OWNER_ANNOTATION])
         lcs = self._clusters()
-        lc = lcs.prepare_new(scope, lc, MANAGER)
-        return lc, [lcs.entry(scope, lc), *content]
+        entry = lcs.fixed_entry(scope, lc, MANAGER, _with_stand_ins(lc))
+        return orjson.loads(entry[1]), [entry, *content]
 
     async def initialize(self, cluster: ClusterName, lc: Object, url: str, owner_json: str | None) -> Object:
         """A cluster no Workspace points at (a home): written with its content in one transaction, or,
