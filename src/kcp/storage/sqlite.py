@@ -88,13 +88,14 @@ _META = "SELECT name, value FROM meta"
 _SET_META = "UPDATE meta SET value = ? WHERE name = ?"
 _RAISE_FLOOR = "UPDATE meta SET value = max(value, ?) WHERE name = 'revision'"
 # Rows come as a JSON array of [rev, key, offset, length, create_rev, prev_rev, deleted], their values
-# as one BLOB they are cut from (length -1: NULL), so the values are stored byte for byte.
+# as one BLOB they are cut from (length -1: NULL), so the values are stored byte for byte; in array
+# (revision) order, so a key deleted and made again in one batch meets the trigger after its tombstone.
 _INSERT_ROWS = """INSERT INTO log(rev, key, value, create_rev, prev_rev, deleted)
 SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
 CASE WHEN json_extract(r.value, '$[3]') < 0 THEN NULL
 ELSE substr(?2, json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]')) END,
 json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]')
-FROM json_each(?1) AS r"""
+FROM json_each(?1) AS r ORDER BY r.key"""
 _SCAN = "SELECT rev, prev_rev, deleted FROM log WHERE rev > ? AND rev <= ? ORDER BY rev LIMIT ?"
 _DELETE_LOG = "DELETE FROM log WHERE rev = ?"
 

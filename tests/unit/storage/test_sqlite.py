@@ -167,6 +167,16 @@ async def test_a_present_key_fails_only_its_create_in_a_batch_of_creates(
     assert await store.current_revision() == first + 3
 
 
+async def test_a_key_deleted_and_made_again_in_one_batch(open_store: OpenStore) -> None:
+    store = await started(open_store())
+    old = await store.create(ROOT + "x", b"old")
+    gone, new = await asyncio.gather(
+        store.delete(ROOT + "x", expect=old.mod_revision), store.create(ROOT + "x", b"new")
+    )
+    assert (gone.mod_revision, new.mod_revision) == (old.mod_revision + 1, old.mod_revision + 2)
+    assert await store.get(ROOT + "x") == new
+
+
 async def test_failed_precondition_fails_only_its_op_in_a_batch(open_store: OpenStore) -> None:
     store = await started(open_store())
     a = await store.create(ROOT + "a", b"a1")
