@@ -21,6 +21,7 @@ from kcp.apimachinery.errors import (
     UnsupportedMediaType,
 )
 from kcp.apimachinery.patch import patch_types
+from kcp.apimachinery.resources import subresource_verbs
 from kcp.apimachinery.serialization import decode_object
 from kcp.registry import reads
 from kcp.registry.options import RequestScope
@@ -138,6 +139,8 @@ async def handle(
         raise NotFound("the server could not find the requested resource")
     if not sub and verb not in store.resource.verbs:  # e.g. deletecollection of namespaces: no route
         raise MethodNotAllowed(NOT_ALLOWED)
+    if sub and ("get" if verb == "watch" else verb) not in subresource_verbs(sub):
+        raise MethodNotAllowed(NOT_ALLOWED)  # e.g. DELETE on `<name>/status`: no route, the object stays
     if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):
         # kube serves PUT and PATCH only on an object's path and POST only on its collection's
         raise MethodNotAllowed(NOT_ALLOWED)
@@ -169,8 +172,6 @@ async def handle(
     if verb == "watch":
         return await watch(request, store, scope, predicate, served)
     if verb == "create":
-        if sub:
-            raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
         content_type, kind = request.headers.get("Content-Type", JSON_TYPE), store.resource.kind
         body = decode_object(content_type, await read_body(request), kind)
         obj, warnings = await store.create(scope, body, write_options(request))
@@ -222,7 +223,7 @@ async def handle(
             removed.append(obj)
         listing["items"] = removed
         return json_response(listing)
-    raise MethodNotAllowed(f"{verb} is not supported on {store.resource.resource}")
+    raise MethodNotAllowed(NOT_ALLOWED)
 
 
 _WATCH_MEDIA = ("application/json;stream=watch", "application/vnd.kubernetes.protobuf;stream=watch")
