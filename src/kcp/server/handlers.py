@@ -30,7 +30,7 @@ from kcp.registry.tables import META_V1, partial_metadata, to_table
 from kcp.server.negotiation import PARTIAL_LIST, TABLE, representation
 from kcp.server.rendering import prefers_yaml
 from kcp.server.requestinfo import RequestInfo
-from kcp.server.requestoptions import delete_options, list_options, write_options
+from kcp.server.requestoptions import delete_options, list_options, named, write_options
 from kcp.storage import failpoints
 
 JSON_TYPE = "application/json"
@@ -170,7 +170,7 @@ async def handle(
             )
         return json_response(listing)
     if verb == "watch":
-        return await watch(request, store, scope, predicate, served)
+        return await watch(request, store, scope, predicate, served, info.name)
     if verb == "create":
         content_type, kind = request.headers.get("Content-Type", JSON_TYPE), store.resource.kind
         body = decode_object(content_type, await read_body(request), kind)
@@ -235,10 +235,12 @@ async def watch(
     scope: RequestScope,
     predicate: Predicate | None = None,
     served: StillServed | None = None,
+    name: str = "",
 ) -> web.StreamResponse:
     """Stream watch events as newline-delimited JSON; errors after the start become ERROR events.
-    An idle watch ends once `served` says the resource is gone."""
-    opts = list_options(request.query, store, predicate, watch=True)
+    An idle watch ends once `served` says the resource is gone. A `name` (kube's `/watch/.../<name>`)
+    watches that one object."""
+    opts = named(list_options(request.query, store, predicate, watch=True), name)
     if prefers_yaml(request.headers.get("Accept", "")):  # kube streams no YAML, nor falls back to JSON
         streams = _WATCH_MEDIA if store.strategy.go_struct else _WATCH_MEDIA[:1]
         raise NotAcceptable(f"only the following media types are accepted: {', '.join(streams)}")
