@@ -1177,3 +1177,5 @@ def test_a_watch_on_one_objects_path_sees_that_object_only(kcp_server: Server, n
     assert (code, body["message"]) == (400, "fieldSelector metadata.name doesn't match requested name"), body
     code, body, _ = kcp_server.request("GET", f"{base}/one?watch=1")
     assert code == 200 and body["kind"] == "ConfigMap" and body["metadata"]["name"] == "one", body
+    code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/watch/namespaces/{namespace}/status")
+    assert (code, body["reason"]) == (404, "NotFound"), body

@@ -139,7 +139,9 @@ async def handle(
         raise NotFound("the server could not find the requested resource")
     if not sub and verb not in store.resource.verbs:  # e.g. deletecollection of namespaces: no route
         raise MethodNotAllowed(NOT_ALLOWED)
-    if sub and ("get" if verb == "watch" else verb) not in subresource_verbs(sub):
+    if sub and verb == "watch":  # kube routes `/watch/` on collections and objects, never below
+        raise NotFound("the server could not find the requested resource")
+    if sub and verb not in subresource_verbs(sub):
         raise MethodNotAllowed(NOT_ALLOWED)  # e.g. DELETE on `<name>/status`: no route, the object stays
     if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):
         # kube serves PUT and PATCH only on an object's path and POST only on its collection's
