@@ -1159,3 +1159,23 @@ def test_bad_csrs_get_kubes_messages(kcp_server: Server) -> None:
         "POST", base, {"kind": "CertificateSigningRequest", "spec": {"request": "!"}}
     )
     assert code == 400 and "illegal base64 data at input byte 0" in status["message"], status
+
+
+def test_a_watch_on_one_objects_path_sees_that_object_only(kcp_server: Server, namespace: str) -> None:
+    """kube's `/watch/.../configmaps/<name>` watches that one object (a field selector may only repeat
+    its name), and `?watch=1` on an object's own path is a plain GET: neither streams the namespace."""
+    base = f"{ROOT}/api/v1/namespaces/{namespace}/configmaps"
+    for name in ("one", "other"):
+        assert kcp_server.request("POST", base, cm(name))[0] == 201
+    watch = f"{ROOT}/api/v1/watch/namespaces/{namespace}/configmaps/one?timeoutSeconds=1"
+    code, body, _ = kcp_server.request("GET", watch)
+    frames = [json.loads(line) for line in body.splitlines()] if isinstance(body, str) else [body]
+    assert code == 200 and [(f["type"], f["object"]["metadata"]["name"]) for f in frames] == [
+        ("ADDED", "one")
+    ]
+    code, body, _ = kcp_server.request("GET", f"{watch}&fieldSelector=metadata.name%3Dother")
+    assert (code, body["message"]) == (400, "fieldSelector metadata.name doesn't match requested name"), body
+    code, body, _ = kcp_server.request("GET", f"{base}/one?watch=1")
+    assert code == 200 and body["kind"] == "ConfigMap" and body["metadata"]["name"] == "one", body
+    code, body, _ = kcp_server.request("GET", f"{ROOT}/api/v1/watch/namespaces/{namespace}/status")
+    assert (code, body["reason"]) == (404, "NotFound"), body

@@ -104,3 +104,40 @@ def test_write_verbs_only_where_kube_serves_them(kcp_server: Server) -> None:
             method, path, raw=b"{}", content_type="application/merge-patch+json"
         )
         assert code == 405 and reply["reason"] == "MethodNotAllowed", (method, path, reply)
+
+
+def test_a_subresource_takes_only_its_verbs_and_the_object_stays(kcp_server: Server, namespace: str) -> None:
+    """kube routes GET, PUT and PATCH on `status` and PUT alone on `finalize`: a DELETE or POST there is a
+    405, and the namespace is still there afterwards (it used to fall through to the object's delete)."""
+    ns = f"/clusters/root/api/v1/namespaces/{namespace}"
+    for method, path in [("DELETE", f"{ns}/status"), ("POST", f"{ns}/status"), ("DELETE", f"{ns}/finalize")]:
+        code, reply, _ = kcp_server.request(method, path, raw=b"{}")
+        assert (code, reply["reason"]) == (405, "MethodNotAllowed"), (method, path, reply)
+        assert reply["message"] == "the server does not allow this method on the requested resource"
+    code, got, _ = kcp_server.request("GET", ns)
+    assert code == 200 and "deletionTimestamp" not in got["metadata"], got
+
+
+def test_review_routes_are_kubes_post_on_the_collection_only(kcp_server: Server) -> None:
+    """Reviews have one route, POST on the collection (namespaced for local access reviews): another
+    method there is kube's generic 405, any other path its 404."""
+    authn, authz = (
+        "/clusters/root/apis/authentication.k8s.io/v1",
+        "/clusters/root/apis/authorization.k8s.io/v1",
+    )
+    for method, path, want in [
+        ("GET", f"{authn}/tokenreviews", 405),
+        ("DELETE", f"{authn}/tokenreviews", 405),
+        ("GET", f"{authz}/namespaces/default/localsubjectaccessreviews", 405),
+        ("GET", f"{authn}/selfsubjectreviews/x", 404),
+        ("POST", f"{authn}/tokenreviews/x", 404),
+        ("GET", f"{authz}/localsubjectaccessreviews", 404),
+        ("POST", f"{authz}/namespaces/default/selfsubjectaccessreviews", 404),
+    ]:
+        code, reply, _ = kcp_server.request(method, path, raw=b"{}")
+        assert code == want, (method, path, reply)
+        assert reply["message"] == (
+            "the server does not allow this method on the requested resource"
+            if want == 405
+            else "the server could not find the requested resource"
+        ), (method, path, reply)

@@ -5,6 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STANDARD_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+_SUBRESOURCE_VERBS = {
+    "status": ("get", "patch", "update"),
+    "approval": ("get", "patch", "update"),
+    "scale": ("get", "patch", "update"),
+    "token": ("create",),
+    "finalize": ("update",),
+}
+
+
+def subresource_verbs(sub: str) -> tuple[str, ...]:
+    """The verbs kube routes on a subresource: discovery lists them, and any other method is a 405
+    there (a DELETE on `<name>/status` must never reach the object's delete)."""
+    return _SUBRESOURCE_VERBS.get(sub, ("get",))
 
 
 @dataclass(frozen=True, slots=True)

@@ -297,8 +297,11 @@ async def _resource(
 ) -> web.StreamResponse:
     review = state.catalog.reviews.get((info.group, info.version, info.resource))
     if review is not None:
+        # kube routes only POST on the review's collection: another path is a 404, another method a 405
+        if info.name or info.subresource or review.namespaced != bool(info.namespace):
+            raise NotFound("the server could not find the requested resource")
         if info.verb != "create":
-            raise MethodNotAllowed(f"{info.verb} is not supported on {info.resource}")
+            raise MethodNotAllowed(handlers.NOT_ALLOWED)
         return await state.endpoints.review(request, info, user, cluster)
     store = await state.catalog.lookup(cluster, info.group, info.version, info.resource)
     if store is None:

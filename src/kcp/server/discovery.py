@@ -6,7 +6,7 @@ import functools
 from collections import defaultdict
 from typing import Any
 
-from kcp.apimachinery.resources import APIResource
+from kcp.apimachinery.resources import APIResource, subresource_verbs
 from kcp.apimachinery.versions import compare_versions
 
 
@@ -87,13 +87,7 @@ def _sub_kind(r: APIResource, sub: str) -> str:
 
 
 def _sub_verbs(sub: str) -> list[str]:
-    return {
-        "status": ["get", "patch", "update"],
-        "approval": ["get", "patch", "update"],
-        "scale": ["get", "patch", "update"],
-        "token": ["create"],
-        "finalize": ["update"],
-    }.get(sub, ["get"])
+    return list(subresource_verbs(sub))
 
 
 def aggregated(resources: list[APIResource], legacy: bool, version: str) -> dict[str, Any]:

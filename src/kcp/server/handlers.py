@@ -21,6 +21,7 @@ from kcp.apimachinery.errors import (
     UnsupportedMediaType,
 )
 from kcp.apimachinery.patch import patch_types
+from kcp.apimachinery.resources import subresource_verbs
 from kcp.apimachinery.serialization import decode_object
 from kcp.registry import reads
 from kcp.registry.options import RequestScope
@@ -29,7 +30,7 @@ from kcp.registry.tables import META_V1, partial_metadata, to_table
 from kcp.server.negotiation import PARTIAL_LIST, TABLE, representation
 from kcp.server.rendering import prefers_yaml
 from kcp.server.requestinfo import RequestInfo
-from kcp.server.requestoptions import delete_options, list_options, write_options
+from kcp.server.requestoptions import delete_options, list_options, named, write_options
 from kcp.storage import failpoints
 
 JSON_TYPE = "application/json"
@@ -138,6 +139,10 @@ async def handle(
         raise NotFound("the server could not find the requested resource")
     if not sub and verb not in store.resource.verbs:  # e.g. deletecollection of namespaces: no route
         raise MethodNotAllowed(NOT_ALLOWED)
+    if sub and verb == "watch":  # kube routes `/watch/` on collections and objects, never below
+        raise NotFound("the server could not find the requested resource")
+    if sub and verb not in subresource_verbs(sub):
+        raise MethodNotAllowed(NOT_ALLOWED)  # e.g. DELETE on `<name>/status`: no route, the object stays
     if (verb in ("update", "patch") and not info.name) or (verb == "create" and info.name and not sub):
         # kube serves PUT and PATCH only on an object's path and POST only on its collection's
         raise MethodNotAllowed(NOT_ALLOWED)
@@ -167,10 +172,8 @@ async def handle(
             )
         return json_response(listing)
     if verb == "watch":
-        return await watch(request, store, scope, predicate, served)
+        return await watch(request, store, scope, predicate, served, info.name)
     if verb == "create":
-        if sub:
-            raise MethodNotAllowed(f"create is not supported on {store.resource.resource}/{sub}")
         content_type, kind = request.headers.get("Content-Type", JSON_TYPE), store.resource.kind
         body = decode_object(content_type, await read_body(request), kind)
         obj, warnings = await store.create(scope, body, write_options(request))
@@ -222,7 +225,7 @@ async def handle(
             removed.append(obj)
         listing["items"] = removed
         return json_response(listing)
-    raise MethodNotAllowed(f"{verb} is not supported on {store.resource.resource}")
+    raise MethodNotAllowed(NOT_ALLOWED)
 
 
 _WATCH_MEDIA = ("application/json;stream=watch", "application/vnd.kubernetes.protobuf;stream=watch")
@@ -234,10 +237,12 @@ async def watch(
     scope: RequestScope,
     predicate: Predicate | None = None,
     served: StillServed | None = None,
+    name: str = "",
 ) -> web.StreamResponse:
     """Stream watch events as newline-delimited JSON; errors after the start become ERROR events.
-    An idle watch ends once `served` says the resource is gone."""
-    opts = list_options(request.query, store, predicate, watch=True)
+    An idle watch ends once `served` says the resource is gone. A `name` (kube's `/watch/.../<name>`)
+    watches that one object."""
+    opts = named(list_options(request.query, store, predicate, watch=True), name)
     if prefers_yaml(request.headers.get("Accept", "")):  # kube streams no YAML, nor falls back to JSON
         streams = _WATCH_MEDIA if store.strategy.go_struct else _WATCH_MEDIA[:1]
         raise NotAcceptable(f"only the following media types are accepted: {', '.join(streams)}")

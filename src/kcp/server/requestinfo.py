@@ -125,7 +125,9 @@ def parse(method: str, raw_path: str, query_watch: str | None) -> RequestInfo:
         raise NotFound("the server could not find the requested resource")
     if info.resource == "namespaces":  # as kube: a namespace object is addressed within itself
         info.namespace = info.name
-    watching = watch_prefix or parse_bool(query_watch, "watch")
+    # as kube: `?watch` makes a collection's GET a watch; an object's GET ignores it (only the
+    # `/watch/` prefix watches one object)
+    watching = watch_prefix or (parse_bool(query_watch, "watch") and not info.name)
     match method:
         case "GET" | "HEAD":
             info.verb = "watch" if watching else ("get" if info.name else "list")

@@ -7,6 +7,7 @@ clients see the same field paths kube reports.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,9 @@ from multidict import MultiMapping
 
 from kcp.apimachinery.errors import BadRequest, Cause, Invalid
 from kcp.apimachinery.fields import (
+    NAME,
+    FieldOperator,
+    FieldRequirement,
     FieldSelector,
     convert_custom_resource_selector,
     convert_field_selector,
@@ -124,6 +128,23 @@ def list_options(
     )
     _check_list_options(opts, watch)
     return opts
+
+
+def named(opts: ListOptions, name: str) -> ListOptions:
+    """Options narrowed to the object a path names, as kube's handler does: a field selector may only
+    repeat that name."""
+    if not name:
+        return opts
+    selector = opts.field_selector
+    if selector is not None and not selector.empty:
+        if not any(
+            r.field == NAME and r.operator is not FieldOperator.NOT_EQUALS and r.value == name
+            for r in selector.requirements
+        ):
+            raise BadRequest("fieldSelector metadata.name doesn't match requested name")
+        return opts
+    only = FieldSelector((FieldRequirement(NAME, FieldOperator.EQUALS, name),))
+    return dataclasses.replace(opts, field_selector=only)
 
 
 def _field_selector(text: str, store: Store) -> FieldSelector:

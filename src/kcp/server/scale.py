@@ -27,7 +27,7 @@ from kcp.registry.options import RequestScope, WriteOptions
 from kcp.registry.store import APPLY_PATCH, Store
 from kcp.registry.strategy import Object
 from kcp.schema.builtin import schema_for
-from kcp.server.handlers import JSON_TYPE, check_patch_type, json_response
+from kcp.server.handlers import JSON_TYPE, NOT_ALLOWED, check_patch_type, json_response
 from kcp.server.requestinfo import RequestInfo
 from kcp.server.requestoptions import write_options
 
@@ -77,7 +77,7 @@ async def serve_scale(
             )
         return json_response(scale_of(obj, paths))
     if info.verb not in ("update", "patch"):
-        raise MethodNotAllowed(f"{info.verb} is not supported on {store.resource.resource}/scale")
+        raise MethodNotAllowed(NOT_ALLOWED)
     content_type = request.headers.get("Content-Type", JSON_TYPE)
     media = check_patch_type(request, store) if info.verb == "patch" else ""
     body = await request.read()
