@@ -87,14 +87,16 @@ COMMIT;
 _META = "SELECT name, value FROM meta"
 _SET_META = "UPDATE meta SET value = ? WHERE name = ?"
 _RAISE_FLOOR = "UPDATE meta SET value = max(value, ?) WHERE name = 'revision'"
-# Rows come as a JSON array of [rev, key, offset, length, create_rev, prev_rev, deleted], their values
-# as one BLOB they are cut from (length -1: NULL), so the values are stored byte for byte; in array
-# (revision) order, so a key deleted and made again in one batch meets the trigger after its tombstone.
+# Rows come as a JSON array of [rev, key offset, key length, value offset, value length, create_rev,
+# prev_rev, deleted], their keys and values as two BLOBs they are cut from (sqlitereads.cut), so both
+# are stored byte for byte; in array (revision) order, so a key deleted and made again in one batch
+# meets the trigger after its tombstone.
 _INSERT_ROWS = """INSERT INTO log(rev, key, value, create_rev, prev_rev, deleted)
-SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
-CASE WHEN json_extract(r.value, '$[3]') < 0 THEN NULL
-ELSE substr(?2, json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]')) END,
-json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]')
+SELECT json_extract(r.value, '$[0]'),
+CAST(substr(?2, json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]')) AS TEXT),
+CASE WHEN json_extract(r.value, '$[4]') < 0 THEN NULL
+ELSE substr(?3, json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]')) END,
+json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'), json_extract(r.value, '$[7]')
 FROM json_each(?1) AS r ORDER BY r.key"""
 _SCAN = "SELECT rev, prev_rev, deleted FROM log WHERE rev > ? AND rev <= ? ORDER BY rev LIMIT ?"
 _DELETE_LOG = "DELETE FROM log WHERE rev = ?"
@@ -553,15 +555,15 @@ def _write(conn: sqlite3.Connection, rows: list[_LogRow]) -> None:
         raise
 
 
-def _packed(rows: list[_LogRow]) -> tuple[bytes, bytes]:
-    """The parameters of `_INSERT_ROWS`: the rows as JSON, and their values end to end."""
-    spec: list[tuple[int, str, int, int, int, int, int]] = []
-    offset = 1  # SQLite's substr counts from 1
-    for rev, key, value, create_rev, prev_rev, deleted in rows:
-        length = -1 if value is None else len(value)
-        spec.append((rev, key, offset, length, create_rev, prev_rev, deleted))
-        offset += max(length, 0)
-    return orjson.dumps(spec), b"".join(row[2] or b"" for row in rows)
+def _packed(rows: list[_LogRow]) -> tuple[bytes, bytes, bytes]:
+    """The parameters of `_INSERT_ROWS`: the rows as JSON, their keys end to end, their values too."""
+    keys, key_blob = sqlitereads.cut([row[1].encode() for row in rows])
+    values, value_blob = sqlitereads.cut([row[2] for row in rows])
+    spec = [
+        (rev, *key, *value, create_rev, prev_rev, deleted)
+        for (rev, _, _, create_rev, prev_rev, deleted), key, value in zip(rows, keys, values, strict=True)
+    ]
+    return orjson.dumps(spec), key_blob, value_blob
 
 
 def _clash(items: list[tuple[str, bytes]], seen: dict[str, _Current | None]) -> KeyExists | None:

@@ -22,8 +22,10 @@ _SNAPSHOT = f"SELECT ({_REVISION}), (SELECT value FROM meta WHERE name = 'compac
 # A key's newest row is its current state (none when that row is a tombstone): the (key, rev) index
 # finds it, so no table of live keys is kept beside the log (see sqlite.py).
 _CURRENT = "SELECT rev, create_rev, value, deleted FROM log WHERE key = ? ORDER BY rev DESC LIMIT 1"
-_CURRENT_MANY = """SELECT l.key, l.rev, l.create_rev, l.value
-FROM json_each(?) AS k JOIN log AS l ON l.key = k.value
+# Keys travel as one BLOB, each cut out by its [offset, length] (`cut`): SQLite's JSON functions end
+# a string at a NUL character, and names may hold one.
+_CURRENT_MANY = """SELECT l.key, l.rev, l.create_rev, l.value FROM json_each(?1) AS k JOIN log AS l
+ON l.key = CAST(substr(?2, json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]')) AS TEXT)
 WHERE l.deleted = 0 AND NOT EXISTS (SELECT 1 FROM log AS n WHERE n.key = l.key AND n.rev > l.rev)"""
 # Key ranges are `key >= low AND key < end` (one bound each, so the index range is exact), never LIKE.
 # The rows live at a revision: each is the newest of its key up to it. Walking the index in key order
@@ -76,6 +78,18 @@ def revision(conn: sqlite3.Connection) -> int:
     return int(conn.execute(_REVISION).fetchone()[0])
 
 
+def cut(parts: list[bytes | None]) -> tuple[list[tuple[int, int]], bytes]:
+    """`parts` end to end, and where SQLite's `substr` finds each: (offset from 1, length), with
+    length -1 for None."""
+    places: list[tuple[int, int]] = []
+    offset = 1
+    for part in parts:
+        length = -1 if part is None else len(part)
+        places.append((offset, length))
+        offset += max(length, 0)
+    return places, b"".join(part or b"" for part in parts)
+
+
 def current(key: str, conn: sqlite3.Connection) -> tuple[int, int, bytes] | None:
     """(mod_rev, create_rev, value) of the key's live version, None when it has none."""
     row = conn.execute(_CURRENT, (key,)).fetchone()
@@ -84,7 +98,8 @@ def current(key: str, conn: sqlite3.Connection) -> tuple[int, int, bytes] | None
 
 def current_many(keys: list[str], conn: sqlite3.Connection) -> dict[str, tuple[int, int, bytes]]:
     """`current` of each key that has a live version, in one statement."""
-    rows = conn.execute(_CURRENT_MANY, (orjson.dumps(keys),)).fetchall()
+    places, blob = cut([key.encode() for key in keys])
+    rows = conn.execute(_CURRENT_MANY, (orjson.dumps(places), blob)).fetchall()
     return {key: (rev, create_rev, value) for key, rev, create_rev, value in rows}
 
 

@@ -131,6 +131,28 @@ async def test_a_batch_stores_values_byte_for_byte(
     assert await store.current_revision() == results[-1].mod_revision
 
 
+async def test_keys_are_stored_character_for_character(open_store: OpenStore) -> None:
+    """Names may hold any character but `/` and `%` (kube's path segment rule), NUL included, which
+    SQLite's JSON functions would end a string at: batches carry keys as bytes."""
+    store = await started(open_store())
+    odd = [ROOT + name for name in ("a\x00b", "a", "a\x01", 'é\u2028"\\', "\U0001f600")]
+    made = await asyncio.gather(*(store.create(key, key.encode()) for key in odd))  # one batch, no read
+    assert [e.key for e in made] == odd
+    for key in odd:
+        assert (await store.get(key)).value == key.encode()  # type: ignore[union-attr]
+    again = await asyncio.gather(  # one batch that reads every key's state first
+        store.update(odd[0], b"new", expect=made[0].mod_revision),
+        store.create(odd[1], b"exists"),
+        store.delete(odd[2]),
+        return_exceptions=True,
+    )
+    assert [type(r) for r in again] == [Entry, KeyExists, Entry]
+    assert (await store.get(odd[0])).value == b"new"  # type: ignore[union-attr]
+    assert (await store.get(odd[1])).value == odd[1].encode()  # type: ignore[union-attr]
+    assert await store.get(odd[2]) is None
+    assert [e.key for e in (await store.list(ROOT)).entries] == sorted([odd[0], odd[1], *odd[3:]])
+
+
 async def test_a_present_key_fails_only_its_create_in_a_batch_of_creates(
     open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
