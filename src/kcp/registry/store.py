@@ -46,7 +46,7 @@ from kcp.registry.strategy import Object, Strategy
 from kcp.registry.tenancy.admission import TenancyAdmission
 from kcp.schema import times
 from kcp.schema.fielderrors import go_json, invalid
-from kcp.schema.gotypes import type_error, zero_null_structs
+from kcp.schema.gotypes import type_error, zero_null_items
 from kcp.storage import Entry, KeyExists, KeyNotFound, RevisionConflict, Storage
 
 CLUSTER_ANNOTATION = "kcp.io/cluster"
@@ -204,11 +204,11 @@ class Store:
 
     def _check_types(self, obj: Object) -> None:
         """A body of the wrong JSON types is a 400, as kube's codec answers, before anything reads it;
-        a null list item where a struct goes becomes the empty struct, as Go decodes it. Timestamps
+        a null list or map item becomes its element's zero value, as Go decodes it. Timestamps
         are decoded too, so one the server overwrites anyway (creationTimestamp) still must parse."""
         if err := self._type_error(obj):
             raise self._undecodable(err)
-        self._zero_null_structs(obj)
+        self._zero_null_items(obj)
         self._normalize_times(obj)
 
     def _normalize_times(self, obj: Object) -> None:
@@ -218,10 +218,11 @@ class Store:
             except times.TimeError as e:
                 raise self._undecodable(str(e)) from None
 
-    def _zero_null_structs(self, obj: Object) -> None:
-        """On a well-typed body: a null where a struct goes is Go's empty struct (custom resources: none)."""
+    def _zero_null_items(self, obj: Object) -> None:
+        """On a well-typed body: a null item of a list or map is its element's zero value, as Go decodes
+        it (custom resources: none)."""
         if self.strategy.go_type is not None:
-            zero_null_structs(self.strategy.go_type, obj)
+            zero_null_items(self.strategy.go_type, obj)
 
     def _finish(
         self, obj: Object, old: Object | None, opts: WriteOptions, subresource: str = ""
@@ -536,7 +537,7 @@ class Store:
             if err := self._type_error(patched):
                 # kube decodes the patched JSON and reports its type error on the field "patch"
                 raise Invalid.object("", "", "", [invalid("patch", go_json(patched), err)])
-            self._zero_null_structs(patched)
+            self._zero_null_items(patched)
             meta = patched.get("metadata")
             rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
             if rv and rv != old["metadata"]["resourceVersion"]:

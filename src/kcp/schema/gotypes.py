@@ -10,7 +10,7 @@ Custom resources are unstructured in kube; their schema validation reports types
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,28 +177,42 @@ def _check(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
     return None
 
 
-def zero_null_structs(t: GoType, v: Any) -> None:
-    """What Go's decoder makes of a null where a struct goes inside a list or map: the empty struct.
-    In place, on a value `type_error` found well typed, so validation never meets such a null."""
+_SCALAR_ZEROS: dict[str, Any] = {"string": "", "int": 0, "float": 0, "bool": False}
+
+
+def zero_null_items(t: GoType, v: Any) -> None:
+    """What Go's decoder makes of a null inside a list or map: the element type's zero value (the
+    empty struct, "", 0, false). In place, on a value `type_error` found well typed, so validation
+    never meets such a null (`admissionReviewVersions: [null]` is `[""]` to kube)."""
     if isinstance(v, list) and t.kind == "slice" and t.elem is not None:
-        if t.elem.kind == "struct":
-            v[:] = [{} if x is None else x for x in v]
+        if None in v and (zero := _zero(t.elem)) is not None:
+            v[:] = [zero() if x is None else x for x in v]
         if t.elem.kind in ("struct", "slice", "map"):
             for x in v:
-                zero_null_structs(t.elem, x)
+                zero_null_items(t.elem, x)
     elif isinstance(v, dict) and t.kind == "map" and t.elem is not None:
-        if t.elem.kind == "struct":
+        if (zero := _zero(t.elem)) is not None:
             for k, x in v.items():
                 if x is None:
-                    v[k] = {}
+                    v[k] = zero()
         if t.elem.kind in ("struct", "slice", "map"):
             for x in v.values():
-                zero_null_structs(t.elem, x)
+                zero_null_items(t.elem, x)
     elif isinstance(v, dict) and t.kind == "struct":
         for k, x in v.items():
             sub = t.fields.get(k)
             if sub is not None and sub.kind in ("struct", "slice", "map"):
-                zero_null_structs(sub, x)
+                zero_null_items(sub, x)
+
+
+def _zero(t: GoType) -> Callable[[], Any] | None:
+    """A maker of the zero value an element of type `t` decodes a null to; None where null stays."""
+    if t.kind == "struct":
+        return dict
+    if t.kind in _SCALAR_ZEROS:
+        value = _SCALAR_ZEROS[t.kind]
+        return lambda: value
+    return None
 
 
 def _check_union(t: GoType, v: Any, struct: str, path: tuple[str, ...]) -> str | None:
