@@ -143,11 +143,28 @@ class Request:
     @property
     def watching(self) -> bool:
         """Whether the server streams events: a /watch/ path, or a first `watch=` that Go's ParseBool
-        reads as true (`watch=false` is a list, which a client preferring YAML gets as YAML)."""
+        reads as true on a collection's path (`watch=false` is a list, which a client preferring YAML
+        gets as YAML; on an object's own path kube ignores `watch`: a plain GET)."""
         if self.method != "GET":
             return False
         asked = [v for k, v in parse_qsl(self.query, keep_blank_values=True) if k == "watch"]
-        return "/watch/" in self.path or (bool(asked) and asked[0] in GO_TRUE)
+        return "/watch/" in self.path or (
+            bool(asked) and asked[0] in GO_TRUE and not _names_object(self.path)
+        )
+
+
+def _names_object(path: str) -> bool:
+    """Whether `path` names one object, as kube's RequestInfo reads it (`namespaces/<ns>` does)."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["clusters"]:
+        parts = parts[2:]
+    start = {"api": 2, "apis": 3}.get(parts[0] if parts else "")
+    if start is None:
+        return False
+    rest = parts[start:]
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        rest = rest[2:]
+    return len(rest) >= 2
 
 
 # -- values ------------------------------------------------------------------------------------------
